@@ -1,0 +1,71 @@
+#include "kiosk/core/ticket.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace kiosk::core {
+namespace {
+
+struct LocalParts {
+    LocalDate date;
+    int hour, minute, second;
+};
+
+LocalParts split_local(UnixMillis t, int utc_offset_minutes) {
+    using namespace std::chrono;
+    const sys_time<milliseconds> utc{milliseconds{t}};
+    const auto local = utc + minutes{utc_offset_minutes};
+    const auto day = floor<days>(local);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{floor<seconds>(local - day)};
+    return {LocalDate{int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day())},
+            static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+            static_cast<int>(hms.seconds().count())};
+}
+
+} // namespace
+
+std::string LocalDate::iso() const {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", year, month, day);
+    return buf;
+}
+
+std::string LocalDate::compact() const {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d%02u%02u", year, month, day);
+    return buf;
+}
+
+LocalDate local_date(UnixMillis t, int utc_offset_minutes) { return split_local(t, utc_offset_minutes).date; }
+
+std::string local_time_hhmm(UnixMillis t, int utc_offset_minutes) {
+    const auto p = split_local(t, utc_offset_minutes);
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%02d:%02d", p.hour, p.minute);
+    return buf;
+}
+
+std::string local_datetime_rfc3339(UnixMillis t, int utc_offset_minutes) {
+    const auto p = split_local(t, utc_offset_minutes);
+    const int off = utc_offset_minutes < 0 ? -utc_offset_minutes : utc_offset_minutes;
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d%c%02d:%02d", p.date.iso().c_str(), p.hour, p.minute,
+                  p.second, utc_offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
+    return buf;
+}
+
+std::string ticket_display_number(const Service& service, char kiosk_letter, int sequence) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s%c-%03d", service.prefix.c_str(), kiosk_letter, sequence);
+    return buf;
+}
+
+std::string ticket_reference(const KioskIdentity& kiosk, const Service& service, const LocalDate& day,
+                             int sequence) {
+    char seq[16];
+    std::snprintf(seq, sizeof seq, "%c%03d", kiosk.kiosk_letter, sequence);
+    return kiosk.site_id + "-" + day.compact() + "-" + service.code + "-" + seq;
+}
+
+} // namespace kiosk::core

@@ -1,0 +1,48 @@
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+struct sqlite3;
+
+namespace kiosk::store {
+
+// Every store failure: the message says what failed and on which file, in words IT staff can act on.
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// One SQLite file: WAL journal, synchronous=FULL (a committed ticket survives power loss), foreign keys
+// on, busy timeout. open() applies pending schema migrations; a file that is not a kiosk database, is
+// corrupt, or is newer than this build is never modified and reported as StoreError.
+class Database {
+public:
+    static Database open(const std::filesystem::path& file);
+    // Opens without migrating (tests build databases at earlier schema versions with this).
+    static Database open_unmigrated(const std::filesystem::path& file);
+
+    Database(Database&&) noexcept;
+    Database& operator=(Database&&) noexcept;
+    ~Database();
+
+    [[nodiscard]] sqlite3* handle() const { return db_; }
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+    [[nodiscard]] int schema_version() const;
+
+    // Runs sql (no parameters) and throws StoreError naming the file on failure.
+    void exec(const std::string& sql);
+
+private:
+    Database(sqlite3* db, std::filesystem::path path);
+    sqlite3* db_ = nullptr;
+    std::filesystem::path path_;
+};
+
+// Numbered schema migrations, each applied in one transaction; PRAGMA user_version holds the number.
+[[nodiscard]] int latest_schema_version();
+// Migrates up to `target` (default: latest). Throws if the file is newer than this build knows.
+void migrate(Database& db, int target = -1);
+
+} // namespace kiosk::store
