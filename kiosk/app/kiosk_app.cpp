@@ -1,0 +1,500 @@
+#include "kiosk/app/kiosk_app.hpp"
+
+#include "kiosk/app/pointer.hpp"
+#include "kiosk/app/work_queue.hpp"
+#include "kiosk/core/clock.hpp"
+#include "kiosk/store/ticket_store.hpp"
+#include "kiosk/ui/flow.hpp"
+#include "kiosk/ui/i18n.hpp"
+#include "kiosk/ui/screens.hpp"
+#include "kiosk/ui/theme.hpp"
+
+#include <SDL.h>
+#include <imgui.h>
+#include <imgui_impl_sdl.h>
+#include <imgui_impl_sdlrenderer.h>
+#include <spdlog/spdlog.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <numeric>
+
+namespace kiosk::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Ms = std::chrono::milliseconds;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+ui::Language language_of(const std::string& code) { return code == "en" ? ui::Language::En : ui::Language::Vi; }
+
+ui::SiteView site_view(const SiteConfig& c) {
+    ui::SiteView v;
+    v.hospital_name = c.hospital_name;
+    v.hospital_name_en = c.hospital_name_en;
+    v.kiosk_id = c.kiosk.kiosk_id;
+    v.services = c.services;
+    v.utc_offset_minutes = c.kiosk.utc_offset_minutes;
+    v.bilingual = c.languages.size() > 1;
+    return v;
+}
+
+void save_png(SDL_Renderer* renderer, const std::filesystem::path& file) {
+    int w = 0, h = 0;
+    if (SDL_GetRendererOutputSize(renderer, &w, &h) != 0) throw StartupError(SDL_GetError());
+    std::vector<unsigned char> px(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4);
+    if (SDL_RenderReadPixels(renderer, nullptr, SDL_PIXELFORMAT_RGBA32, px.data(), w * 4) != 0)
+        throw StartupError(std::string("cannot read the screen for a screenshot: ") + SDL_GetError());
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+    if (!stbi_write_png(file.string().c_str(), w, h, 4, px.data(), w * 4))
+        throw StartupError("cannot write screenshot " + file.string());
+}
+
+// The SQLite side, owned by the store worker thread.
+struct Store {
+    store::Database db;
+    store::TicketStore tickets;
+    explicit Store(store::Database&& d) : db(std::move(d)), tickets(db) {}
+};
+
+class KioskApp {
+public:
+    KioskApp(const SiteConfig& config, const Options& options)
+        : config_(config), options_(options), site_(site_view(config)),
+          flow_(language_of(config.languages.front())) {}
+
+    int run();
+
+private:
+    void init_window();
+    void init_imgui();
+    void handle_event(const SDL_Event& e);
+    void frame();
+    void dispatch(const ui::Event& event);
+    void check_idle();
+    int wait_timeout_ms() const;
+    void script_tick();
+    void script_fail(const std::string& message);
+    void inject_button(Uint32 type, ImVec2 at);
+    void inject_motion(ImVec2 at);
+
+    const SiteConfig& config_;
+    const Options& options_;
+    ui::SiteView site_;
+    ui::Flow flow_;
+    ui::Catalogs catalogs_;
+    core::SystemClock clock_;
+
+    SDL_Window* window_ = nullptr;
+    SDL_Renderer* renderer_ = nullptr;
+    Uint32 wake_event_ = 0;
+    bool imgui_ready_ = false;
+    ui::FontSet fonts_;
+    ui::TapTargets targets_;
+    ui::ScreenMemory memory_;
+    Pointer pointer_;
+
+    bool running_ = true;
+    int exit_code_ = 0;
+    int frames_pending_ = 3;
+    bool ready_announced_ = false;
+    Clock::time_point last_input_ = Clock::now();
+    double last_frame_cpu_ms_ = 0;
+    std::optional<std::filesystem::path> screenshot_request_;
+
+    // Script progress.
+    std::size_t step_ = 0;
+    int step_phase_ = 0;
+    Clock::time_point step_started_ = Clock::now();
+    std::vector<double> measured_;
+    ImVec2 drag_origin_{};
+
+    // Declared last: destroyed first (the worker finishes pending writes before the queue goes away).
+    std::unique_ptr<Store> store_;  // touched only on the worker thread
+    std::unique_ptr<MainQueue> main_queue_;
+    std::unique_ptr<Worker> worker_;
+
+public:
+    ~KioskApp();
+};
+
+KioskApp::~KioskApp() {
+    worker_.reset();  // joins after the queued writes
+    if (imgui_ready_) {
+        ImGui_ImplSDLRenderer_Shutdown();
+        ImGui_ImplSDL2_Shutdown();
+        ImGui::DestroyContext();
+    }
+    if (renderer_) SDL_DestroyRenderer(renderer_);
+    if (window_) SDL_DestroyWindow(window_);
+    SDL_Quit();
+}
+
+void KioskApp::init_window() {
+    if (options_.headless) SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
+    SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "1");   // a tap arrives as a left click
+    SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
+    SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
+        throw StartupError(std::string("cannot open the display (SDL: ") + SDL_GetError() +
+                           "); is a display attached, or run with --headless");
+    wake_event_ = SDL_RegisterEvents(1);
+
+    Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI;
+    int w = 1920, h = 1080;
+    if (options_.windowed) {
+        w = options_.windowed->w;
+        h = options_.windowed->h;
+    } else if (!options_.headless) {
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
+    }
+    window_ = SDL_CreateWindow("Kiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
+    if (!window_) throw StartupError(std::string("cannot create the window: ") + SDL_GetError());
+    // SDL_Renderer: GPU-accelerated where the kiosk has a driver, software otherwise (and headless), and
+    // SDL_RenderReadPixels gives screenshots on both.
+    if (!options_.headless)
+        renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!renderer_) renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
+    if (!renderer_) throw StartupError(std::string("cannot create a renderer: ") + SDL_GetError());
+    if (!options_.windowed && !options_.headless) SDL_ShowCursor(SDL_DISABLE);
+    SDL_RendererInfo info{};
+    SDL_GetRendererInfo(renderer_, &info);
+    spdlog::info("video driver {}, renderer {}", SDL_GetCurrentVideoDriver(), info.name);
+}
+
+void KioskApp::init_imgui() {
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    imgui_ready_ = true;
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // a kiosk keeps no window layout
+    io.LogFilename = nullptr;
+    int w = 0, h = 0;
+    SDL_GetRendererOutputSize(renderer_, &w, &h);
+    const float em = ui::base_font_px(w, h, config_.ui_scale);
+    try {
+        fonts_.load(io, config_.font_regular, config_.font_bold, em, ui::texts_for_glyphs(catalogs_, site_));
+    } catch (const ui::FontError& e) {
+        throw StartupError(e.what());
+    }
+    ui::apply_kiosk_style(ImGui::GetStyle(), em);
+    ImGui_ImplSDL2_InitForSDLRenderer(window_);
+    ImGui_ImplSDLRenderer_Init(renderer_);
+    spdlog::info("screen {}x{}, font {} px", w, h, em);
+}
+
+void KioskApp::inject_button(Uint32 type, ImVec2 at) {
+    SDL_Event e{};
+    e.type = type;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
+    e.button.clicks = 1;
+    e.button.which = SDL_TOUCH_MOUSEID;  // as SDL reports a finger
+    e.button.windowID = SDL_GetWindowID(window_);
+    e.button.x = static_cast<Sint32>(at.x);
+    e.button.y = static_cast<Sint32>(at.y);
+    SDL_PushEvent(&e);
+}
+
+void KioskApp::inject_motion(ImVec2 at) {
+    SDL_Event e{};
+    e.type = SDL_MOUSEMOTION;
+    e.motion.which = SDL_TOUCH_MOUSEID;
+    e.motion.windowID = SDL_GetWindowID(window_);
+    e.motion.state = SDL_BUTTON_LMASK;
+    e.motion.x = static_cast<Sint32>(at.x);
+    e.motion.y = static_cast<Sint32>(at.y);
+    SDL_PushEvent(&e);
+}
+
+void KioskApp::handle_event(const SDL_Event& e) {
+    ImGui_ImplSDL2_ProcessEvent(&e);
+    bool input = true;
+    switch (e.type) {
+    case SDL_QUIT: running_ = false; break;
+    case SDL_MOUSEMOTION: pointer_.move(static_cast<float>(e.motion.x), static_cast<float>(e.motion.y)); break;
+    case SDL_MOUSEBUTTONDOWN:
+        if (e.button.button == SDL_BUTTON_LEFT)
+            pointer_.press(static_cast<float>(e.button.x), static_cast<float>(e.button.y),
+                           e.button.which == SDL_TOUCH_MOUSEID);
+        break;
+    case SDL_MOUSEBUTTONUP:
+        if (e.button.button == SDL_BUTTON_LEFT)
+            pointer_.release(static_cast<float>(e.button.x), static_cast<float>(e.button.y));
+        break;
+    case SDL_MOUSEWHEEL:
+    case SDL_KEYDOWN:
+    case SDL_KEYUP:
+    case SDL_TEXTINPUT:
+    case SDL_FINGERDOWN:
+    case SDL_FINGERMOTION:
+    case SDL_FINGERUP: break;
+    default: input = false; break;
+    }
+    if (input) last_input_ = Clock::now();
+    frames_pending_ = std::max(frames_pending_, 3);
+}
+
+void KioskApp::dispatch(const ui::Event& event) {
+    const ui::Screen before = flow_.screen();
+    const ui::Effect effect = flow_.handle(event);
+    if (flow_.screen() != before) {
+        spdlog::info("screen {} -> {}", ui::screen_name(before), ui::screen_name(flow_.screen()));
+        if (flow_.screen() == ui::Screen::ChooseService) memory_.service_scroll = {};
+    }
+    frames_pending_ = std::max(frames_pending_, 3);
+    if (const auto* issue = std::get_if<ui::fx::IssueTicket>(&effect)) {
+        const auto it = std::find_if(config_.services.begin(), config_.services.end(),
+                                     [&](const core::Service& s) { return s.code == issue->service_code; });
+        if (it == config_.services.end()) {
+            flow_.handle(ui::ev::TicketFailed{issue->request});
+            return;
+        }
+        worker_->post([this, request = issue->request, service = *it, kiosk = config_.kiosk] {
+            const auto t0 = Clock::now();
+            try {
+                core::Ticket t = store_->tickets.issue(kiosk, service, clock_.now());
+                spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference,
+                             ms_between(t0, Clock::now()));
+                main_queue_->post([this, request, t = std::move(t)] { dispatch(ui::ev::TicketStored{request, t}); });
+            } catch (const std::exception& e) {
+                spdlog::error("could not issue a ticket for {}: {}", service.code, e.what());
+                main_queue_->post([this, request] { dispatch(ui::ev::TicketFailed{request}); });
+            }
+        });
+    }
+}
+
+void KioskApp::check_idle() {
+    if (!flow_.in_session() || pointer_.down()) return;
+    if (Clock::now() - last_input_ < std::chrono::seconds(config_.idle_timeout_seconds)) return;
+    spdlog::info("idle for {} s on {}: back to welcome, patient state cleared", config_.idle_timeout_seconds,
+                 ui::screen_name(flow_.screen()));
+    dispatch(ui::ev::IdleTimeout{});
+    memory_ = ui::ScreenMemory{};
+}
+
+int KioskApp::wait_timeout_ms() const {
+    if (frames_pending_ > 0 || pointer_.settling()) return 0;
+    if (step_ < options_.script.size()) return 5;
+    // Wake for the clock on screen (next minute) and for the idle timeout; otherwise sleep.
+    const auto now_ms = clock_.now();
+    long long next = 60'000 - now_ms % 60'000 + 20;
+    if (flow_.in_session()) {
+        const auto left = std::chrono::duration_cast<Ms>(last_input_ + std::chrono::seconds(config_.idle_timeout_seconds) -
+                                                         Clock::now()).count();
+        next = std::min<long long>(next, std::max<long long>(left + 5, 1));
+    }
+    return static_cast<int>(std::clamp<long long>(next, 1, 60'000));
+}
+
+void KioskApp::frame() {
+    ImGui_ImplSDLRenderer_NewFrame();
+    ImGui_ImplSDL2_NewFrame();
+    ImGuiIO& io = ImGui::GetIO();
+    pointer_.apply(io);
+
+    const auto t0 = Clock::now();
+    ImGui::NewFrame();
+    ui::UiContext ctx{flow_.state(), catalogs_, site_, fonts_.fonts(), targets_, memory_, clock_.now()};
+    const std::optional<ui::Event> event = ui::draw_screen(ctx, io.DisplaySize);
+    ImGui::Render();
+    last_frame_cpu_ms_ = ms_between(t0, Clock::now());
+
+    SDL_SetRenderDrawColor(renderer_, 247, 250, 252, 255);
+    SDL_RenderClear(renderer_);
+    ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+    if (screenshot_request_) {
+        save_png(renderer_, *screenshot_request_);
+        spdlog::info("screenshot written to {}", screenshot_request_->string());
+        screenshot_request_.reset();
+    }
+    SDL_RenderPresent(renderer_);
+
+    if (!ready_announced_) {
+        ready_announced_ = true;
+        const double ms = ms_between(options_.process_start, Clock::now());
+        spdlog::info("ready: first interactive frame {:.1f} ms after start", ms);
+        if (options_.announce_ready) {
+            std::printf("KIOSK_READY %.3f\n", ms);
+            std::fflush(stdout);
+        }
+    }
+    if (event) dispatch(*event);
+}
+
+void KioskApp::script_fail(const std::string& message) {
+    const auto& st = options_.script[step_];
+    spdlog::error("script step {} (line {}) failed: {}", step_ + 1, st.line, message);
+    std::fprintf(stderr, "kiosk: script line %d: %s\n", st.line, message.c_str());
+    exit_code_ = 4;
+    running_ = false;
+}
+
+void KioskApp::script_tick() {
+    if (step_ >= options_.script.size()) return;
+    const ScriptStep& st = options_.script[step_];
+    const auto since = Clock::now() - step_started_;
+    auto next = [&] {
+        ++step_;
+        step_phase_ = 0;
+        step_started_ = Clock::now();
+        frames_pending_ = std::max(frames_pending_, 1);
+    };
+    // Each phase runs after at least one rendered frame, so ImGui sees press and release separately.
+    switch (st.kind) {
+    case ScriptStep::Kind::Tap:
+    case ScriptStep::Kind::TapAt:
+    case ScriptStep::Kind::Drag: {
+        std::optional<ImVec2> at = st.kind == ScriptStep::Kind::TapAt ? std::optional<ImVec2>(ImVec2(st.x, st.y))
+                                                                       : targets_.center(st.arg);
+        if (!at) {
+            if (since > std::chrono::seconds(5)) {
+                std::string known;
+                for (const auto& id : targets_.ids()) known += " " + id;
+                script_fail("no tap target '" + st.arg + "' on screen " + ui::screen_name(flow_.screen()) +
+                            " (targets:" + known + ")");
+            }
+            return;
+        }
+        const int moves = st.kind == ScriptStep::Kind::Drag ? 8 : 0;
+        if (step_phase_ == 0) {
+            inject_motion(*at);
+            inject_button(SDL_MOUSEBUTTONDOWN, *at);
+            drag_origin_ = *at;
+        } else if (step_phase_ <= moves) {
+            inject_motion(ImVec2(drag_origin_.x, drag_origin_.y + static_cast<float>(st.count * step_phase_) / 8.0f));
+        } else {
+            inject_button(SDL_MOUSEBUTTONUP,
+                          ImVec2(drag_origin_.x, drag_origin_.y + (moves ? static_cast<float>(st.count) : 0.0f)));
+            next();
+            return;
+        }
+        ++step_phase_;
+        frames_pending_ = std::max(frames_pending_, 1);
+        return;
+    }
+    case ScriptStep::Kind::Wait:
+        if (st.arg == ui::screen_name(flow_.screen()) && frames_pending_ == 0) next();
+        else if (since > std::chrono::seconds(10))
+            script_fail(std::string("still on screen ") + ui::screen_name(flow_.screen()) + ", expected " + st.arg);
+        return;
+    case ScriptStep::Kind::Sleep:
+        if (since >= Ms(st.count)) next();
+        return;
+    case ScriptStep::Kind::Screenshot:
+        if (step_phase_ == 0) {
+            screenshot_request_ = st.arg;
+            frames_pending_ = std::max(frames_pending_, 1);
+            step_phase_ = 1;
+        } else if (!screenshot_request_) {
+            next();
+        }
+        return;
+    case ScriptStep::Kind::Measure:
+        measured_.push_back(last_frame_cpu_ms_);
+        if (static_cast<int>(measured_.size()) < st.count + 1) {
+            frames_pending_ = std::max(frames_pending_, 1);
+            return;
+        }
+        {
+            std::vector<double> v(measured_.begin() + 1, measured_.end());  // first sample predates the step
+            std::sort(v.begin(), v.end());
+            const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+            std::printf("KIOSK_MEASURE screen=%s frames=%zu imgui_cpu_ms_mean=%.4f p50=%.4f p99=%.4f\n",
+                        ui::screen_name(flow_.screen()), v.size(), mean, v[v.size() / 2],
+                        v[std::min(v.size() - 1, v.size() * 99 / 100)]);
+            std::fflush(stdout);
+            measured_.clear();
+        }
+        next();
+        return;
+    case ScriptStep::Kind::Quit: running_ = false; return;
+    }
+}
+
+int KioskApp::run() {
+    // The database opens on the worker thread while the window and fonts come up.
+    main_queue_ = std::make_unique<MainQueue>([this] {
+        SDL_Event e{};
+        e.type = wake_event_;
+        SDL_PushEvent(&e);
+    });
+    worker_ = std::make_unique<Worker>();
+    std::promise<void> opened;
+    auto open_result = opened.get_future();
+    worker_->post([this, &opened] {
+        try {
+            store_ = std::make_unique<Store>(store::Database::open(config_.data_dir / "kiosk.db"));
+            opened.set_value();
+        } catch (...) {
+            opened.set_exception(std::current_exception());
+        }
+    });
+    try {
+        catalogs_ = ui::Catalogs::load(options_.assets_dir);
+    } catch (const ui::CatalogError& e) {
+        throw StartupError(e.what());
+    }
+    init_window();
+    init_imgui();
+    try {
+        open_result.get();
+    } catch (const store::StoreError& e) {
+        throw StartupError(e.what());
+    }
+    spdlog::info("database {} ready", (config_.data_dir / "kiosk.db").string());
+
+    while (running_) {
+        SDL_Event e;
+        if (SDL_WaitEventTimeout(&e, wait_timeout_ms())) {
+            handle_event(e);
+            while (SDL_PollEvent(&e)) handle_event(e);
+        }
+        if (main_queue_->drain() > 0) frames_pending_ = std::max(frames_pending_, 3);
+        check_idle();
+        if (frames_pending_ > 0 || pointer_.settling()) {
+            frame();
+            if (frames_pending_ > 0) --frames_pending_;
+        }
+        script_tick();
+    }
+    return exit_code_;
+}
+
+} // namespace
+
+void prepare_data_dir(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw StartupError("cannot create data dir " + dir.string() + ": " + ec.message());
+    const auto probe = dir / ".write-test";
+    {
+        std::ofstream out(probe);
+        if (!(out << "ok") || !out.flush())
+            throw StartupError("data dir " + dir.string() +
+                               " is not writable (fix its permissions or set data_dir in the site config)");
+    }
+    std::filesystem::remove(probe, ec);
+}
+
+int run_kiosk(const SiteConfig& config, const Options& options) {
+    prepare_data_dir(config.data_dir);
+    try {
+        ui::check_font_file(config.font_regular);
+        ui::check_font_file(config.font_bold);
+    } catch (const ui::FontError& e) {
+        throw StartupError(e.what());
+    }
+    KioskApp app(config, options);
+    return app.run();
+}
+
+} // namespace kiosk::app

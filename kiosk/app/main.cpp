@@ -1,0 +1,124 @@
+// kiosk: the hospital lobby kiosk. See README.md for the two commands and the options.
+#include "kiosk/app/config.hpp"
+#include "kiosk/app/kiosk_app.hpp"
+#include "kiosk/app/script.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#ifndef KIOSK_DEFAULT_ASSETS_DIR
+#define KIOSK_DEFAULT_ASSETS_DIR "/usr/share/kiosk"
+#endif
+
+namespace {
+
+int report_config_problems(const kiosk::app::ConfigResult& result) {
+    for (const auto& p : result.problems) {
+        std::fprintf(stderr, "%s\n", p.to_string().c_str());
+        spdlog::error("config: {}", p.to_string());
+    }
+    return 2;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace kiosk::app;
+    Options options;  // process_start: as early as main can take it
+
+    CLI::App cli{"Hospital lobby kiosk"};
+    std::string config_file, check_file, windowed, script_file, script_inline, screenshot, assets, log_level = "info";
+    cli.add_option("--config", config_file, "Site config (TOML); default: the embedded demo config");
+    cli.add_option("--check-config", check_file, "Validate a site config, print every problem, and exit");
+    cli.add_option("--windowed", windowed, "Run in a window of WxH pixels instead of fullscreen (e.g. 1080x1920)");
+    cli.add_flag("--headless", options.headless, "No display needed: SDL offscreen driver, software renderer");
+    cli.add_option("--script", script_file, "Run scripted taps/screenshots from a file (see kiosk/app/script.hpp)");
+    cli.add_option("--do", script_inline, "Scripted steps inline, separated by ';'");
+    cli.add_option("--screenshot", screenshot, "After the script (if any), write a PNG of the screen and quit");
+    cli.add_option("--assets", assets, "Assets dir (string catalogs)");
+    cli.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+    cli.add_flag("--announce-ready", options.announce_ready, "Print KIOSK_READY <ms> at the first interactive frame");
+    CLI11_PARSE(cli, argc, argv);
+
+    spdlog::set_default_logger(spdlog::stderr_color_mt("kiosk"));
+    spdlog::set_level(spdlog::level::from_str(log_level));
+
+    if (!check_file.empty()) {
+        const auto result = load_config_file(check_file);
+        if (!result.ok()) return report_config_problems(result);
+        std::printf("%s: OK (site %s, kiosk %s, %zu services)\n", check_file.c_str(),
+                    result.config->kiosk.site_id.c_str(), result.config->kiosk.kiosk_id.c_str(),
+                    result.config->services.size());
+        return 0;
+    }
+
+    const auto result = config_file.empty() ? parse_config(embedded_demo_config(), "<embedded demo config>")
+                                            : load_config_file(config_file);
+    if (!result.ok()) {
+        std::fprintf(stderr, "kiosk: refusing to start: the site config has problems\n");
+        return report_config_problems(result);
+    }
+
+    if (!windowed.empty()) {
+        Options::Size size;
+        char x = 0;
+        std::istringstream in(windowed);
+        if (!(in >> size.w >> x >> size.h) || x != 'x' || size.w < 320 || size.h < 320) {
+            std::fprintf(stderr, "kiosk: --windowed wants WxH, e.g. 1080x1920 (got '%s')\n", windowed.c_str());
+            return 2;
+        }
+        options.windowed = size;
+    }
+
+    ScriptParse script;
+    if (!script_file.empty()) {
+        const auto text = read_file(script_file);
+        if (!text) {
+            std::fprintf(stderr, "kiosk: cannot read script %s\n", script_file.c_str());
+            return 2;
+        }
+        script = parse_script(*text, script_file);
+    }
+    if (!script_inline.empty()) {
+        auto more = parse_script(script_inline, "--do");
+        script.steps.insert(script.steps.end(), more.steps.begin(), more.steps.end());
+        script.errors.insert(script.errors.end(), more.errors.begin(), more.errors.end());
+    }
+    if (!screenshot.empty()) {
+        auto more = parse_script("screenshot " + screenshot + "; quit", "--screenshot");
+        script.steps.insert(script.steps.end(), more.steps.begin(), more.steps.end());
+    }
+    for (const auto& e : script.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    if (!script.errors.empty()) return 2;
+    options.script = std::move(script.steps);
+    options.assets_dir = assets.empty() ? KIOSK_DEFAULT_ASSETS_DIR : assets;
+
+    const SiteConfig& config = *result.config;
+    try {
+        prepare_data_dir(config.data_dir);
+        auto file_sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+            (config.data_dir / "kiosk.log").string(), 5 * 1024 * 1024, 3);
+        spdlog::default_logger()->sinks().push_back(file_sink);
+        spdlog::info("kiosk {} starting: site {}, kiosk {}, data dir {}", KIOSK_VERSION, config.kiosk.site_id,
+                     config.kiosk.kiosk_id, config.data_dir.string());
+        return run_kiosk(config, options);
+    } catch (const StartupError& e) {
+        std::fprintf(stderr, "kiosk: cannot start: %s\n", e.what());
+        spdlog::error("cannot start: {}", e.what());
+        return 3;
+    }
+}

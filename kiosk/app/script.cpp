@@ -1,0 +1,79 @@
+#include "kiosk/app/script.hpp"
+
+#include <charconv>
+#include <sstream>
+
+namespace kiosk::app {
+namespace {
+
+bool to_int(const std::string& s, int& out) {
+    const auto* end = s.data() + s.size();
+    auto [p, ec] = std::from_chars(s.data(), end, out);
+    return ec == std::errc() && p == end;
+}
+
+} // namespace
+
+ScriptParse parse_script(std::string_view text, const std::string& source) {
+    ScriptParse out;
+    int line_no = 0;
+    std::size_t pos = 0;
+    // Lines and ';' both end a step; a step on line N keeps N for messages.
+    while (pos <= text.size()) {
+        std::size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos) nl = text.size();
+        ++line_no;
+        std::string line(text.substr(pos, nl - pos));
+        pos = nl + 1;
+        if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+        std::stringstream parts(line);
+        std::string chunk;
+        while (std::getline(parts, chunk, ';')) {
+            std::istringstream words(chunk);
+            std::vector<std::string> w;
+            for (std::string word; words >> word;) w.push_back(word);
+            if (w.empty()) continue;
+            auto fail = [&](const std::string& msg) {
+                out.errors.push_back(source + ":" + std::to_string(line_no) + ": " + msg);
+            };
+            ScriptStep st;
+            st.line = line_no;
+            const std::string& verb = w[0];
+            int a = 0, b = 0;
+            if (verb == "tap" && w.size() == 2) {
+                st.kind = ScriptStep::Kind::Tap;
+                st.arg = w[1];
+            } else if (verb == "tap-at" && w.size() == 3 && to_int(w[1], a) && to_int(w[2], b)) {
+                st.kind = ScriptStep::Kind::TapAt;
+                st.x = static_cast<float>(a);
+                st.y = static_cast<float>(b);
+            } else if (verb == "drag" && w.size() == 3 && to_int(w[2], a)) {
+                st.kind = ScriptStep::Kind::Drag;
+                st.arg = w[1];
+                st.count = a;
+            } else if (verb == "wait" && w.size() == 2) {
+                st.kind = ScriptStep::Kind::Wait;
+                st.arg = w[1];
+            } else if (verb == "sleep" && w.size() == 2 && to_int(w[1], a) && a >= 0) {
+                st.kind = ScriptStep::Kind::Sleep;
+                st.count = a;
+            } else if (verb == "screenshot" && w.size() == 2) {
+                st.kind = ScriptStep::Kind::Screenshot;
+                st.arg = w[1];
+            } else if (verb == "measure" && w.size() == 2 && to_int(w[1], a) && a > 0) {
+                st.kind = ScriptStep::Kind::Measure;
+                st.count = a;
+            } else if (verb == "quit" && w.size() == 1) {
+                st.kind = ScriptStep::Kind::Quit;
+            } else {
+                fail("cannot understand '" + chunk + "'");
+                continue;
+            }
+            out.steps.push_back(std::move(st));
+        }
+        if (nl == text.size()) break;
+    }
+    return out;
+}
+
+} // namespace kiosk::app

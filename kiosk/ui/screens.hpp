@@ -1,0 +1,51 @@
+#pragma once
+// One function per screen over an explicit context; each returns the Event the patient's tap produced.
+#include "kiosk/core/site.hpp"
+#include "kiosk/ui/flow.hpp"
+#include "kiosk/ui/i18n.hpp"
+#include "kiosk/ui/theme.hpp"
+#include "kiosk/ui/widgets.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiosk::ui {
+
+// What the screens show about the site (from the site config).
+struct SiteView {
+    std::string hospital_name;
+    std::string hospital_name_en;
+    std::string kiosk_id;
+    std::vector<core::Service> services;
+    int utc_offset_minutes = 7 * 60;
+    bool bilingual = true;  // show the VI/EN switch
+};
+
+// State the screens keep between frames that is not patient data (scroll position, QR cache).
+struct ScreenMemory {
+    DragScroll service_scroll;
+    std::string qr_text;
+    std::optional<QrCode> qr;
+};
+
+struct UiContext {
+    const FlowState& flow;
+    const Catalogs& catalogs;
+    const SiteView& site;
+    const Fonts& fonts;
+    TapTargets& targets;
+    ScreenMemory& memory;
+    core::UnixMillis now = 0;
+
+    [[nodiscard]] const char* tr(const char* key) const { return catalogs.of(flow.language).tr(key); }
+    [[nodiscard]] float em(float n = 1.0f) const { return fonts.em * n; }
+};
+
+// Draws the whole screen for ctx.flow.screen into one fullscreen root window of the given size.
+std::optional<Event> draw_screen(UiContext& ctx, ImVec2 display_size);
+
+// Every string a screen may show (for the font's glyph ranges).
+std::vector<std::string> texts_for_glyphs(const Catalogs& catalogs, const SiteView& site);
+
+} // namespace kiosk::ui

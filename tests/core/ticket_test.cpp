@@ -1,0 +1,53 @@
+#include "kiosk/core/text.hpp"
+#include "kiosk/core/ticket.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace kiosk::core;
+
+namespace {
+// 2026-11-24T00:30:00Z
+constexpr UnixMillis kNov24_0030Z = 1795480200000;
+} // namespace
+
+TEST(LocalDate, UsesTheSiteOffsetForTheDay) {
+    EXPECT_EQ(local_date(kNov24_0030Z, 0).iso(), "2026-11-24");
+    EXPECT_EQ(local_date(kNov24_0030Z, 7 * 60).iso(), "2026-11-24");
+    // 16:59:59Z is still the 24th in Vietnam, 17:00:00Z is the 25th.
+    const UnixMillis nov24_1659Z = kNov24_0030Z + (16 * 3600 + 29 * 60 + 59) * 1000LL;
+    EXPECT_EQ(local_date(nov24_1659Z, 7 * 60).iso(), "2026-11-24");
+    EXPECT_EQ(local_date(nov24_1659Z + 1000, 7 * 60).iso(), "2026-11-25");
+    EXPECT_EQ(local_date(kNov24_0030Z, -60).iso(), "2026-11-23");
+    EXPECT_EQ(local_date(kNov24_0030Z, 7 * 60).compact(), "20261124");
+}
+
+TEST(LocalTime, FormatsHoursMinutesAndRfc3339) {
+    EXPECT_EQ(local_time_hhmm(kNov24_0030Z, 7 * 60), "07:30");
+    EXPECT_EQ(local_datetime_rfc3339(kNov24_0030Z + 5000, 7 * 60), "2026-11-24T07:30:05+07:00");
+    EXPECT_EQ(local_datetime_rfc3339(kNov24_0030Z, -150), "2026-11-23T22:00:00-02:30");
+}
+
+TEST(TicketNumber, DisplayAndReference) {
+    const Service svc{"KBH", "A", "Khám BHYT", "Insured examination"};
+    const KioskIdentity kiosk{"BVDK-QN", "SANH-01", 'B', 420};
+    EXPECT_EQ(ticket_display_number(svc, 'B', 7), "AB-007");
+    EXPECT_EQ(ticket_display_number(svc, 'B', 1234), "AB-1234");
+    EXPECT_EQ(ticket_reference(kiosk, svc, LocalDate{2026, 11, 24}, 23), "BVDK-QN-20261124-KBH-B023");
+}
+
+TEST(TicketNumber, KioskLettersKeepKiosksApart) {
+    const Service svc{"KBH", "A", "Khám BHYT", "Insured examination"};
+    KioskIdentity a{"S", "K1", 'A', 420}, b{"S", "K2", 'B', 420};
+    const LocalDate day{2026, 11, 24};
+    for (int seq = 1; seq <= 50; ++seq) {
+        EXPECT_NE(ticket_reference(a, svc, day, seq), ticket_reference(b, svc, day, seq));
+        EXPECT_NE(ticket_display_number(svc, a.kiosk_letter, seq), ticket_display_number(svc, b.kiosk_letter, seq));
+    }
+}
+
+TEST(Text, NormalisesToNfcAndRejectsInvalidUtf8) {
+    // "Khám" with a combining acute (NFD) becomes the precomposed á.
+    EXPECT_EQ(to_nfc("Kha\xcc\x81m"), std::optional<std::string>("Kh\xc3\xa1m"));
+    EXPECT_EQ(to_nfc("Tiếng Việt"), std::optional<std::string>("Tiếng Việt"));
+    EXPECT_FALSE(to_nfc("bad \xff\xfe bytes").has_value());
+}
