@@ -33,7 +33,9 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-ui::Language language_of(const std::string& code) { return code == "en" ? ui::Language::En : ui::Language::Vi; }
+ui::Language language_of(const std::string& code) {
+    return code == "en" ? ui::Language::En : ui::Language::Vi;
+}
 
 ui::SiteView site_view(const SiteConfig& c) {
     ui::SiteView v;
@@ -114,10 +116,10 @@ private:
     int step_phase_ = 0;
     Clock::time_point step_started_ = Clock::now();
     std::vector<double> measured_;
-    ImVec2 drag_origin_{};
+    std::optional<ImVec2> drag_origin_; // where the current scripted press started
 
     // Declared last: destroyed first (the worker finishes pending writes before the queue goes away).
-    std::unique_ptr<Store> store_;  // touched only on the worker thread
+    std::unique_ptr<Store> store_; // touched only on the worker thread
     std::unique_ptr<MainQueue> main_queue_;
     std::unique_ptr<Worker> worker_;
 
@@ -126,7 +128,7 @@ public:
 };
 
 KioskApp::~KioskApp() {
-    worker_.reset();  // joins after the queued writes
+    worker_.reset(); // joins after the queued writes
     if (imgui_ready_) {
         ImGui_ImplSDLRenderer_Shutdown();
         ImGui_ImplSDL2_Shutdown();
@@ -139,7 +141,7 @@ KioskApp::~KioskApp() {
 
 void KioskApp::init_window() {
     if (options_.headless) SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
-    SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "1");   // a tap arrives as a left click
+    SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "1"); // a tap arrives as a left click
     SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
     SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
@@ -174,7 +176,7 @@ void KioskApp::init_imgui() {
     ImGui::CreateContext();
     imgui_ready_ = true;
     ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;  // a kiosk keeps no window layout
+    io.IniFilename = nullptr; // a kiosk keeps no window layout
     io.LogFilename = nullptr;
     int w = 0, h = 0;
     SDL_GetRendererOutputSize(renderer_, &w, &h);
@@ -196,7 +198,7 @@ void KioskApp::inject_button(Uint32 type, ImVec2 at) {
     e.button.button = SDL_BUTTON_LEFT;
     e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
     e.button.clicks = 1;
-    e.button.which = SDL_TOUCH_MOUSEID;  // as SDL reports a finger
+    e.button.which = SDL_TOUCH_MOUSEID; // as SDL reports a finger
     e.button.windowID = SDL_GetWindowID(window_);
     e.button.x = static_cast<Sint32>(at.x);
     e.button.y = static_cast<Sint32>(at.y);
@@ -218,8 +220,12 @@ void KioskApp::handle_event(const SDL_Event& e) {
     ImGui_ImplSDL2_ProcessEvent(&e);
     bool input = true;
     switch (e.type) {
-    case SDL_QUIT: running_ = false; break;
-    case SDL_MOUSEMOTION: pointer_.move(static_cast<float>(e.motion.x), static_cast<float>(e.motion.y)); break;
+    case SDL_QUIT:
+        running_ = false;
+        break;
+    case SDL_MOUSEMOTION:
+        pointer_.move(static_cast<float>(e.motion.x), static_cast<float>(e.motion.y));
+        break;
     case SDL_MOUSEBUTTONDOWN:
         if (e.button.button == SDL_BUTTON_LEFT)
             pointer_.press(static_cast<float>(e.button.x), static_cast<float>(e.button.y),
@@ -235,8 +241,11 @@ void KioskApp::handle_event(const SDL_Event& e) {
     case SDL_TEXTINPUT:
     case SDL_FINGERDOWN:
     case SDL_FINGERMOTION:
-    case SDL_FINGERUP: break;
-    default: input = false; break;
+    case SDL_FINGERUP:
+        break;
+    default:
+        input = false;
+        break;
     }
     if (input) last_input_ = Clock::now();
     frames_pending_ = std::max(frames_pending_, 3);
@@ -263,7 +272,9 @@ void KioskApp::dispatch(const ui::Event& event) {
                 core::Ticket t = store_->tickets.issue(kiosk, service, clock_.now());
                 spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference,
                              ms_between(t0, Clock::now()));
-                main_queue_->post([this, request, t = std::move(t)] { dispatch(ui::ev::TicketStored{request, t}); });
+                main_queue_->post([this, request, t = std::move(t)] {
+                    dispatch(ui::ev::TicketStored{request, t});
+                });
             } catch (const std::exception& e) {
                 spdlog::error("could not issue a ticket for {}: {}", service.code, e.what());
                 main_queue_->post([this, request] { dispatch(ui::ev::TicketFailed{request}); });
@@ -288,8 +299,9 @@ int KioskApp::wait_timeout_ms() const {
     const auto now_ms = clock_.now();
     long long next = 60'000 - now_ms % 60'000 + 20;
     if (flow_.in_session()) {
-        const auto left = std::chrono::duration_cast<Ms>(last_input_ + std::chrono::seconds(config_.idle_timeout_seconds) -
-                                                         Clock::now()).count();
+        const auto left = std::chrono::duration_cast<Ms>(
+                              last_input_ + std::chrono::seconds(config_.idle_timeout_seconds) - Clock::now())
+                              .count();
         next = std::min<long long>(next, std::max<long long>(left + 5, 1));
     }
     return static_cast<int>(std::clamp<long long>(next, 1, 60'000));
@@ -353,12 +365,16 @@ void KioskApp::script_tick() {
     case ScriptStep::Kind::Tap:
     case ScriptStep::Kind::TapAt:
     case ScriptStep::Kind::Drag: {
-        std::optional<ImVec2> at = st.kind == ScriptStep::Kind::TapAt ? std::optional<ImVec2>(ImVec2(st.x, st.y))
-                                                                       : targets_.center(st.arg);
+        // The target is looked up once, at the press: a drag moves it away from under the finger.
+        std::optional<ImVec2> at = drag_origin_;
+        if (step_phase_ == 0)
+            at = st.kind == ScriptStep::Kind::TapAt ? std::optional<ImVec2>(ImVec2(st.x, st.y))
+                                                    : targets_.center(st.arg);
         if (!at) {
             if (since > std::chrono::seconds(5)) {
                 std::string known;
-                for (const auto& id : targets_.ids()) known += " " + id;
+                for (const auto& id : targets_.ids())
+                    known += " " + id;
                 script_fail("no tap target '" + st.arg + "' on screen " + ui::screen_name(flow_.screen()) +
                             " (targets:" + known + ")");
             }
@@ -368,12 +384,13 @@ void KioskApp::script_tick() {
         if (step_phase_ == 0) {
             inject_motion(*at);
             inject_button(SDL_MOUSEBUTTONDOWN, *at);
-            drag_origin_ = *at;
+            drag_origin_ = at;
         } else if (step_phase_ <= moves) {
-            inject_motion(ImVec2(drag_origin_.x, drag_origin_.y + static_cast<float>(st.count * step_phase_) / 8.0f));
+            inject_motion(ImVec2(at->x, at->y + static_cast<float>(st.count * step_phase_) / 8.0f));
         } else {
             inject_button(SDL_MOUSEBUTTONUP,
-                          ImVec2(drag_origin_.x, drag_origin_.y + (moves ? static_cast<float>(st.count) : 0.0f)));
+                          ImVec2(at->x, at->y + (moves ? static_cast<float>(st.count) : 0.0f)));
+            drag_origin_.reset();
             next();
             return;
         }
@@ -382,9 +399,11 @@ void KioskApp::script_tick() {
         return;
     }
     case ScriptStep::Kind::Wait:
-        if (st.arg == ui::screen_name(flow_.screen()) && frames_pending_ == 0) next();
+        if (st.arg == ui::screen_name(flow_.screen()) && frames_pending_ == 0)
+            next();
         else if (since > std::chrono::seconds(10))
-            script_fail(std::string("still on screen ") + ui::screen_name(flow_.screen()) + ", expected " + st.arg);
+            script_fail(std::string("still on screen ") + ui::screen_name(flow_.screen()) + ", expected " +
+                        st.arg);
         return;
     case ScriptStep::Kind::Sleep:
         if (since >= Ms(st.count)) next();
@@ -405,7 +424,7 @@ void KioskApp::script_tick() {
             return;
         }
         {
-            std::vector<double> v(measured_.begin() + 1, measured_.end());  // first sample predates the step
+            std::vector<double> v(measured_.begin() + 1, measured_.end()); // first sample predates the step
             std::sort(v.begin(), v.end());
             const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
             std::printf("KIOSK_MEASURE screen=%s frames=%zu imgui_cpu_ms_mean=%.4f p50=%.4f p99=%.4f\n",
@@ -416,7 +435,9 @@ void KioskApp::script_tick() {
         }
         next();
         return;
-    case ScriptStep::Kind::Quit: running_ = false; return;
+    case ScriptStep::Kind::Quit:
+        running_ = false;
+        return;
     }
 }
 
@@ -456,7 +477,8 @@ int KioskApp::run() {
         SDL_Event e;
         if (SDL_WaitEventTimeout(&e, wait_timeout_ms())) {
             handle_event(e);
-            while (SDL_PollEvent(&e)) handle_event(e);
+            while (SDL_PollEvent(&e))
+                handle_event(e);
         }
         if (main_queue_->drain() > 0) frames_pending_ = std::max(frames_pending_, 3);
         check_idle();

@@ -17,12 +17,14 @@ public:
 };
 
 struct Options {
-    struct Size { int w = 0, h = 0; };
-    std::optional<Size> windowed;          // fullscreen when empty
-    bool headless = false;                 // SDL offscreen driver + software renderer, no display needed
-    std::vector<ScriptStep> script;        // scripted taps/screenshots (tests, docs, benchmarks)
-    std::filesystem::path assets_dir;      // i18n catalogs, icons
-    bool announce_ready = false;           // print "KIOSK_READY <ms>" on stdout at the first interactive frame
+    struct Size {
+        int w = 0, h = 0;
+    };
+    std::optional<Size> windowed;     // fullscreen when empty
+    bool headless = false;            // SDL offscreen driver + software renderer, no display needed
+    std::vector<ScriptStep> script;   // scripted taps/screenshots (tests, docs, benchmarks)
+    std::filesystem::path assets_dir; // i18n catalogs, icons
+    bool announce_ready = false;      // print "KIOSK_READY <ms>" on stdout at the first interactive frame
     std::chrono::steady_clock::time_point process_start = std::chrono::steady_clock::now();
 };
 

@@ -38,20 +38,26 @@ std::optional<std::string> read_file(const std::string& path) {
 
 int main(int argc, char** argv) {
     using namespace kiosk::app;
-    Options options;  // process_start: as early as main can take it
+    Options options; // process_start: as early as main can take it
 
     CLI::App cli{"Hospital lobby kiosk"};
-    std::string config_file, check_file, windowed, script_file, script_inline, screenshot, assets, log_level = "info";
+    std::string config_file, check_file, windowed, script_file, script_inline, screenshot, assets,
+        log_level = "info";
     cli.add_option("--config", config_file, "Site config (TOML); default: the embedded demo config");
     cli.add_option("--check-config", check_file, "Validate a site config, print every problem, and exit");
-    cli.add_option("--windowed", windowed, "Run in a window of WxH pixels instead of fullscreen (e.g. 1080x1920)");
-    cli.add_flag("--headless", options.headless, "No display needed: SDL offscreen driver, software renderer");
-    cli.add_option("--script", script_file, "Run scripted taps/screenshots from a file (see kiosk/app/script.hpp)");
+    cli.add_option("--windowed", windowed,
+                   "Run in a window of WxH pixels instead of fullscreen (e.g. 1080x1920)");
+    cli.add_flag("--headless", options.headless,
+                 "No display needed: SDL offscreen driver, software renderer");
+    cli.add_option("--script", script_file,
+                   "Run scripted taps/screenshots from a file (see kiosk/app/script.hpp)");
     cli.add_option("--do", script_inline, "Scripted steps inline, separated by ';'");
-    cli.add_option("--screenshot", screenshot, "After the script (if any), write a PNG of the screen and quit");
+    cli.add_option("--screenshot", screenshot,
+                   "After the script (if any), write a PNG of the screen and quit");
     cli.add_option("--assets", assets, "Assets dir (string catalogs)");
     cli.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
-    cli.add_flag("--announce-ready", options.announce_ready, "Print KIOSK_READY <ms> at the first interactive frame");
+    cli.add_flag("--announce-ready", options.announce_ready,
+                 "Print KIOSK_READY <ms> at the first interactive frame");
     CLI11_PARSE(cli, argc, argv);
 
     spdlog::set_default_logger(spdlog::stderr_color_mt("kiosk"));
@@ -78,7 +84,8 @@ int main(int argc, char** argv) {
         char x = 0;
         std::istringstream in(windowed);
         if (!(in >> size.w >> x >> size.h) || x != 'x' || size.w < 320 || size.h < 320) {
-            std::fprintf(stderr, "kiosk: --windowed wants WxH, e.g. 1080x1920 (got '%s')\n", windowed.c_str());
+            std::fprintf(stderr, "kiosk: --windowed wants WxH, e.g. 1080x1920 (got '%s')\n",
+                         windowed.c_str());
             return 2;
         }
         options.windowed = size;
@@ -102,7 +109,8 @@ int main(int argc, char** argv) {
         auto more = parse_script("screenshot " + screenshot + "; quit", "--screenshot");
         script.steps.insert(script.steps.end(), more.steps.begin(), more.steps.end());
     }
-    for (const auto& e : script.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    for (const auto& e : script.errors)
+        std::fprintf(stderr, "%s\n", e.c_str());
     if (!script.errors.empty()) return 2;
     options.script = std::move(script.steps);
     options.assets_dir = assets.empty() ? KIOSK_DEFAULT_ASSETS_DIR : assets;

@@ -31,7 +31,8 @@ ScriptParse parse_script(std::string_view text, const std::string& source) {
         while (std::getline(parts, chunk, ';')) {
             std::istringstream words(chunk);
             std::vector<std::string> w;
-            for (std::string word; words >> word;) w.push_back(word);
+            for (std::string word; words >> word;)
+                w.push_back(word);
             if (w.empty()) continue;
             auto fail = [&](const std::string& msg) {
                 out.errors.push_back(source + ":" + std::to_string(line_no) + ": " + msg);

@@ -18,15 +18,15 @@ namespace kiosk::app {
 struct ScriptStep {
     enum class Kind { Tap, TapAt, Drag, Wait, Sleep, Screenshot, Measure, Quit };
     Kind kind = Kind::Quit;
-    std::string arg;  // target, screen or file
+    std::string arg; // target, screen or file
     float x = 0, y = 0;
-    int count = 0;    // ms for sleep, frames for measure, dy for drag
+    int count = 0; // ms for sleep, frames for measure, dy for drag
     int line = 0;
 };
 
 struct ScriptParse {
     std::vector<ScriptStep> steps;
-    std::vector<std::string> errors;  // "source:line: message"
+    std::vector<std::string> errors; // "source:line: message"
 };
 
 ScriptParse parse_script(std::string_view text, const std::string& source);

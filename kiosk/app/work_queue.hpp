@@ -27,7 +27,8 @@ public:
             std::lock_guard lock(mutex_);
             jobs.swap(jobs_);
         }
-        for (auto& job : jobs) job();
+        for (auto& job : jobs)
+            job();
         return jobs.size();
     }
 
@@ -78,7 +79,7 @@ private:
     std::condition_variable cv_;
     std::deque<std::function<void()>> jobs_;
     bool stopping_ = false;
-    std::thread thread_;  // last: starts after the members it uses exist
+    std::thread thread_; // last: starts after the members it uses exist
 };
 
 } // namespace kiosk::app

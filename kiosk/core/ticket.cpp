@@ -37,7 +37,9 @@ std::string LocalDate::compact() const {
     return buf;
 }
 
-LocalDate local_date(UnixMillis t, int utc_offset_minutes) { return split_local(t, utc_offset_minutes).date; }
+LocalDate local_date(UnixMillis t, int utc_offset_minutes) {
+    return split_local(t, utc_offset_minutes).date;
+}
 
 std::string local_time_hhmm(UnixMillis t, int utc_offset_minutes) {
     const auto p = split_local(t, utc_offset_minutes);

@@ -12,20 +12,21 @@ struct LocalDate {
     unsigned month = 1;
     unsigned day = 1;
 
-    [[nodiscard]] std::string iso() const;      // "2026-11-24"
-    [[nodiscard]] std::string compact() const;  // "20261124"
+    [[nodiscard]] std::string iso() const;     // "2026-11-24"
+    [[nodiscard]] std::string compact() const; // "20261124"
     friend bool operator==(const LocalDate&, const LocalDate&) = default;
 };
 
 // The local calendar day and time-of-day of an instant at a UTC offset.
 [[nodiscard]] LocalDate local_date(UnixMillis t, int utc_offset_minutes);
-[[nodiscard]] std::string local_time_hhmm(UnixMillis t, int utc_offset_minutes);  // "07:42"
+[[nodiscard]] std::string local_time_hhmm(UnixMillis t, int utc_offset_minutes); // "07:42"
 // RFC 3339 with the site's offset, e.g. "2026-11-24T07:42:05+07:00" (what FHIR dateTime wants).
 [[nodiscard]] std::string local_datetime_rfc3339(UnixMillis t, int utc_offset_minutes);
 
 // Ticket numbering (docs/ticket-numbers.md):
-//   display number  <service prefix><kiosk letter>-<sequence, at least 3 digits>   e.g. "A" "B" 23 -> "AB-023"
-//   reference       <site>-<yyyymmdd>-<service code>-<kiosk letter><sequence>      e.g. "BVDK-QN-20261124-KBH-B023"
+//   display number  <service prefix><kiosk letter>-<sequence, at least 3 digits>   e.g. "A" "B" 23 ->
+//   "AB-023" reference       <site>-<yyyymmdd>-<service code>-<kiosk letter><sequence>      e.g.
+//   "BVDK-QN-20261124-KBH-B023"
 // The sequence counts per (service, local day) on one kiosk and is stored durably, so a restart never
 // reissues a number; the kiosk letter keeps kiosks of one site apart without them talking to each other.
 [[nodiscard]] std::string ticket_display_number(const Service& service, char kiosk_letter, int sequence);
@@ -33,8 +34,8 @@ struct LocalDate {
                                            const LocalDate& day, int sequence);
 
 struct Ticket {
-    std::string reference;       // globally unique business identifier; encoded in the QR code
-    std::string display_number;  // what the patient reads and staff call out
+    std::string reference;      // globally unique business identifier; encoded in the QR code
+    std::string display_number; // what the patient reads and staff call out
     std::string service_code;
     LocalDate service_day;
     int sequence = 0;

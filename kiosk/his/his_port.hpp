@@ -11,7 +11,7 @@ enum class Delivery { Accepted, AlreadyExists, RetryLater, Rejected };
 
 struct DeliveryResult {
     Delivery outcome = Delivery::RetryLater;
-    std::string detail;  // server message (e.g. OperationOutcome text) for staff, never patient data
+    std::string detail; // server message (e.g. OperationOutcome text) for staff, never patient data
 };
 
 class HisPort {

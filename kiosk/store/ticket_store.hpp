@@ -34,10 +34,10 @@ private:
 // the HIS acknowledged it.
 struct OutboxEntry {
     std::int64_t id = 0;
-    std::string aggregate_type;  // "ticket"
-    std::string aggregate_id;    // the ticket reference
-    std::string operation;       // "create"
-    std::string identifier;      // kiosk-generated business identifier, unique
+    std::string aggregate_type; // "ticket"
+    std::string aggregate_id;   // the ticket reference
+    std::string operation;      // "create"
+    std::string identifier;     // kiosk-generated business identifier, unique
     std::string payload_json;
     core::UnixMillis created_at = 0;
     int attempts = 0;
@@ -46,7 +46,7 @@ struct OutboxEntry {
 class Outbox {
 public:
     explicit Outbox(Database& db) : db_(db) {}
-    [[nodiscard]] std::vector<OutboxEntry> peek(int limit) const;  // oldest first
+    [[nodiscard]] std::vector<OutboxEntry> peek(int limit) const; // oldest first
     [[nodiscard]] std::int64_t count() const;
 
 private:

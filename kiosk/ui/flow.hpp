@@ -14,35 +14,49 @@ enum class Screen { Welcome, ChooseService, IssuingTicket, TicketIssued, TicketF
 enum class Language { Vi, En };
 enum class Feature { BookAppointment, CheckIn, QueueTicket, Pay };
 
-[[nodiscard]] const char* screen_name(Screen s);  // "welcome", "choose_service", ...
-[[nodiscard]] bool feature_available(Feature f);  // false: shown as "coming soon"
+[[nodiscard]] const char* screen_name(Screen s); // "welcome", "choose_service", ...
+[[nodiscard]] bool feature_available(Feature f); // false: shown as "coming soon"
 
 // Everything about the patient in front of the kiosk lives here and nowhere else, so one reset clears it.
 struct FlowState {
     Screen screen = Screen::Welcome;
     Language language = Language::Vi;
-    std::string service_code;            // chosen service
-    std::optional<core::Ticket> ticket;  // the ticket just issued
-    std::uint64_t request = 0;           // id of the outstanding work; stale results are ignored
+    std::string service_code;           // chosen service
+    std::optional<core::Ticket> ticket; // the ticket just issued
+    std::uint64_t request = 0;          // id of the outstanding work; stale results are ignored
 };
 
 namespace ev {
-struct TapFeature { Feature feature; };
-struct ChooseService { std::string code; };
-struct TicketStored { std::uint64_t request; core::Ticket ticket; };
-struct TicketFailed { std::uint64_t request; };
+struct TapFeature {
+    Feature feature;
+};
+struct ChooseService {
+    std::string code;
+};
+struct TicketStored {
+    std::uint64_t request;
+    core::Ticket ticket;
+};
+struct TicketFailed {
+    std::uint64_t request;
+};
 struct Back {};
 struct Done {};
 struct Retry {};
 struct IdleTimeout {};
-struct SetLanguage { Language language; };
+struct SetLanguage {
+    Language language;
+};
 } // namespace ev
 
 using Event = std::variant<ev::TapFeature, ev::ChooseService, ev::TicketStored, ev::TicketFailed, ev::Back,
                            ev::Done, ev::Retry, ev::IdleTimeout, ev::SetLanguage>;
 
 namespace fx {
-struct IssueTicket { std::uint64_t request; std::string service_code; };
+struct IssueTicket {
+    std::uint64_t request;
+    std::string service_code;
+};
 } // namespace fx
 
 using Effect = std::variant<std::monostate, fx::IssueTicket>;

@@ -20,7 +20,8 @@ Catalog Catalog::parse(std::string_view toml_text, const std::string& source) {
     for (auto&& [key, node] : table) {
         const auto line = std::to_string(node.source().begin.line);
         const auto* text = node.as_string();
-        if (!text) throw CatalogError(source + ":" + line + ": " + std::string(key.str()) + ": must be a string");
+        if (!text)
+            throw CatalogError(source + ":" + line + ": " + std::string(key.str()) + ": must be a string");
         auto nfc = core::to_nfc(text->get());
         if (!nfc) throw CatalogError(source + ":" + line + ": " + std::string(key.str()) + ": invalid UTF-8");
         c.entries_.emplace(std::string(key.str()), std::move(*nfc));
@@ -42,7 +43,8 @@ const char* Catalog::tr(const char* key) const {
 }
 
 Catalogs Catalogs::load(const std::filesystem::path& assets_dir) {
-    return Catalogs{Catalog::load(assets_dir / "i18n" / "vi.toml"), Catalog::load(assets_dir / "i18n" / "en.toml")};
+    return Catalogs{Catalog::load(assets_dir / "i18n" / "vi.toml"),
+                    Catalog::load(assets_dir / "i18n" / "en.toml")};
 }
 
 } // namespace kiosk::ui

@@ -32,7 +32,7 @@ private:
 struct Catalogs {
     Catalog vi;
     Catalog en;
-    static Catalogs load(const std::filesystem::path& assets_dir);  // assets/i18n/{vi,en}.toml
+    static Catalogs load(const std::filesystem::path& assets_dir); // assets/i18n/{vi,en}.toml
     [[nodiscard]] const Catalog& of(Language l) const { return l == Language::En ? en : vi; }
 };
 

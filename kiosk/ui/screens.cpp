@@ -27,8 +27,8 @@ const char* service_name(const UiContext& ctx, const core::Service& s) {
 }
 
 // Places an ImGui item at an absolute screen position.
-bool button_at(UiContext& ctx, ImVec2 pos, const std::string& id, const char* label, const char* sub, ImVec2 size,
-               Tone tone, ImFont* font) {
+bool button_at(UiContext& ctx, ImVec2 pos, const std::string& id, const char* label, const char* sub,
+               ImVec2 size, Tone tone, ImFont* font) {
     ImGui::SetCursorScreenPos(pos);
     return big_button(ctx.targets, id, label, sub, size, tone, font, ctx.fonts.body);
 }
@@ -63,8 +63,8 @@ Box header(UiContext& ctx, Box area, std::optional<Event>& out) {
         if (button_at(ctx, ImVec2(x, area.min.y), "lang.vi", ctx.tr("lang.vi"), nullptr, sw_size,
                       vi ? Tone::Primary : Tone::Secondary, ctx.fonts.body))
             out = ev::SetLanguage{Language::Vi};
-        if (button_at(ctx, ImVec2(x + sw_size.x + ctx.em(0.4f), area.min.y), "lang.en", ctx.tr("lang.en"), nullptr,
-                      sw_size, vi ? Tone::Secondary : Tone::Primary, ctx.fonts.body))
+        if (button_at(ctx, ImVec2(x + sw_size.x + ctx.em(0.4f), area.min.y), "lang.en", ctx.tr("lang.en"),
+                      nullptr, sw_size, vi ? Tone::Secondary : Tone::Primary, ctx.fonts.body))
             out = ev::SetLanguage{Language::En};
         y = std::max(y, area.min.y + sw_size.y);
     }
@@ -93,8 +93,8 @@ void welcome(UiContext& ctx, Box area, std::optional<Event>& out) {
     const int rows = 4 / cols;
     const float gap = ctx.em(0.8f);
     const float cell_w = (area.width() - gap * static_cast<float>(cols - 1)) / static_cast<float>(cols);
-    const float cell_h =
-        std::min(ctx.em(8.0f), (area.max.y - y - gap * static_cast<float>(rows - 1)) / static_cast<float>(rows));
+    const float cell_h = std::min(ctx.em(8.0f), (area.max.y - y - gap * static_cast<float>(rows - 1)) /
+                                                    static_cast<float>(rows));
     for (int i = 0; i < 4; ++i) {
         const Item& it = items[i];
         const bool available = feature_available(it.feature);
@@ -117,18 +117,19 @@ void choose_service(UiContext& ctx, Box area, std::optional<Event>& out) {
                 ImVec2(tx, area.min.y + (back_size.y - ctx.fonts.title->FontSize) * 0.5f), kInk,
                 ctx.tr("service.title"));
     float y = area.min.y + back_size.y + ctx.em(0.6f);
-    dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, ImVec2(area.min.x, y), kMuted, ctx.tr("service.hint"),
-                nullptr, area.width());
+    dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, ImVec2(area.min.x, y), kMuted,
+                ctx.tr("service.hint"), nullptr, area.width());
     y += ImGui::CalcTextSize(ctx.tr("service.hint"), nullptr, false, area.width()).y + ctx.em(0.6f);
 
     ImGui::SetCursorScreenPos(ImVec2(area.min.x, y));
-    ImGui::BeginChild("##services", ImVec2(area.width(), area.max.y - y), false, ImGuiWindowFlags_NoScrollWithMouse);
+    ImGui::BeginChild("##services", ImVec2(area.width(), area.max.y - y), false,
+                      ImGuiWindowFlags_NoScrollWithMouse);
     const float w = ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ScrollbarSize - ctx.em(0.4f);
     for (const auto& s : ctx.site.services) {
         char label[192];
         std::snprintf(label, sizeof label, "%s", service_name(ctx, s));
-        if (big_button(ctx.targets, "service." + s.code, label, nullptr, ImVec2(w, ctx.em(3.4f)), Tone::Secondary,
-                       ctx.fonts.button, ctx.fonts.body))
+        if (big_button(ctx.targets, "service." + s.code, label, nullptr, ImVec2(w, ctx.em(3.4f)),
+                       Tone::Secondary, ctx.fonts.button, ctx.fonts.body))
             out = ev::ChooseService{s.code};
     }
     drag_scroll(ctx.memory.service_scroll, ctx.em(0.45f));
@@ -182,8 +183,8 @@ void ticket(UiContext& ctx, Box area, std::optional<Event>& out) {
     float cy = qy + side + ctx.em(0.2f);
     cy += text_line(ctx.fonts.body, qx, cy, qw, ctx.tr("ticket.qr_hint"), kMuted);
     if (!landscape)
-        text_line(ctx.fonts.button, area.min.x, cy + ctx.em(0.5f), area.width(), ctx.tr("ticket.instructions"),
-                  kInk);
+        text_line(ctx.fonts.button, area.min.x, cy + ctx.em(0.5f), area.width(),
+                  ctx.tr("ticket.instructions"), kInk);
 
     if (button_at(ctx, ImVec2(area.min.x + (area.width() - done_size.x) * 0.5f, bottom), "ticket.done",
                   ctx.tr("ticket.done"), nullptr, done_size, Tone::Primary, ctx.fonts.title))
@@ -197,10 +198,11 @@ void ticket_failed(UiContext& ctx, Box area, std::optional<Event>& out) {
     const ImVec2 size(ctx.em(10.0f), ctx.em(2.8f));
     const float x = area.min.x + (area.width() - size.x * 2 - ctx.em(1.0f)) * 0.5f;
     y += ctx.em(1.5f);
-    if (button_at(ctx, ImVec2(x, y), "back", ctx.tr("common.back"), nullptr, size, Tone::Secondary, ctx.fonts.button))
+    if (button_at(ctx, ImVec2(x, y), "back", ctx.tr("common.back"), nullptr, size, Tone::Secondary,
+                  ctx.fonts.button))
         out = ev::Back{};
-    if (button_at(ctx, ImVec2(x + size.x + ctx.em(1.0f), y), "retry", ctx.tr("error.try_again"), nullptr, size,
-                  Tone::Primary, ctx.fonts.button))
+    if (button_at(ctx, ImVec2(x + size.x + ctx.em(1.0f), y), "retry", ctx.tr("error.try_again"), nullptr,
+                  size, Tone::Primary, ctx.fonts.button))
         out = ev::Retry{};
 }
 
@@ -210,20 +212,30 @@ std::optional<Event> draw_screen(UiContext& ctx, ImVec2 display_size) {
     ctx.targets.clear();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(display_size);
-    constexpr ImGuiWindowFlags root_flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                                            ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollWithMouse |
-                                            ImGuiWindowFlags_NoBringToFrontOnFocus;
+    constexpr ImGuiWindowFlags root_flags =
+        ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+        ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::Begin("##root", nullptr, root_flags);
     std::optional<Event> out;
     const ImVec2 pad = ImGui::GetStyle().WindowPadding;
     Box area{pad, ImVec2(display_size.x - pad.x, display_size.y - pad.y)};
     area = header(ctx, area, out);
     switch (ctx.flow.screen) {
-    case Screen::Welcome: welcome(ctx, area, out); break;
-    case Screen::ChooseService: choose_service(ctx, area, out); break;
-    case Screen::IssuingTicket: issuing(ctx, area); break;
-    case Screen::TicketIssued: ticket(ctx, area, out); break;
-    case Screen::TicketFailed: ticket_failed(ctx, area, out); break;
+    case Screen::Welcome:
+        welcome(ctx, area, out);
+        break;
+    case Screen::ChooseService:
+        choose_service(ctx, area, out);
+        break;
+    case Screen::IssuingTicket:
+        issuing(ctx, area);
+        break;
+    case Screen::TicketIssued:
+        ticket(ctx, area, out);
+        break;
+    case Screen::TicketFailed:
+        ticket_failed(ctx, area, out);
+        break;
     }
     ImGui::End();
     return out;
@@ -232,7 +244,8 @@ std::optional<Event> draw_screen(UiContext& ctx, ImVec2 display_size) {
 std::vector<std::string> texts_for_glyphs(const Catalogs& catalogs, const SiteView& site) {
     std::vector<std::string> out{site.hospital_name, site.hospital_name_en, site.kiosk_id};
     for (const Catalog* c : {&catalogs.vi, &catalogs.en})
-        for (const auto& [key, text] : c->entries()) out.push_back(text);
+        for (const auto& [key, text] : c->entries())
+            out.push_back(text);
     for (const auto& s : site.services) {
         out.push_back(s.name_vi);
         out.push_back(s.name_en);

@@ -19,7 +19,7 @@ struct SiteView {
     std::string kiosk_id;
     std::vector<core::Service> services;
     int utc_offset_minutes = 7 * 60;
-    bool bilingual = true;  // show the VI/EN switch
+    bool bilingual = true; // show the VI/EN switch
 };
 
 // State the screens keep between frames that is not patient data (scroll position, QR cache).

@@ -11,8 +11,9 @@ void check_font_file(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     char byte = 0;
     if (!in || !in.read(&byte, 1))
-        throw FontError("font file " + file.string() +
-                        " is missing or unreadable (install fonts-noto-core, or set [fonts] in the site config)");
+        throw FontError(
+            "font file " + file.string() +
+            " is missing or unreadable (install fonts-noto-core, or set [fonts] in the site config)");
 }
 
 float base_font_px(int screen_w, int screen_h, float ui_scale) {
@@ -20,22 +21,24 @@ float base_font_px(int screen_w, int screen_h, float ui_scale) {
     return std::round(std::clamp(short_side / 28.0f, 14.0f, 96.0f) * ui_scale);
 }
 
-void FontSet::load(ImGuiIO& io, const std::filesystem::path& regular, const std::filesystem::path& bold, float em,
-                   const std::vector<std::string>& texts) {
+void FontSet::load(ImGuiIO& io, const std::filesystem::path& regular, const std::filesystem::path& bold,
+                   float em, const std::vector<std::string>& texts) {
     check_font_file(regular);
     check_font_file(bold);
 
     ImFontGlyphRangesBuilder builder;
     builder.AddRanges(io.Fonts->GetGlyphRangesVietnamese());
-    builder.AddChar(0x20AB);  // ₫ (not in ImGui's Vietnamese ranges)
-    builder.AddChar(0x2026);  // …
-    for (const auto& t : texts) builder.AddText(t.c_str(), t.c_str() + t.size());
+    builder.AddChar(0x20AB); // ₫ (not in ImGui's Vietnamese ranges)
+    builder.AddChar(0x2026); // …
+    for (const auto& t : texts)
+        builder.AddText(t.c_str(), t.c_str() + t.size());
     text_ranges_.clear();
     builder.BuildRanges(&text_ranges_);
 
     static const ImWchar ascii[] = {0x0020, 0x007E, 0};
     ascii_ranges_.clear();
-    for (const ImWchar c : ascii) ascii_ranges_.push_back(c);
+    for (const ImWchar c : ascii)
+        ascii_ranges_.push_back(c);
 
     io.Fonts->Clear();
     // FreeType rasterises hinted glyphs without oversampling: a sharper and smaller atlas than stb_truetype.

@@ -16,11 +16,11 @@ public:
 };
 
 struct Fonts {
-    ImFont* body = nullptr;    // 1 em
-    ImFont* button = nullptr;  // bold, 1.3 em
-    ImFont* title = nullptr;   // bold, 1.6 em
-    ImFont* huge = nullptr;    // bold, ticket number (ASCII only), 4.5 em
-    float em = 0;              // body size in pixels
+    ImFont* body = nullptr;   // 1 em
+    ImFont* button = nullptr; // bold, 1.3 em
+    ImFont* title = nullptr;  // bold, 1.6 em
+    ImFont* huge = nullptr;   // bold, ticket number (ASCII only), 4.5 em
+    float em = 0;             // body size in pixels
 };
 
 // Throws FontError naming the file when it is missing or unreadable (checked before any window opens).

@@ -17,10 +17,18 @@ struct Colors {
 
 Colors tone_colors(Tone tone) {
     switch (tone) {
-    case Tone::Primary: return {IM_COL32(0, 94, 163, 255), IM_COL32(0, 64, 120, 255), IM_COL32_WHITE, IM_COL32(214, 232, 248, 255)};
-    case Tone::Secondary: return {IM_COL32(228, 238, 247, 255), IM_COL32(196, 214, 232, 255), IM_COL32(0, 52, 94, 255), IM_COL32(0, 72, 130, 255)};
-    case Tone::Disabled: return {IM_COL32(236, 236, 236, 255), IM_COL32(236, 236, 236, 255), IM_COL32(120, 120, 120, 255), IM_COL32(110, 80, 0, 255)};
-    case Tone::Quiet: return {IM_COL32(255, 255, 255, 0), IM_COL32(230, 230, 230, 255), IM_COL32(0, 52, 94, 255), IM_COL32(90, 90, 90, 255)};
+    case Tone::Primary:
+        return {IM_COL32(0, 94, 163, 255), IM_COL32(0, 64, 120, 255), IM_COL32_WHITE,
+                IM_COL32(214, 232, 248, 255)};
+    case Tone::Secondary:
+        return {IM_COL32(228, 238, 247, 255), IM_COL32(196, 214, 232, 255), IM_COL32(0, 52, 94, 255),
+                IM_COL32(0, 72, 130, 255)};
+    case Tone::Disabled:
+        return {IM_COL32(236, 236, 236, 255), IM_COL32(236, 236, 236, 255), IM_COL32(120, 120, 120, 255),
+                IM_COL32(110, 80, 0, 255)};
+    case Tone::Quiet:
+        return {IM_COL32(255, 255, 255, 0), IM_COL32(230, 230, 230, 255), IM_COL32(0, 52, 94, 255),
+                IM_COL32(90, 90, 90, 255)};
     }
     return {};
 }
@@ -35,14 +43,16 @@ std::optional<ImVec2> TapTargets::center(const std::string& id) const {
 
 std::vector<std::string> TapTargets::ids() const {
     std::vector<std::string> out;
-    for (const auto& [id, rect] : rects_) out.push_back(id);
+    for (const auto& [id, rect] : rects_)
+        out.push_back(id);
     return out;
 }
 
 void drag_scroll(DragScroll& s, float threshold_px) {
     const ImGuiIO& io = ImGui::GetIO();
     if (!s.tracking && ImGui::IsMouseClicked(ImGuiMouseButton_Left) &&
-        ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows | ImGuiHoveredFlags_AllowWhenBlockedByActiveItem)) {
+        ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows |
+                               ImGuiHoveredFlags_AllowWhenBlockedByActiveItem)) {
         s = DragScroll{true, false, io.MousePos.y, ImGui::GetScrollY()};
     }
     if (!s.tracking) return;
@@ -54,7 +64,7 @@ void drag_scroll(DragScroll& s, float threshold_px) {
     if (!s.dragging && std::fabs(dy) > threshold_px) s.dragging = true;
     if (s.dragging) {
         ImGui::SetScrollY(std::clamp(s.start_scroll_y - dy, 0.0f, ImGui::GetScrollMaxY()));
-        ImGui::ClearActiveID();  // the finger is scrolling, not pressing the button it started on
+        ImGui::ClearActiveID(); // the finger is scrolling, not pressing the button it started on
     }
 }
 
@@ -66,21 +76,22 @@ float centered_text(ImDrawList* dl, ImFont* font, float size, ImVec2 top_left, f
     const float scale = size / font->FontSize;
     while (p < end) {
         const char* line_end = font->CalcWordWrapPositionA(scale, p, end, width);
-        if (line_end == p) line_end = p + 1;  // never loop on a glyph wider than the box
-        const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(line_end - p)));
+        if (line_end == p) line_end = p + 1; // never loop on a glyph wider than the box
+        const char* nl =
+            static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(line_end - p)));
         if (nl) line_end = nl;
         const ImVec2 sz = font->CalcTextSizeA(size, FLT_MAX, 0.0f, p, line_end);
         if (dl) dl->AddText(font, size, ImVec2(top_left.x + (width - sz.x) * 0.5f, y), color, p, line_end);
         y += size * 1.15f;
         p = line_end;
-        while (p < end && (*p == ' ' || *p == '\n')) ++p;
+        while (p < end && (*p == ' ' || *p == '\n'))
+            ++p;
     }
     return y - top_left.y;
 }
 
-
-bool big_button(TapTargets& targets, const std::string& id, const char* label, const char* sublabel, ImVec2 size,
-                Tone tone, ImFont* font, ImFont* small_font) {
+bool big_button(TapTargets& targets, const std::string& id, const char* label, const char* sublabel,
+                ImVec2 size, Tone tone, ImFont* font, ImFont* small_font) {
     const ImVec2 pos = ImGui::GetCursorScreenPos();
     const bool clicked = ImGui::InvisibleButton(id.c_str(), size) && tone != Tone::Disabled;
     const bool held = ImGui::IsItemActive() && tone != Tone::Disabled;
@@ -97,18 +108,23 @@ bool big_button(TapTargets& targets, const std::string& id, const char* label, c
     dl->AddRectFilled(pos, max, held ? c.fill_pressed : c.fill, em * 0.5f);
     if (tone == Tone::Secondary || tone == Tone::Disabled) {
         const float stroke = std::max(1.0f, em * 0.06f);
-        const float in = stroke * 0.5f;  // keep the whole stroke inside the button (and its clip rect)
-        dl->AddRect(ImVec2(pos.x + in, pos.y + in), ImVec2(max.x - in, max.y - in), IM_COL32(160, 180, 200, 255),
-                    em * 0.5f, 0, stroke);
+        const float in = stroke * 0.5f; // keep the whole stroke inside the button (and its clip rect)
+        dl->AddRect(ImVec2(pos.x + in, pos.y + in), ImVec2(max.x - in, max.y - in),
+                    IM_COL32(160, 180, 200, 255), em * 0.5f, 0, stroke);
     }
 
     const float pad = em * 0.6f;
     const float inner_w = size.x - 2 * pad;
     const float label_h = centered_text(nullptr, font, font->FontSize, {}, inner_w, label, 0);
-    const float sub_h = sublabel ? centered_text(nullptr, small_font, small_font->FontSize, {}, inner_w, sublabel, 0) + em * 0.2f : 0;
+    const float sub_h =
+        sublabel
+            ? centered_text(nullptr, small_font, small_font->FontSize, {}, inner_w, sublabel, 0) + em * 0.2f
+            : 0;
     float y = pos.y + std::max(pad, (size.y - label_h - sub_h) * 0.5f);
     y += centered_text(dl, font, font->FontSize, ImVec2(pos.x + pad, y), inner_w, label, c.text);
-    if (sublabel) centered_text(dl, small_font, small_font->FontSize, ImVec2(pos.x + pad, y + em * 0.2f), inner_w, sublabel, c.sub);
+    if (sublabel)
+        centered_text(dl, small_font, small_font->FontSize, ImVec2(pos.x + pad, y + em * 0.2f), inner_w,
+                      sublabel, c.sub);
     return clicked;
 }
 
@@ -120,7 +136,8 @@ std::optional<QrCode> QrCode::encode(std::string_view text) {
     QrCode out;
     out.width = code->width;
     out.dark.resize(static_cast<std::size_t>(code->width * code->width));
-    for (std::size_t i = 0; i < out.dark.size(); ++i) out.dark[i] = code->data[i] & 1u;
+    for (std::size_t i = 0; i < out.dark.size(); ++i)
+        out.dark[i] = code->data[i] & 1u;
     return out;
 }
 
@@ -130,12 +147,14 @@ void draw_qr(ImDrawList* dl, const QrCode& qr, ImVec2 top_left, float side) {
     // Whole pixels per module keep the code crisp for scanners.
     const float module = std::max(1.0f, std::floor(side / static_cast<float>(total)));
     const float drawn = module * static_cast<float>(total);
-    const ImVec2 origin(std::floor(top_left.x + (side - drawn) * 0.5f), std::floor(top_left.y + (side - drawn) * 0.5f));
+    const ImVec2 origin(std::floor(top_left.x + (side - drawn) * 0.5f),
+                        std::floor(top_left.y + (side - drawn) * 0.5f));
     dl->AddRectFilled(origin, ImVec2(origin.x + drawn, origin.y + drawn), IM_COL32_WHITE);
     for (int y = 0; y < qr.width; ++y)
         for (int x = 0; x < qr.width; ++x)
             if (qr.dark[static_cast<std::size_t>(y * qr.width + x)]) {
-                const ImVec2 a(origin.x + static_cast<float>(x + quiet) * module, origin.y + static_cast<float>(y + quiet) * module);
+                const ImVec2 a(origin.x + static_cast<float>(x + quiet) * module,
+                               origin.y + static_cast<float>(y + quiet) * module);
                 dl->AddRectFilled(a, ImVec2(a.x + module, a.y + module), IM_COL32_BLACK);
             }
 }

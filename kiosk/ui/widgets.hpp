@@ -21,7 +21,9 @@ public:
     [[nodiscard]] std::vector<std::string> ids() const;
 
 private:
-    struct Rect { ImVec2 min, max; };
+    struct Rect {
+        ImVec2 min, max;
+    };
     std::map<std::string, Rect> rects_;
 };
 
@@ -39,8 +41,8 @@ void drag_scroll(DragScroll& state, float threshold_px);
 enum class Tone { Primary, Secondary, Disabled, Quiet };
 
 // A large rounded button with centered, wrapped text and an optional small second line (badge).
-bool big_button(TapTargets& targets, const std::string& id, const char* label, const char* sublabel, ImVec2 size,
-                Tone tone, ImFont* font, ImFont* small_font);
+bool big_button(TapTargets& targets, const std::string& id, const char* label, const char* sublabel,
+                ImVec2 size, Tone tone, ImFont* font, ImFont* small_font);
 
 // Text centered horizontally inside [x0, x0+width], wrapped at width; returns the height used.
 // With dl == nullptr it only measures.
@@ -50,7 +52,7 @@ float centered_text(ImDrawList* dl, ImFont* font, float size, ImVec2 top_left, f
 // A QR code (libqrencode, error correction M) as modules, drawn as dark squares with a 4-module quiet zone.
 struct QrCode {
     int width = 0;
-    std::vector<std::uint8_t> dark;  // width*width, 1 = dark module
+    std::vector<std::uint8_t> dark; // width*width, 1 = dark module
     static std::optional<QrCode> encode(std::string_view text);
 };
 // Draws the code with its quiet zone inside a square of `side` pixels at top_left.

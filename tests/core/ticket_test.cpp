@@ -41,7 +41,8 @@ TEST(TicketNumber, KioskLettersKeepKiosksApart) {
     const LocalDate day{2026, 11, 24};
     for (int seq = 1; seq <= 50; ++seq) {
         EXPECT_NE(ticket_reference(a, svc, day, seq), ticket_reference(b, svc, day, seq));
-        EXPECT_NE(ticket_display_number(svc, a.kiosk_letter, seq), ticket_display_number(svc, b.kiosk_letter, seq));
+        EXPECT_NE(ticket_display_number(svc, a.kiosk_letter, seq),
+                  ticket_display_number(svc, b.kiosk_letter, seq));
     }
 }
 

@@ -25,7 +25,8 @@ std::set<std::string> keys_used_in_ui_code() {
         std::stringstream text;
         text << in.rdbuf();
         const std::string s = text.str();
-        for (std::sregex_iterator it(s.begin(), s.end(), literal), end; it != end; ++it) keys.insert((*it)[1]);
+        for (std::sregex_iterator it(s.begin(), s.end(), literal), end; it != end; ++it)
+            keys.insert((*it)[1]);
     }
     return keys;
 }
@@ -48,7 +49,8 @@ TEST(Catalogs, BothLanguagesHaveTheSameKeysAndNfcText) {
         vi.insert(k);
         EXPECT_EQ(kiosk::core::to_nfc(v), std::optional<std::string>(v)) << k;
     }
-    for (const auto& [k, v] : c.en.entries()) en.insert(k);
+    for (const auto& [k, v] : c.en.entries())
+        en.insert(k);
     EXPECT_EQ(vi, en);
     EXPECT_STRNE(c.vi.tr("feature.queue"), c.en.tr("feature.queue"));
 }

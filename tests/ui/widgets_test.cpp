@@ -36,8 +36,8 @@ protected:
         ImGui::BeginChild("list", ImVec2(400, 300));
         int clicked = -1;
         for (int i = 0; i < 20; ++i)
-            if (big_button(targets, "item." + std::to_string(i), "Item", nullptr, ImVec2(380, 60), Tone::Secondary,
-                           ImGui::GetFont(), ImGui::GetFont()))
+            if (big_button(targets, "item." + std::to_string(i), "Item", nullptr, ImVec2(380, 60),
+                           Tone::Secondary, ImGui::GetFont(), ImGui::GetFont()))
                 clicked = i;
         drag_scroll(scroll, 16.0f);
         scroll_y = ImGui::GetScrollY();
@@ -80,7 +80,7 @@ TEST_F(HeadlessImGui, DragScrollsTheListAndCancelsTheButton) {
         const int c = frame(ImVec2(start.x, start.y - 15.0f * static_cast<float>(step)), true);
         if (c >= 0) clicked = c;
     }
-    EXPECT_GT(scroll_y, 100.0f);  // ImGui applies SetScrollY on the next frame
+    EXPECT_GT(scroll_y, 100.0f); // ImGui applies SetScrollY on the next frame
     const int on_release = frame(ImVec2(start.x, start.y - 150.0f), false);
     EXPECT_NEAR(scroll_y, 150.0f, 1.0f);
     EXPECT_EQ(on_release, -1);

@@ -1,0 +1,842 @@
+#include "kiosk/app/config.hpp"
+
+#include <toml++/toml.h>
+#include <utf8proc.h>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <span>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+namespace kiosk::app {
+
+std::string ConfigProblem::to_string() const {
+    std::string out = file;
+    if (line > 0) {
+        out += ':' + std::to_string(line);
+        if (column > 0) out += ':' + std::to_string(column);
+    }
+    out += ": ";
+    if (!key.empty()) out += key + ": ";
+    out += message;
+    return out;
+}
+
+namespace {
+
+// ---- positions --------------------------------------------------------------------------------------
+
+struct Pos {
+    int line = 0; // 0 = unknown / whole file
+    int column = 0;
+    friend auto operator<=>(const Pos&, const Pos&) = default;
+};
+
+Pos pos_of(const toml::source_position& p) {
+    return {static_cast<int>(p.line), static_cast<int>(p.column)};
+}
+Pos pos_of(const toml::node& n) {
+    return pos_of(n.source().begin);
+}
+Pos pos_of(const toml::key& k) {
+    return pos_of(k.source().begin);
+}
+
+// ---- UTF-8 pre-scan ---------------------------------------------------------------------------------
+// toml++ rejects a document with invalid UTF-8 as a whole, pointing somewhere near the first bad byte.
+// An IT admin is better served by "hospital_name: is not valid UTF-8", so invalid bytes are replaced by
+// '?' before parsing, remembered with their position, and reported by the string value that contains
+// them (or on their own, e.g. inside a comment). Columns count code points, as toml++ does.
+
+struct BadByte {
+    Pos pos;
+    unsigned char byte = 0;
+    bool reported = false;
+};
+
+struct Utf8Scan {
+    std::string text; // the input with every invalid byte replaced by '?'
+    std::vector<BadByte> bad;
+};
+
+Utf8Scan scan_utf8(std::string_view input) {
+    Utf8Scan scan{std::string(input), {}};
+    std::size_t i = 0;
+    if (scan.text.starts_with("\xEF\xBB\xBF")) i = 3; // a BOM occupies no column
+    int line = 1;
+    int column = 1;
+    while (i < scan.text.size()) {
+        const auto* at = reinterpret_cast<const utf8proc_uint8_t*>(scan.text.data() + i);
+        utf8proc_int32_t cp = 0;
+        const auto n = utf8proc_iterate(at, static_cast<utf8proc_ssize_t>(scan.text.size() - i), &cp);
+        if (n <= 0) {
+            scan.bad.push_back({{line, column}, static_cast<unsigned char>(scan.text[i]), false});
+            scan.text[i] = '?';
+            ++i;
+            ++column;
+            continue;
+        }
+        i += static_cast<std::size_t>(n);
+        if (cp == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return scan;
+}
+
+// NFC via utf8proc (utf8proc_map with an explicit length, which is utf8proc_NFC without the reliance on
+// a terminating NUL). nullopt when the input is not valid UTF-8.
+std::optional<std::string> to_nfc(std::string_view s) {
+    utf8proc_uint8_t* out = nullptr;
+    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
+                                static_cast<utf8proc_ssize_t>(s.size()), &out,
+                                static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+    const std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
+    if (n < 0) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
+
+// ---- small helpers ----------------------------------------------------------------------------------
+
+std::string_view type_name(const toml::node& n) {
+    switch (n.type()) {
+    case toml::node_type::table:
+        return "a table";
+    case toml::node_type::array:
+        return "an array";
+    case toml::node_type::string:
+        return "a string";
+    case toml::node_type::integer:
+        return "an integer";
+    case toml::node_type::floating_point:
+        return "a floating-point number";
+    case toml::node_type::boolean:
+        return "a boolean";
+    case toml::node_type::date:
+        return "a date";
+    case toml::node_type::time:
+        return "a time";
+    case toml::node_type::date_time:
+        return "a date-time";
+    case toml::node_type::none:
+        break;
+    }
+    return "nothing";
+}
+
+std::string not_a(const toml::node& n) {
+    return std::string(", not ") + std::string(type_name(n));
+}
+
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+bool is_upper(char c) {
+    return c >= 'A' && c <= 'Z';
+}
+bool is_lower(char c) {
+    return c >= 'a' && c <= 'z';
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+bool all_of_chars(std::string_view s, bool (*ok)(char)) {
+    return std::all_of(s.begin(), s.end(), ok);
+}
+
+bool is_blank(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t'; });
+}
+
+bool has_control_chars(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7F;
+    });
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (ascii_lower(s[i]) != ascii_lower(prefix[i])) return false;
+    return true;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            const std::size_t cost = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]) ? 0 : 1;
+            row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + cost});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        c = ascii_lower(c);
+    return out;
+}
+
+// The closest known key, if it is close enough to be a plausible typo.
+std::optional<std::string_view> closest_key(std::string_view unknown,
+                                            std::span<const std::string_view> known) {
+    std::optional<std::string_view> best;
+    std::size_t best_distance = 0;
+    const std::string u = lower(unknown);
+    for (const auto k : known) {
+        const std::size_t d = edit_distance(unknown, k);
+        const std::string kl = lower(k);
+        const bool contained = std::min(u.size(), kl.size()) >= 4 &&
+                               (kl.find(u) != std::string::npos || u.find(kl) != std::string::npos);
+        const bool close = d <= std::max<std::size_t>(1, k.size() / 3);
+        if (!close && !contained) continue;
+        if (!best || d < best_distance) {
+            best = k;
+            best_distance = d;
+        }
+    }
+    return best;
+}
+
+// A key as written in a dotted path: bare when possible, else quoted.
+std::string key_part(std::string_view k) {
+    const bool bare = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
+        return is_upper(c) || is_lower(c) || is_digit(c) || c == '_' || c == '-';
+    });
+    if (bare) return std::string(k);
+    std::string out = "\"";
+    for (const char c : k) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + '"';
+}
+
+std::string join_key(std::string_view prefix, std::string_view k) {
+    return prefix.empty() ? key_part(k) : std::string(prefix) + '.' + key_part(k);
+}
+
+std::string indexed(std::string_view array_key, std::size_t zero_based) {
+    return std::string(array_key) + '[' + std::to_string(zero_based + 1) + ']';
+}
+
+std::string format_number(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
+
+std::string format_offset(int minutes) {
+    const int a = minutes < 0 ? -minutes : minutes;
+    std::string out = minutes < 0 ? "-" : "+";
+    const int h = a / 60;
+    const int m = a % 60;
+    out += static_cast<char>('0' + h / 10);
+    out += static_cast<char>('0' + h % 10);
+    out += ':';
+    out += static_cast<char>('0' + m / 10);
+    out += static_cast<char>('0' + m % 10);
+    return out;
+}
+
+// ---- the schema -------------------------------------------------------------------------------------
+
+constexpr std::array<std::string_view, 13> kRootKeys{
+    "site_id",          "kiosk_id",   "kiosk_letter", "hospital_name",
+    "hospital_name_en", "utc_offset", "languages",    "idle_timeout_seconds",
+    "ui_scale",         "data_dir",   "fonts",        "his",
+    "services"};
+constexpr std::array<std::string_view, 2> kFontKeys{"regular", "bold"};
+constexpr std::array<std::string_view, 1> kHisKeys{"base_url"};
+constexpr std::array<std::string_view, 4> kServiceKeys{"code", "prefix", "name_vi", "name_en"};
+constexpr std::array<std::string_view, 2> kLanguages{"vi", "en"};
+
+constexpr int kMinIdleSeconds = 15;
+constexpr int kMaxIdleSeconds = 3600;
+constexpr double kMinUiScale = 0.5;
+constexpr double kMaxUiScale = 3.0;
+constexpr int kMinOffsetMinutes = -12 * 60;
+constexpr int kMaxOffsetMinutes = 14 * 60;
+
+enum class Where { root, fonts, his, service };
+
+struct TableSchema {
+    Where where;
+    std::span<const std::string_view> keys;
+    std::string_view label; // how the admin sees the table
+};
+
+constexpr std::array<TableSchema, 4> kTables{{
+    {Where::root, kRootKeys, "top level"},
+    {Where::fonts, kFontKeys, "[fonts]"},
+    {Where::his, kHisKeys, "[his]"},
+    {Where::service, kServiceKeys, "[[services]]"},
+}};
+
+// ---- the validator ----------------------------------------------------------------------------------
+
+enum class Text { nfc, verbatim }; // paths and URLs are kept byte-for-byte
+
+class Validator {
+public:
+    Validator(std::string file, std::vector<BadByte> bad, std::filesystem::path base_dir)
+        : file_(std::move(file)), bad_(std::move(bad)), base_dir_(std::move(base_dir)) {}
+
+    void report(Pos at, std::string key, std::string message) {
+        problems_.push_back({file_, at.line, at.column, std::move(key), std::move(message)});
+    }
+
+    // Invalid UTF-8 bytes no string value claimed (comments, keys, unknown keys' values): one problem per
+    // line.
+    void report_unclaimed_bad_bytes() {
+        int last_line = 0;
+        for (auto& b : bad_) {
+            if (b.reported) continue;
+            b.reported = true;
+            if (b.pos.line == last_line) continue;
+            last_line = b.pos.line;
+            report(b.pos, "", "invalid UTF-8 " + invalid_utf8_detail(b.byte));
+        }
+    }
+
+    [[nodiscard]] bool has_bad_byte_on_line(int line) const {
+        return std::any_of(bad_.begin(), bad_.end(), [line](const BadByte& b) { return b.pos.line == line; });
+    }
+
+    std::vector<ConfigProblem> take_problems() {
+        std::stable_sort(problems_.begin(), problems_.end(),
+                         [](const ConfigProblem& a, const ConfigProblem& b) {
+                             return Pos{a.line, a.column} < Pos{b.line, b.column};
+                         });
+        return std::move(problems_);
+    }
+
+    SiteConfig check(const toml::table& root) {
+        SiteConfig cfg;
+        check_keys(root, Where::root, "");
+        const Pos top{}; // missing top-level keys have no line
+
+        if (auto v = required_string(root, "site_id", "site_id", top)) {
+            if (v->empty() || v->size() > 32 ||
+                !all_of_chars(*v, [](char c) { return is_upper(c) || is_digit(c) || c == '-'; }))
+                report(pos_of(*root.get("site_id")), "site_id",
+                       "must be 1-32 characters of A-Z, 0-9 and '-' (e.g. \"BVDK-QN\"), got \"" + *v + "\"");
+            else
+                cfg.kiosk.site_id = *v;
+        }
+        if (auto v = required_string(root, "kiosk_id", "kiosk_id", top)) {
+            if (v->empty() || v->size() > 32 || !all_of_chars(*v, [](char c) {
+                    return is_upper(c) || is_lower(c) || is_digit(c) || c == '-' || c == '_';
+                }))
+                report(pos_of(*root.get("kiosk_id")), "kiosk_id",
+                       "must be 1-32 characters of A-Z, a-z, 0-9, '-' and '_' (e.g. \"SANH-A-01\"), got \"" +
+                           *v + "\"");
+            else
+                cfg.kiosk.kiosk_id = *v;
+        }
+        if (auto v = required_string(root, "kiosk_letter", "kiosk_letter", top)) {
+            if (v->size() != 1 || !is_upper((*v)[0]))
+                report(pos_of(*root.get("kiosk_letter")), "kiosk_letter",
+                       "must be exactly one letter A-Z (different for every kiosk of the site), got \"" + *v +
+                           "\"");
+            else
+                cfg.kiosk.kiosk_letter = (*v)[0];
+        }
+        if (auto v = required_string(root, "hospital_name", "hospital_name", top)) {
+            if (is_blank(*v))
+                report(pos_of(*root.get("hospital_name")), "hospital_name", "must not be empty");
+            else
+                cfg.hospital_name = *v;
+        }
+        if (const auto* n = root.get("hospital_name_en")) {
+            if (auto v = string_value(*n, "hospital_name_en")) {
+                if (is_blank(*v))
+                    report(pos_of(*n), "hospital_name_en",
+                           "must not be empty (leave the key out to use hospital_name)");
+                else
+                    cfg.hospital_name_en = *v;
+            }
+        }
+        if (cfg.hospital_name_en.empty()) cfg.hospital_name_en = cfg.hospital_name;
+
+        if (const auto* n = root.get("utc_offset"))
+            if (auto minutes = utc_offset(*n)) cfg.kiosk.utc_offset_minutes = *minutes;
+        if (const auto* n = root.get("languages"))
+            if (auto langs = languages(*n)) cfg.languages = std::move(*langs);
+        if (const auto* n = root.get("idle_timeout_seconds"))
+            if (auto s = idle_timeout(*n)) cfg.idle_timeout_seconds = *s;
+        if (const auto* n = root.get("ui_scale"))
+            if (auto s = ui_scale(*n)) cfg.ui_scale = *s;
+
+        cfg.data_dir = default_data_dir();
+        if (const auto* n = root.get("data_dir"))
+            if (auto p = path_value(*n, "data_dir")) cfg.data_dir = *p;
+
+        cfg.font_regular = std::string(kDefaultFontRegular);
+        cfg.font_bold = std::string(kDefaultFontBold);
+        if (const auto* n = root.get("fonts")) {
+            if (const auto* t = n->as_table()) {
+                check_keys(*t, Where::fonts, "fonts");
+                if (const auto* r = t->get("regular"))
+                    if (auto p = path_value(*r, "fonts.regular")) cfg.font_regular = *p;
+                if (const auto* b = t->get("bold"))
+                    if (auto p = path_value(*b, "fonts.bold")) cfg.font_bold = *p;
+            } else {
+                report(pos_of(*n), "fonts", "must be a table ([fonts])" + not_a(*n));
+            }
+        }
+
+        if (const auto* n = root.get("his")) {
+            if (const auto* t = n->as_table()) {
+                check_keys(*t, Where::his, "his");
+                if (const auto* u = t->get("base_url")) cfg.his_base_url = base_url(*u).value_or("");
+            } else {
+                report(pos_of(*n), "his", "must be a table ([his])" + not_a(*n));
+            }
+        }
+
+        cfg.services = services(root.get("services"));
+        return cfg;
+    }
+
+private:
+    // "(byte 0xE9): save the file as UTF-8, ..."
+    static std::string invalid_utf8_detail(unsigned char byte) {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        std::string hex = "0x";
+        hex += kHex[byte >> 4];
+        hex += kHex[byte & 0x0F];
+        return "(byte " + hex +
+               "): save the file as UTF-8, not in a legacy Vietnamese encoding (TCVN3, VNI, Windows-1258)";
+    }
+
+    void check_keys(const toml::table& t, Where where, std::string_view prefix) {
+        const TableSchema* schema = nullptr;
+        for (const auto& s : kTables)
+            if (s.where == where) schema = &s;
+        for (const auto& [k, v] : t) {
+            const std::string_view name = k.str();
+            if (std::find(schema->keys.begin(), schema->keys.end(), name) != schema->keys.end()) continue;
+            std::string message = "unknown key '" + std::string(name) + "'";
+            const TableSchema* elsewhere = nullptr;
+            for (const auto& s : kTables)
+                if (s.where != where && std::find(s.keys.begin(), s.keys.end(), name) != s.keys.end())
+                    elsewhere = &s;
+            if (elsewhere && elsewhere->where == Where::root)
+                message += " here: '" + std::string(name) +
+                           "' is a top-level key and must come before the first [table] or [[services]] line";
+            else if (elsewhere && elsewhere->where == Where::service)
+                message += " here: '" + std::string(name) + "' belongs in a [[services]] entry";
+            else if (elsewhere)
+                message += " here: '" + std::string(name) + "' belongs in the " +
+                           std::string(elsewhere->label) + " table";
+            else if (auto guess = closest_key(name, schema->keys))
+                message += " \xE2\x80\x94 did you mean '" + std::string(*guess) + "'?";
+            else if (where != Where::root) {
+                message += " (allowed in " + std::string(schema->label) + ": ";
+                for (std::size_t i = 0; i < schema->keys.size(); ++i)
+                    message += (i ? ", " : "") + std::string(schema->keys[i]);
+                message += ")";
+            }
+            report(pos_of(k), join_key(prefix, name), std::move(message));
+        }
+    }
+
+    // Reports (once) invalid UTF-8 inside n's source region; true if there was any.
+    bool claim_bad_bytes(const toml::node& n, const std::string& key) {
+        const Pos begin = pos_of(n.source().begin);
+        const Pos end = pos_of(n.source().end);
+        bool found = false;
+        for (auto& b : bad_) {
+            if (b.pos < begin || !(b.pos < end)) continue;
+            if (!found && !b.reported)
+                report(b.pos, key, "is not valid UTF-8 " + invalid_utf8_detail(b.byte));
+            found = true;
+            b.reported = true;
+        }
+        return found;
+    }
+
+    std::optional<std::string> string_value(const toml::node& n, const std::string& key,
+                                            Text mode = Text::nfc) {
+        const auto* s = n.as_string();
+        if (!s) {
+            report(pos_of(n), key, "must be a string" + not_a(n) + " (text goes in double quotes)");
+            return std::nullopt;
+        }
+        if (claim_bad_bytes(n, key)) return std::nullopt;
+        const std::string& raw = s->get();
+        if (has_control_chars(raw)) {
+            report(pos_of(n), key, "must not contain control characters (line breaks, tabs, ...)");
+            return std::nullopt;
+        }
+        auto nfc = to_nfc(raw); // also the UTF-8 check for text from escapes
+        if (!nfc) {
+            report(pos_of(n), key, "is not valid UTF-8");
+            return std::nullopt;
+        }
+        return mode == Text::nfc ? std::move(*nfc) : raw;
+    }
+
+    std::optional<std::string> required_string(const toml::table& t, std::string_view name,
+                                               const std::string& key, Pos table_pos) {
+        const auto* n = t.get(name);
+        if (!n) {
+            report(table_pos, key, "required key is missing");
+            return std::nullopt;
+        }
+        return string_value(*n, key);
+    }
+
+    std::optional<std::filesystem::path> path_value(const toml::node& n, const std::string& key) {
+        auto v = string_value(n, key, Text::verbatim);
+        if (!v) return std::nullopt;
+        if (v->empty()) {
+            report(pos_of(n), key, "must not be empty (leave the key out to use the default)");
+            return std::nullopt;
+        }
+        std::filesystem::path p(*v);
+        if (p.is_relative()) p = base_dir_ / p;
+        return p.lexically_normal();
+    }
+
+    std::optional<int> utc_offset(const toml::node& n) {
+        auto v = string_value(n, "utc_offset");
+        if (!v) return std::nullopt;
+        const std::string& s = *v;
+        const bool shape = s.size() == 6 && (s[0] == '+' || s[0] == '-') && is_digit(s[1]) &&
+                           is_digit(s[2]) && s[3] == ':' && is_digit(s[4]) && is_digit(s[5]);
+        const int hours = shape ? (s[1] - '0') * 10 + (s[2] - '0') : 0;
+        const int mins = shape ? (s[4] - '0') * 10 + (s[5] - '0') : 0;
+        if (!shape || mins >= 60) {
+            report(pos_of(n), "utc_offset",
+                   "must look like \"+07:00\" (sign, hours, ':', minutes), got \"" + s + "\"");
+            return std::nullopt;
+        }
+        const int total = (s[0] == '-' ? -1 : 1) * (hours * 60 + mins);
+        if (total < kMinOffsetMinutes || total > kMaxOffsetMinutes) {
+            report(pos_of(n), "utc_offset",
+                   "must be between " + format_offset(kMinOffsetMinutes) + " and " +
+                       format_offset(kMaxOffsetMinutes) + ", got \"" + s + "\"");
+            return std::nullopt;
+        }
+        return total;
+    }
+
+    std::optional<std::vector<std::string>> languages(const toml::node& n) {
+        const auto* arr = n.as_array();
+        if (!arr) {
+            report(pos_of(n), "languages", "must be an array of strings, e.g. [\"vi\", \"en\"]" + not_a(n));
+            return std::nullopt;
+        }
+        if (arr->empty()) {
+            report(pos_of(n), "languages", "must list at least one language (\"vi\", \"en\")");
+            return std::nullopt;
+        }
+        std::vector<std::string> out;
+        bool ok = true;
+        for (std::size_t i = 0; i < arr->size(); ++i) {
+            const auto& e = (*arr)[i];
+            const std::string key = indexed("languages", i);
+            auto v = string_value(e, key);
+            if (!v) {
+                ok = false;
+                continue;
+            }
+            if (std::find(kLanguages.begin(), kLanguages.end(), *v) == kLanguages.end()) {
+                report(pos_of(e), key, "unsupported language \"" + *v + "\" (supported: \"vi\", \"en\")");
+                ok = false;
+            } else if (std::find(out.begin(), out.end(), *v) != out.end()) {
+                report(pos_of(e), key, "duplicate language \"" + *v + "\"");
+                ok = false;
+            } else {
+                out.push_back(*v);
+            }
+        }
+        if (!ok) return std::nullopt;
+        return out;
+    }
+
+    std::optional<int> idle_timeout(const toml::node& n) {
+        const auto* i = n.as_integer();
+        if (!i) {
+            std::string message = "must be an integer (whole number of seconds)" + not_a(n);
+            if (n.is_string()) message += ": remove the quotes";
+            report(pos_of(n), "idle_timeout_seconds", std::move(message));
+            return std::nullopt;
+        }
+        const std::int64_t v = i->get();
+        if (v < kMinIdleSeconds || v > kMaxIdleSeconds) {
+            report(pos_of(n), "idle_timeout_seconds",
+                   "must be between " + std::to_string(kMinIdleSeconds) + " and " +
+                       std::to_string(kMaxIdleSeconds) + " seconds, got " + std::to_string(v));
+            return std::nullopt;
+        }
+        return static_cast<int>(v);
+    }
+
+    std::optional<float> ui_scale(const toml::node& n) {
+        double v = 0;
+        if (const auto* f = n.as_floating_point()) {
+            v = f->get();
+        } else if (const auto* i = n.as_integer()) {
+            v = static_cast<double>(i->get());
+        } else {
+            std::string message = "must be a number such as 1.0 or 1.5" + not_a(n);
+            if (n.is_string()) message += ": remove the quotes";
+            report(pos_of(n), "ui_scale", std::move(message));
+            return std::nullopt;
+        }
+        if (!(v >= kMinUiScale && v <= kMaxUiScale)) { // also rejects nan
+            report(pos_of(n), "ui_scale",
+                   "must be between " + format_number(kMinUiScale) + " and 3.0, got " + format_number(v));
+            return std::nullopt;
+        }
+        return static_cast<float>(v);
+    }
+
+    std::optional<std::string> base_url(const toml::node& n) {
+        auto v = string_value(n, "his.base_url", Text::verbatim);
+        if (!v) return std::nullopt;
+        if (v->empty()) return v;
+        std::string_view rest;
+        if (starts_with_nocase(*v, "http://"))
+            rest = std::string_view(*v).substr(7);
+        else if (starts_with_nocase(*v, "https://"))
+            rest = std::string_view(*v).substr(8);
+        else {
+            report(pos_of(n), "his.base_url",
+                   "must start with http:// or https:// (or be \"\" for no HIS), got \"" + *v + "\"");
+            return std::nullopt;
+        }
+        if (rest.empty() || rest.front() == '/' || rest.find(' ') != std::string_view::npos) {
+            report(pos_of(n), "his.base_url",
+                   "must name a host after the scheme, without spaces, got \"" + *v + "\"");
+            return std::nullopt;
+        }
+        return v;
+    }
+
+    struct FirstUse {
+        std::size_t index;
+        int line;
+    };
+
+    std::vector<core::Service> services(const toml::node* n) {
+        std::vector<core::Service> out;
+        if (!n) {
+            report({}, "services", "required: add at least one [[services]] entry");
+            return out;
+        }
+        const auto* arr = n->as_array();
+        if (!arr) {
+            report(pos_of(*n), "services", "must be a list of [[services]] entries" + not_a(*n));
+            return out;
+        }
+        if (arr->empty()) {
+            report(pos_of(*n), "services", "must have at least one entry");
+            return out;
+        }
+        if (arr->size() > kMaxServices)
+            report(pos_of((*arr)[kMaxServices]), "services",
+                   "at most " + std::to_string(kMaxServices) + " services fit on the start screen, found " +
+                       std::to_string(arr->size()));
+
+        std::map<std::string, FirstUse> codes;
+        std::map<std::string, FirstUse> prefixes;
+        for (std::size_t i = 0; i < arr->size(); ++i) {
+            const std::string base = indexed("services", i);
+            const auto* table = (*arr)[i].as_table();
+            if (!table) {
+                report(pos_of((*arr)[i]), base, "must be a table (a [[services]] entry)" + not_a((*arr)[i]));
+                continue;
+            }
+            const auto& t = *table;
+            const Pos at = pos_of(t);
+            check_keys(t, Where::service, base);
+            core::Service s;
+
+            if (auto v = required_string(t, "code", base + ".code", at)) {
+                const auto* node = t.get("code");
+                if (v->empty() || v->size() > 8 ||
+                    !all_of_chars(*v, [](char c) { return is_upper(c) || is_digit(c); }))
+                    report(pos_of(*node), base + ".code",
+                           "must be 1-8 characters of A-Z and 0-9 (e.g. \"KBH\"), got \"" + *v + "\"");
+                else if (auto [it, fresh] = codes.try_emplace(*v, FirstUse{i, pos_of(*node).line}); !fresh)
+                    report(pos_of(*node), base + ".code",
+                           "duplicate code \"" + *v + "\": already used by " +
+                               indexed("services", it->second.index) + " on line " +
+                               std::to_string(it->second.line));
+                else
+                    s.code = *v;
+            }
+            if (auto v = required_string(t, "prefix", base + ".prefix", at)) {
+                const auto* node = t.get("prefix");
+                if (v->size() != 1 || !is_upper((*v)[0]))
+                    report(pos_of(*node), base + ".prefix",
+                           "must be exactly one letter A-Z, got \"" + *v + "\"");
+                else if (auto [it, fresh] = prefixes.try_emplace(*v, FirstUse{i, pos_of(*node).line}); !fresh)
+                    report(pos_of(*node), base + ".prefix",
+                           "duplicate prefix \"" + *v + "\": already used by " +
+                               indexed("services", it->second.index) + " on line " +
+                               std::to_string(it->second.line));
+                else
+                    s.prefix = *v;
+            }
+            for (const auto& [name, field] : {std::pair{"name_vi", &core::Service::name_vi},
+                                              std::pair{"name_en", &core::Service::name_en}}) {
+                const std::string key = base + "." + name;
+                if (auto v = required_string(t, name, key, at)) {
+                    if (is_blank(*v))
+                        report(pos_of(*t.get(name)), key, "must not be empty");
+                    else
+                        s.*field = std::move(*v);
+                }
+            }
+            out.push_back(std::move(s));
+        }
+        return out;
+    }
+
+    std::string file_;
+    std::vector<BadByte> bad_;
+    std::filesystem::path base_dir_;
+    std::vector<ConfigProblem> problems_;
+};
+
+std::filesystem::path absolute_or_self(const std::filesystem::path& p) {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(p, ec);
+    return ec ? p : abs;
+}
+
+} // namespace
+
+ConfigResult parse_config(std::string_view toml_text, const std::string& source_name) {
+    return parse_config(toml_text, source_name, std::filesystem::path("."));
+}
+
+ConfigResult parse_config(std::string_view toml_text, const std::string& source_name,
+                          const std::filesystem::path& base_dir) {
+    Utf8Scan scan = scan_utf8(toml_text);
+    Validator v(source_name, std::move(scan.bad), absolute_or_self(base_dir).lexically_normal());
+
+    toml::table root;
+    std::optional<std::pair<Pos, std::string>> syntax_error;
+#if TOML_EXCEPTIONS
+    try {
+        root = toml::parse(std::string_view(scan.text), std::string_view(source_name));
+    } catch (const toml::parse_error& e) {
+        syntax_error.emplace(pos_of(e.source().begin), std::string(e.description()));
+    }
+#else
+    toml::parse_result parsed = toml::parse(std::string_view(scan.text), std::string_view(source_name));
+    if (parsed)
+        root = std::move(parsed).table();
+    else
+        syntax_error.emplace(pos_of(parsed.error().source().begin),
+                             std::string(parsed.error().description()));
+#endif
+
+    ConfigResult result;
+    if (syntax_error) {
+        // An invalid byte on the same line is the likelier cause (e.g. inside a key): report that instead.
+        const int line = syntax_error->first.line;
+        if (!v.has_bad_byte_on_line(line)) {
+            std::string message = "syntax error: " + syntax_error->second;
+            const std::string_view d = syntax_error->second;
+            if (d.find("parsing string") != std::string_view::npos &&
+                (d.find("control characters") != std::string_view::npos ||
+                 d.find("end-of-file") != std::string_view::npos))
+                message += " (is the closing quote missing?)";
+            v.report(syntax_error->first, "", std::move(message));
+        }
+        v.report_unclaimed_bad_bytes();
+        result.problems = v.take_problems();
+        return result;
+    }
+
+    SiteConfig cfg = v.check(root);
+    v.report_unclaimed_bad_bytes();
+    result.problems = v.take_problems();
+    if (result.problems.empty()) result.config = std::move(cfg);
+    return result;
+}
+
+ConfigResult load_config_file(const std::filesystem::path& file) {
+    const std::string name = file.string();
+    auto fail = [&](int err) {
+        ConfigResult r;
+        r.problems.push_back(
+            {name, 0, 0, "",
+             "cannot read config file: " + std::error_code(err, std::generic_category()).message()});
+        return r;
+    };
+    errno = 0;
+    std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(name.c_str(), "rb"), &std::fclose);
+    if (!f) return fail(errno ? errno : EIO);
+    std::string text;
+    std::array<char, 16384> buf{};
+    for (;;) {
+        const std::size_t n = std::fread(buf.data(), 1, buf.size(), f.get());
+        text.append(buf.data(), n);
+        if (n < buf.size()) break;
+    }
+    if (std::ferror(f.get())) return fail(errno ? errno : EIO);
+    return parse_config(text, name, absolute_or_self(file).parent_path());
+}
+
+std::string_view embedded_demo_config() {
+    // embedded_config.inc is generated by CMake from config/site.example.toml: one raw string literal.
+    static constexpr std::string_view text =
+#include "embedded_config.inc"
+        ;
+    return text;
+}
+
+std::filesystem::path default_data_dir_for(bool is_root, const char* xdg_data_home, const char* home) {
+    if (is_root) return "/var/lib/kiosk";
+    // The XDG spec says to ignore a relative XDG_DATA_HOME.
+    if (xdg_data_home && *xdg_data_home && std::filesystem::path(xdg_data_home).is_absolute())
+        return std::filesystem::path(xdg_data_home) / "kiosk";
+    if (home && *home) return std::filesystem::path(home) / ".local" / "share" / "kiosk";
+    return absolute_or_self("kiosk-data");
+}
+
+std::filesystem::path default_data_dir() {
+    const char* home = std::getenv("HOME");
+    std::string pw_home;
+    if (!home || !*home) {
+        if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_dir) {
+            pw_home = pw->pw_dir;
+            home = pw_home.c_str();
+        }
+    }
+    return default_data_dir_for(::geteuid() == 0, std::getenv("XDG_DATA_HOME"), home);
+}
+
+} // namespace kiosk::app

@@ -1,0 +1,107 @@
+#include "kiosk/store/database.hpp"
+#include "kiosk/store/statement.hpp"
+
+#include <iterator>
+#include <string>
+
+namespace kiosk::store {
+namespace {
+
+// kMigrations[i] takes a database from schema version i to i + 1. Append only: a shipped migration is
+// never edited, since kiosks in the field have already applied it.
+constexpr const char* kMigrations[] = {
+    // 1: ticket numbering and the tickets themselves.
+    R"sql(
+        PRAGMA application_id = 1263095635;  -- 0x4B494F53 "KIOS", detail::kApplicationId
+        CREATE TABLE ticket_counters (
+            kiosk_letter  TEXT    NOT NULL,
+            service_code  TEXT    NOT NULL,
+            service_day   TEXT    NOT NULL,  -- local day, yyyy-mm-dd
+            last_sequence INTEGER NOT NULL,
+            PRIMARY KEY (kiosk_letter, service_code, service_day)
+        );
+        CREATE TABLE tickets (
+            reference      TEXT    NOT NULL PRIMARY KEY,
+            display_number TEXT    NOT NULL,
+            service_code   TEXT    NOT NULL,
+            service_day    TEXT    NOT NULL,  -- local day, yyyy-mm-dd
+            sequence       INTEGER NOT NULL,
+            kiosk_letter   TEXT    NOT NULL,
+            site_id        TEXT    NOT NULL,
+            kiosk_id       TEXT    NOT NULL,
+            issued_at      INTEGER NOT NULL,  -- unix ms
+            UNIQUE (kiosk_letter, service_code, service_day, sequence)
+        );
+    )sql",
+    // 2: the outbox the HIS sync drains.
+    R"sql(
+        CREATE TABLE outbox (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            aggregate_type  TEXT    NOT NULL,
+            aggregate_id    TEXT    NOT NULL,
+            operation       TEXT    NOT NULL,
+            identifier      TEXT    NOT NULL UNIQUE,
+            payload         TEXT    NOT NULL,  -- JSON
+            created_at      INTEGER NOT NULL,  -- unix ms
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL DEFAULT 0,  -- unix ms
+            last_error      TEXT
+        );
+        CREATE INDEX outbox_aggregate ON outbox (aggregate_type, aggregate_id);
+    )sql",
+};
+
+static_assert(detail::kApplicationId == 1263095635, "migration 1 writes the application id literally");
+
+int read_user_version(Database& db) {
+    detail::Statement st(db, "PRAGMA user_version");
+    if (!st.step())
+        throw StoreError("PRAGMA user_version returned nothing on database " + db.path().string());
+    return static_cast<int>(st.column_int64(0));
+}
+
+} // namespace
+
+StoreError detail::newer_schema_error(const std::string& path, int version, int latest) {
+    return StoreError("database " + path + " has schema version " + std::to_string(version) +
+                      ", newer than this kiosk build (" + std::to_string(latest) + "); refusing to touch it");
+}
+
+int latest_schema_version() {
+    return static_cast<int>(std::size(kMigrations));
+}
+
+void migrate(Database& db, int target) {
+    const std::string path = db.path().string();
+    const int latest = latest_schema_version();
+    if (target == -1) target = latest;
+    if (target < 0 || target > latest)
+        throw StoreError("cannot migrate database " + path + " to schema version " + std::to_string(target) +
+                         ": this kiosk build knows versions 0 to " + std::to_string(latest));
+
+    // One transaction per migration. The version is read inside the write transaction, so two processes
+    // opening the same file at once cannot both apply a migration.
+    for (;;) {
+        detail::Transaction tx(db);
+        const int current = read_user_version(db);
+        if (current > latest) throw detail::newer_schema_error(path, current, latest);
+        if (current >= target) {
+            tx.commit();
+            return;
+        }
+        const int next = current + 1;
+        try {
+            detail::exec_sql(db.handle(), path, kMigrations[next - 1]);
+            // A pragma takes no bound parameters; `next` is our own migration number, not data.
+            const std::string set_version = "PRAGMA user_version = " + std::to_string(next);
+            detail::exec_sql(db.handle(), path, set_version.c_str());
+            tx.commit();
+        } catch (const StoreError& e) {
+            throw StoreError("migration " + std::to_string(next) + " of database " + path +
+                             " failed and was rolled back (the file stays at schema version " +
+                             std::to_string(current) + "): " + e.what());
+        }
+    }
+}
+
+} // namespace kiosk::store

@@ -1,0 +1,195 @@
+#include "kiosk/store/ticket_store.hpp"
+
+#include "kiosk/store/statement.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <limits>
+#include <string>
+#include <string_view>
+
+namespace kiosk::store {
+namespace {
+
+// Reads back a LocalDate::iso() string ("2026-11-24").
+bool parse_iso_date(std::string_view s, core::LocalDate& out) {
+    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+    const auto num = [&](std::size_t pos, std::size_t len, auto& value) {
+        const char* first = s.data() + pos;
+        const auto [end, ec] = std::from_chars(first, first + len, value);
+        return ec == std::errc{} && end == first + len;
+    };
+    core::LocalDate d;
+    if (!num(0, 4, d.year) || !num(5, 2, d.month) || !num(8, 2, d.day)) return false;
+    if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) return false;
+    out = d;
+    return true;
+}
+
+std::string outbox_payload(const core::Ticket& t, const core::KioskIdentity& kiosk) {
+    const nlohmann::json payload = {
+        {"reference", t.reference},
+        {"display_number", t.display_number},
+        {"service_code", t.service_code},
+        {"service_day", t.service_day.iso()},
+        {"sequence", t.sequence},
+        {"issued_at", t.issued_at},
+        {"issued_at_local", core::local_datetime_rfc3339(t.issued_at, kiosk.utc_offset_minutes)},
+        {"site_id", t.site_id},
+        {"kiosk_id", t.kiosk_id},
+        {"kiosk_letter", std::string(1, kiosk.kiosk_letter)},
+    };
+    return payload.dump();
+}
+
+} // namespace
+
+struct TicketStore::Statements {
+    explicit Statements(const Database& db)
+        : next_sequence(
+              db, "INSERT INTO ticket_counters (kiosk_letter, service_code, service_day, last_sequence) "
+                  "VALUES (?1, ?2, ?3, 1) "
+                  "ON CONFLICT (kiosk_letter, service_code, service_day) "
+                  "DO UPDATE SET last_sequence = last_sequence + 1 "
+                  "RETURNING last_sequence"),
+          insert_ticket(
+              db, "INSERT INTO tickets (reference, display_number, service_code, service_day, sequence, "
+                  "kiosk_letter, site_id, kiosk_id, issued_at) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+          insert_outbox(db,
+                        "INSERT INTO outbox (aggregate_type, aggregate_id, operation, identifier, payload, "
+                        "created_at) "
+                        "VALUES ('ticket', ?1, 'create', ?2, ?3, ?4)"),
+          find_ticket(db, "SELECT reference, display_number, service_code, service_day, sequence, issued_at, "
+                          "site_id, kiosk_id "
+                          "FROM tickets WHERE reference = ?1"),
+          count_tickets(db, "SELECT count(*) FROM tickets") {}
+
+    detail::Statement next_sequence;
+    detail::Statement insert_ticket;
+    detail::Statement insert_outbox;
+    detail::Statement find_ticket;
+    detail::Statement count_tickets;
+};
+
+TicketStore::TicketStore(Database& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
+
+TicketStore::~TicketStore() = default;
+
+core::Ticket TicketStore::issue(const core::KioskIdentity& kiosk, const core::Service& service,
+                                core::UnixMillis now) {
+    const core::LocalDate day = core::local_date(now, kiosk.utc_offset_minutes);
+    const std::string day_iso = day.iso();
+    const std::string letter(1, kiosk.kiosk_letter);
+    try {
+        detail::Transaction tx(db_);
+
+        std::int64_t sequence = 0;
+        {
+            auto& s = st_->next_sequence;
+            const auto reset = s.scoped();
+            s.bind_text(1, letter).bind_text(2, service.code).bind_text(3, day_iso);
+            if (!s.step()) throw StoreError("the ticket counter returned no sequence");
+            sequence = s.column_int64(0);
+        }
+        if (sequence < 1 || sequence > std::numeric_limits<int>::max())
+            throw StoreError("the ticket counter holds an impossible sequence " + std::to_string(sequence));
+
+        core::Ticket t;
+        t.sequence = static_cast<int>(sequence);
+        t.reference = core::ticket_reference(kiosk, service, day, t.sequence);
+        t.display_number = core::ticket_display_number(service, kiosk.kiosk_letter, t.sequence);
+        t.service_code = service.code;
+        t.service_day = day;
+        t.issued_at = now;
+        t.site_id = kiosk.site_id;
+        t.kiosk_id = kiosk.kiosk_id;
+
+        {
+            auto& s = st_->insert_ticket;
+            const auto reset = s.scoped();
+            s.bind_text(1, t.reference)
+                .bind_text(2, t.display_number)
+                .bind_text(3, t.service_code)
+                .bind_text(4, day_iso)
+                .bind_int64(5, sequence)
+                .bind_text(6, letter)
+                .bind_text(7, t.site_id)
+                .bind_text(8, t.kiosk_id)
+                .bind_int64(9, t.issued_at);
+            s.run();
+        }
+        {
+            const std::string payload = outbox_payload(t, kiosk);
+            auto& s = st_->insert_outbox;
+            const auto reset = s.scoped();
+            s.bind_text(1, t.reference).bind_text(2, t.reference).bind_text(3, payload).bind_int64(4, now);
+            s.run();
+        }
+
+        tx.commit();
+        return t;
+    } catch (const std::exception& e) {
+        // The transaction has been rolled back by now: no counter step, no ticket, no outbox row.
+        throw StoreError("could not issue a ticket for service " + service.code + " on " + day_iso +
+                         " (nothing was written): " + e.what());
+    }
+}
+
+std::optional<core::Ticket> TicketStore::find(const std::string& reference) const {
+    auto& s = st_->find_ticket;
+    const auto reset = s.scoped();
+    s.bind_text(1, reference);
+    if (!s.step()) return std::nullopt;
+    core::Ticket t;
+    t.reference = s.column_text(0);
+    t.display_number = s.column_text(1);
+    t.service_code = s.column_text(2);
+    const std::string day = s.column_text(3);
+    if (!parse_iso_date(day, t.service_day))
+        throw StoreError("database " + db_.path().string() + " holds ticket " + reference +
+                         " with a malformed service_day '" + day + "'");
+    t.sequence = static_cast<int>(s.column_int64(4));
+    t.issued_at = s.column_int64(5);
+    t.site_id = s.column_text(6);
+    t.kiosk_id = s.column_text(7);
+    return t;
+}
+
+std::int64_t TicketStore::count() const {
+    auto& s = st_->count_tickets;
+    const auto reset = s.scoped();
+    if (!s.step()) return 0;
+    return s.column_int64(0);
+}
+
+std::vector<OutboxEntry> Outbox::peek(int limit) const {
+    std::vector<OutboxEntry> entries;
+    if (limit <= 0) return entries;
+    detail::Statement s(
+        db_, "SELECT id, aggregate_type, aggregate_id, operation, identifier, payload, created_at, "
+             "attempts FROM outbox ORDER BY id LIMIT ?1");
+    s.bind_int64(1, limit);
+    while (s.step()) {
+        OutboxEntry e;
+        e.id = s.column_int64(0);
+        e.aggregate_type = s.column_text(1);
+        e.aggregate_id = s.column_text(2);
+        e.operation = s.column_text(3);
+        e.identifier = s.column_text(4);
+        e.payload_json = s.column_text(5);
+        e.created_at = s.column_int64(6);
+        e.attempts = static_cast<int>(s.column_int64(7));
+        entries.push_back(std::move(e));
+    }
+    return entries;
+}
+
+std::int64_t Outbox::count() const {
+    detail::Statement s(db_, "SELECT count(*) FROM outbox");
+    if (!s.step()) return 0;
+    return s.column_int64(0);
+}
+
+} // namespace kiosk::store

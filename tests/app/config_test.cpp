@@ -1,0 +1,452 @@
+#include "kiosk/app/config.hpp"
+
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using kiosk::app::ConfigProblem;
+using kiosk::app::ConfigResult;
+using kiosk::app::default_data_dir;
+using kiosk::app::default_data_dir_for;
+using kiosk::app::embedded_demo_config;
+using kiosk::app::load_config_file;
+using kiosk::app::parse_config;
+namespace fs = std::filesystem;
+
+const fs::path kExampleFile = fs::path(KIOSK_SOURCE_DIR) / "config" / "site.example.toml";
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    EXPECT_TRUE(in) << "cannot open " << p;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+    std::ofstream out(p, std::ios::binary);
+    out << text;
+    ASSERT_TRUE(out) << "cannot write " << p;
+}
+
+std::string all_problems(const ConfigResult& r) {
+    std::string out;
+    for (const auto& p : r.problems)
+        out += "\n  " + p.to_string();
+    return out;
+}
+
+// A valid config with known line numbers; line 5 is a spare comment the cases replace.
+const std::string kBase = "site_id = \"BVDK-TEST\"\n"            // 1
+                          "kiosk_id = \"SANH-A-01\"\n"           // 2
+                          "kiosk_letter = \"A\"\n"               // 3
+                          "hospital_name = \"Bệnh viện Test\"\n" // 4
+                          "# spare line\n"                       // 5
+                          "[[services]]\n"                       // 6
+                          "code = \"KBH\"\n"                     // 7
+                          "prefix = \"A\"\n"                     // 8
+                          "name_vi = \"Khám BHYT\"\n"            // 9
+                          "name_en = \"Insured examination\"\n"  // 10
+                          "\n"                                   // 11
+                          "[[services]]\n"                       // 12
+                          "code = \"XN\"\n"                      // 13
+                          "prefix = \"C\"\n"                     // 14
+                          "name_vi = \"Xét nghiệm\"\n"           // 15
+                          "name_en = \"Laboratory tests\"\n";    // 16
+
+// kBase with its 1-based line `line` replaced by `text`.
+std::string replace_line(const std::string& base, int line, const std::string& text) {
+    std::istringstream in(base);
+    std::string out;
+    std::string l;
+    for (int n = 1; std::getline(in, l); ++n)
+        out += (n == line ? text : l) + "\n";
+    return out;
+}
+
+// The first `lines` lines of base.
+std::string head(const std::string& base, int lines) {
+    std::istringstream in(base);
+    std::string out;
+    std::string l;
+    for (int n = 1; n <= lines && std::getline(in, l); ++n)
+        out += l + "\n";
+    return out;
+}
+
+// ---- the example file and the embedded copy -----------------------------------------------------------
+
+TEST(ConfigExample, ParsesWithoutProblemsAndYieldsTheDemoSite) {
+    const ConfigResult r = load_config_file(kExampleFile);
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    ASSERT_TRUE(r.problems.empty());
+    const auto& c = *r.config;
+    EXPECT_EQ(c.kiosk.site_id, "BVDK-DEMO");
+    EXPECT_EQ(c.kiosk.kiosk_id, "SANH-A-01");
+    EXPECT_EQ(c.kiosk.kiosk_letter, 'A');
+    EXPECT_EQ(c.kiosk.utc_offset_minutes, 7 * 60);
+    EXPECT_EQ(c.hospital_name, "Bệnh viện Đa khoa Tỉnh (Demo)");
+    EXPECT_EQ(c.hospital_name_en, "Provincial General Hospital (Demo)");
+    EXPECT_EQ(c.languages, (std::vector<std::string>{"vi", "en"}));
+    EXPECT_EQ(c.idle_timeout_seconds, 60);
+    EXPECT_FLOAT_EQ(c.ui_scale, 1.0f);
+    EXPECT_EQ(c.his_base_url, "");
+    EXPECT_EQ(c.data_dir, default_data_dir()); // data_dir is commented out
+    EXPECT_EQ(c.font_regular, fs::path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"));
+    EXPECT_EQ(c.font_bold, fs::path("/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf"));
+
+    ASSERT_EQ(c.services.size(), 8u);
+    const std::vector<std::vector<std::string>> expected{
+        {"KBH", "A", "Khám BHYT", "Insured examination"},
+        {"KDV", "B", "Khám dịch vụ", "Paid examination"},
+        {"XN", "C", "Xét nghiệm", "Laboratory tests"},
+        {"TN", "D", "Thu ngân", "Cashier"},
+        {"CDHA", "E", "Chẩn đoán hình ảnh", "Imaging (X-ray, ultrasound, CT)"},
+        {"NHI", "F", "Khám Nhi", "Paediatrics"},
+        {"TC", "G", "Tiêm chủng", "Vaccination"},
+        {"NT", "H", "Nhà thuốc", "Pharmacy"},
+    };
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        SCOPED_TRACE("service " + std::to_string(i + 1));
+        EXPECT_EQ(c.services[i].code, expected[i][0]);
+        EXPECT_EQ(c.services[i].prefix, expected[i][1]);
+        EXPECT_EQ(c.services[i].name_vi, expected[i][2]);
+        EXPECT_EQ(c.services[i].name_en, expected[i][3]);
+    }
+}
+
+TEST(ConfigExample, IsAlreadyNfc) {
+    // The parser normalises to NFC; the file itself must already be NFC, i.e. byte-identical names.
+    const std::string text = read_file(kExampleFile);
+    EXPECT_NE(text.find("hospital_name = \"Bệnh viện Đa khoa Tỉnh (Demo)\""), std::string::npos);
+    EXPECT_NE(text.find("name_vi = \"Chẩn đoán hình ảnh\""), std::string::npos);
+}
+
+TEST(ConfigEmbedded, EqualsTheExampleFile) {
+    EXPECT_EQ(embedded_demo_config(), read_file(kExampleFile));
+}
+
+TEST(ConfigEmbedded, ParsesWithoutProblems) {
+    const ConfigResult r = parse_config(embedded_demo_config(), std::string(kiosk::app::kEmbeddedConfigName));
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    EXPECT_EQ(r.config->kiosk.site_id, "BVDK-DEMO");
+    EXPECT_EQ(r.config->services.size(), 8u);
+}
+
+// ---- defaults and conversions -------------------------------------------------------------------------
+
+TEST(ConfigParse, MinimalConfigGetsTheDefaults) {
+    const ConfigResult r = parse_config(kBase, "site.toml");
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    const auto& c = *r.config;
+    EXPECT_EQ(c.kiosk.site_id, "BVDK-TEST");
+    EXPECT_EQ(c.kiosk.kiosk_id, "SANH-A-01");
+    EXPECT_EQ(c.kiosk.kiosk_letter, 'A');
+    EXPECT_EQ(c.kiosk.utc_offset_minutes, 420);
+    EXPECT_EQ(c.hospital_name, "Bệnh viện Test");
+    EXPECT_EQ(c.hospital_name_en, "Bệnh viện Test"); // falls back to hospital_name
+    EXPECT_EQ(c.languages, (std::vector<std::string>{"vi", "en"}));
+    EXPECT_EQ(c.idle_timeout_seconds, 60);
+    EXPECT_FLOAT_EQ(c.ui_scale, 1.0f);
+    EXPECT_EQ(c.his_base_url, "");
+    EXPECT_EQ(c.data_dir, default_data_dir());
+    EXPECT_EQ(c.font_regular, fs::path(kiosk::app::kDefaultFontRegular));
+    EXPECT_EQ(c.font_bold, fs::path(kiosk::app::kDefaultFontBold));
+    ASSERT_EQ(c.services.size(), 2u);
+    EXPECT_EQ(c.services[1].code, "XN");
+    EXPECT_EQ(c.services[1].prefix, "C");
+    EXPECT_EQ(c.services[1].name_vi, "Xét nghiệm");
+}
+
+TEST(ConfigParse, OptionalKeysAreRead) {
+    const std::string text = replace_line(kBase, 5,
+                                          "hospital_name_en = \"Test Hospital\"\n"
+                                          "utc_offset = \"-03:30\"\n"
+                                          "languages = [\"en\", \"vi\"]\n"
+                                          "idle_timeout_seconds = 120\n"
+                                          "ui_scale = 2\n"
+                                          "data_dir = \"/srv/kiosk\"\n"
+                                          "fonts.regular = \"/opt/f/R.ttf\"\n"
+                                          "fonts.bold = \"/opt/f/B.ttf\"\n"
+                                          "his.base_url = \"https://his.example.vn/fhir\"");
+    const ConfigResult r = parse_config(text, "site.toml");
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    const auto& c = *r.config;
+    EXPECT_EQ(c.hospital_name_en, "Test Hospital");
+    EXPECT_EQ(c.kiosk.utc_offset_minutes, -210);
+    EXPECT_EQ(c.languages, (std::vector<std::string>{"en", "vi"}));
+    EXPECT_EQ(c.idle_timeout_seconds, 120);
+    EXPECT_FLOAT_EQ(c.ui_scale, 2.0f); // an integer is accepted
+    EXPECT_EQ(c.data_dir, fs::path("/srv/kiosk"));
+    EXPECT_EQ(c.font_regular, fs::path("/opt/f/R.ttf"));
+    EXPECT_EQ(c.font_bold, fs::path("/opt/f/B.ttf"));
+    EXPECT_EQ(c.his_base_url, "https://his.example.vn/fhir");
+}
+
+TEST(ConfigParse, DecomposedVietnameseComesOutNfc) {
+    // "Khám" with the accent as a separate combining mark (U+0301), as some input methods produce.
+    const std::string nfd = "Kha\xCC\x81m";
+    const std::string nfc = "Kh\xC3\xA1m";
+    std::string text = replace_line(kBase, 4, "hospital_name = \"Bệnh viện " + nfd + "\"");
+    text = replace_line(text, 9, "name_vi = \"" + nfd + " BHYT\"");
+    const ConfigResult r = parse_config(text, "site.toml");
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    EXPECT_EQ(r.config->hospital_name, "Bệnh viện " + nfc);
+    EXPECT_EQ(r.config->services[0].name_vi, nfc + " BHYT");
+}
+
+TEST(ConfigParse, AcceptsBomAndCrlf) {
+    std::string crlf;
+    for (const char c : kBase) {
+        if (c == '\n') crlf += '\r';
+        crlf += c;
+    }
+    const ConfigResult r = parse_config("\xEF\xBB\xBF" + crlf, "site.toml");
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    EXPECT_EQ(r.config->services[1].name_en, "Laboratory tests");
+}
+
+TEST(ConfigParse, RelativeDataDirWithoutAFileResolvesAgainstTheCurrentDir) {
+    const ConfigResult r = parse_config(replace_line(kBase, 5, "data_dir = \"data\""), "site.toml");
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    EXPECT_EQ(r.config->data_dir, (fs::current_path() / "data").lexically_normal());
+}
+
+TEST(ConfigParse, TwelveServicesAreAllowedThirteenAreNot) {
+    const auto config_with = [](int n) {
+        std::string text = head(kBase, 4);
+        for (int i = 0; i < n; ++i) {
+            const char letter = static_cast<char>('A' + i);
+            text += "[[services]]\ncode = \"S" + std::to_string(i) + "\"\nprefix = \"" + letter +
+                    "\"\nname_vi = \"Dịch vụ " + std::to_string(i) + "\"\nname_en = \"Service\"\n";
+        }
+        return text;
+    };
+    const ConfigResult twelve = parse_config(config_with(12), "site.toml");
+    ASSERT_TRUE(twelve.ok()) << all_problems(twelve);
+    EXPECT_EQ(twelve.config->services.size(), 12u);
+
+    const ConfigResult thirteen = parse_config(config_with(13), "site.toml");
+    ASSERT_EQ(thirteen.problems.size(), 1u) << all_problems(thirteen);
+    const ConfigProblem& p = thirteen.problems[0];
+    EXPECT_EQ(p.key, "services");
+    EXPECT_EQ(p.line, 4 + 12 * 5 + 1); // the 13th [[services]] header
+    EXPECT_NE(p.message.find("at most 12"), std::string::npos) << p.message;
+    EXPECT_FALSE(thirteen.ok());
+}
+
+// ---- one bad thing at a time --------------------------------------------------------------------------
+
+struct BadCase {
+    std::string name;
+    std::string text;
+    std::string key; // "" = the file as a whole
+    int line;
+    int column;
+    std::string fragment;
+};
+
+void PrintTo(const BadCase& c, std::ostream* os) {
+    *os << c.name;
+}
+
+class ConfigBadCase : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ConfigBadCase, ReportsExactlyOneProblemWithKeyAndPosition) {
+    const BadCase& c = GetParam();
+    const ConfigResult r = parse_config(c.text, "site.toml");
+    EXPECT_FALSE(r.ok());
+    EXPECT_FALSE(r.config.has_value());
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    const ConfigProblem& p = r.problems[0];
+    EXPECT_EQ(p.file, "site.toml");
+    EXPECT_EQ(p.key, c.key) << p.to_string();
+    EXPECT_EQ(p.line, c.line) << p.to_string();
+    EXPECT_EQ(p.column, c.column) << p.to_string();
+    EXPECT_NE(p.message.find(c.fragment), std::string::npos) << p.to_string();
+}
+
+// Columns count characters (code points) from 1, pointing at the offending value or key.
+const std::vector<BadCase> kBadCases{
+    {"MissingSiteId", replace_line(kBase, 1, "# no site_id"), "site_id", 0, 0, "required key is missing"},
+    {"SiteIdLowerCase", replace_line(kBase, 1, "site_id = \"bvdk\""), "site_id", 1, 11, "A-Z, 0-9 and '-'"},
+    {"KioskIdWithSpace", replace_line(kBase, 2, "kiosk_id = \"SANH A\""), "kiosk_id", 2, 12,
+     "1-32 characters"},
+    {"KioskLetterTwoLetters", replace_line(kBase, 3, "kiosk_letter = \"AB\""), "kiosk_letter", 3, 16,
+     "exactly one letter A-Z"},
+    {"KioskLetterDigit", replace_line(kBase, 3, "kiosk_letter = \"1\""), "kiosk_letter", 3, 16,
+     "exactly one letter A-Z"},
+    {"KioskLetterNotAString", replace_line(kBase, 3, "kiosk_letter = 1"), "kiosk_letter", 3, 16,
+     "must be a string, not an integer"},
+    {"HospitalNameEmpty", replace_line(kBase, 4, "hospital_name = \"  \""), "hospital_name", 4, 17,
+     "must not be empty"},
+    {"IdleTimeoutQuoted", replace_line(kBase, 5, "idle_timeout_seconds = \"60\""), "idle_timeout_seconds", 5,
+     24, "must be an integer"},
+    {"IdleTimeoutTooShort", replace_line(kBase, 5, "idle_timeout_seconds = 5"), "idle_timeout_seconds", 5, 24,
+     "between 15 and 3600 seconds, got 5"},
+    {"UiScaleTooLarge", replace_line(kBase, 5, "ui_scale = 9"), "ui_scale", 5, 12,
+     "between 0.5 and 3.0, got 9"},
+    {"UiScaleQuoted", replace_line(kBase, 5, "ui_scale = \"1.5\""), "ui_scale", 5, 12, "must be a number"},
+    {"LanguageUnsupported", replace_line(kBase, 5, "languages = [\"vi\", \"fr\"]"), "languages[2]", 5, 20,
+     "unsupported language \"fr\""},
+    {"LanguageDuplicate", replace_line(kBase, 5, "languages = [\"vi\", \"vi\"]"), "languages[2]", 5, 20,
+     "duplicate language \"vi\""},
+    {"LanguagesEmpty", replace_line(kBase, 5, "languages = []"), "languages", 5, 13, "at least one language"},
+    {"UtcOffsetMalformed", replace_line(kBase, 5, "utc_offset = \"+7:00\""), "utc_offset", 5, 14,
+     "must look like \"+07:00\""},
+    {"UtcOffsetOutOfRange", replace_line(kBase, 5, "utc_offset = \"+15:00\""), "utc_offset", 5, 14,
+     "between -12:00 and +14:00"},
+    {"HisBaseUrlFtp", replace_line(kBase, 5, "his.base_url = \"ftp://x\""), "his.base_url", 5, 16,
+     "must start with http:// or https://"},
+    {"FontPathEmpty", replace_line(kBase, 5, "fonts.regular = \"\""), "fonts.regular", 5, 17,
+     "must not be empty"},
+    {"FontsNotATable", replace_line(kBase, 5, "fonts = \"NotoSans\""), "fonts", 5, 9, "must be a table"},
+    {"DuplicateServicePrefix", replace_line(kBase, 14, "prefix = \"A\""), "services[2].prefix", 14, 10,
+     "duplicate prefix \"A\": already used by services[1] on line 8"},
+    {"DuplicateServiceCode", replace_line(kBase, 13, "code = \"KBH\""), "services[2].code", 13, 8,
+     "duplicate code \"KBH\": already used by services[1] on line 7"},
+    {"ServicePrefixLowerCase", replace_line(kBase, 14, "prefix = \"c\""), "services[2].prefix", 14, 10,
+     "exactly one letter A-Z"},
+    {"ServiceCodeTooLong", replace_line(kBase, 13, "code = \"XETNGHIEM\""), "services[2].code", 13, 8,
+     "1-8 characters of A-Z and 0-9"},
+    {"ServiceNameMissing", replace_line(kBase, 16, "# no name_en"), "services[2].name_en", 12, 1,
+     "required key is missing"},
+    {"ServicesEmpty", head(kBase, 4) + "services = []\n", "services", 5, 12, "at least one entry"},
+    {"ServicesMissing", head(kBase, 5), "services", 0, 0, "[[services]]"},
+    {"UnknownKeyWithSuggestion", replace_line(kBase, 5, "idle_timeout = 60"), "idle_timeout", 5, 1,
+     "unknown key 'idle_timeout' \xE2\x80\x94 did you mean 'idle_timeout_seconds'?"},
+    {"UnknownKeyTypo", replace_line(kBase, 5, "ui-scale = 1.5"), "ui-scale", 5, 1,
+     "did you mean 'ui_scale'?"},
+    {"UnknownServiceKey", replace_line(kBase, 10, "name_english = \"x\"\nname_en = \"y\""),
+     "services[1].name_english", 10, 1, "did you mean 'name_en'?"},
+    {"TopLevelKeyBelowATable", kBase + "idle_timeout_seconds = 30\n", "services[2].idle_timeout_seconds", 17,
+     1, "is a top-level key and must come before the first [table]"},
+    {"SyntaxErrorUnterminatedString", replace_line(kBase, 4, "hospital_name = \"Bệnh viện"), "", 4, 27,
+     "closing quote missing"},
+    {"SyntaxErrorDuplicateKey", replace_line(kBase, 5, "site_id = \"OTHER\""), "", 5, 11, "syntax error"},
+    {"InvalidUtf8InHospitalName", replace_line(kBase, 4, "hospital_name = \"B\xE9nh vi\xEAn\""),
+     "hospital_name", 4, 19, "is not valid UTF-8"},
+    {"InvalidUtf8InComment", replace_line(kBase, 5, "# ghi ch\xFA"), "", 5, 9, "invalid UTF-8 (byte 0xFA)"},
+    {"InvalidUtf8InKey", replace_line(kBase, 5, "ghi_ch\xFA = 1"), "", 5, 7, "invalid UTF-8"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Rules, ConfigBadCase, ::testing::ValuesIn(kBadCases),
+                         [](const ::testing::TestParamInfo<BadCase>& p) { return p.param.name; });
+
+// ---- several at once ----------------------------------------------------------------------------------
+
+TEST(ConfigParse, ReportsEveryProblemSortedByLine) {
+    std::string text = replace_line(kBase, 1, "# no site_id");
+    text = replace_line(text, 3, "kiosk_letter = \"AB\"");
+    text = replace_line(text, 5, "ui_scale = 9\nidle_timeout = 60"); // lines 5 and 6
+    text = replace_line(text, 15, "prefix = \"c\"");
+    const ConfigResult r = parse_config(text, "site.toml");
+    EXPECT_FALSE(r.ok());
+    ASSERT_EQ(r.problems.size(), 5u) << all_problems(r);
+    EXPECT_EQ(r.problems[0].key, "site_id");
+    EXPECT_EQ(r.problems[0].line, 0);
+    EXPECT_EQ(r.problems[1].key, "kiosk_letter");
+    EXPECT_EQ(r.problems[1].line, 3);
+    EXPECT_EQ(r.problems[2].key, "ui_scale");
+    EXPECT_EQ(r.problems[2].line, 5);
+    EXPECT_EQ(r.problems[3].key, "idle_timeout");
+    EXPECT_EQ(r.problems[3].line, 6);
+    EXPECT_EQ(r.problems[4].key, "services[2].prefix");
+    EXPECT_EQ(r.problems[4].line, 15);
+}
+
+// ---- problem formatting -------------------------------------------------------------------------------
+
+TEST(ConfigProblemText, FileLineColumnKeyMessage) {
+    EXPECT_EQ((ConfigProblem{"site.toml", 12, 5, "services[2].prefix", "must be one letter A-Z"}.to_string()),
+              "site.toml:12:5: services[2].prefix: must be one letter A-Z");
+    EXPECT_EQ((ConfigProblem{"site.toml", 12, 0, "services[2]", "m"}.to_string()),
+              "site.toml:12: services[2]: m");
+    EXPECT_EQ((ConfigProblem{"site.toml", 0, 0, "site_id", "required key is missing"}.to_string()),
+              "site.toml: site_id: required key is missing");
+    EXPECT_EQ((ConfigProblem{"site.toml", 3, 7, "", "syntax error: x"}.to_string()),
+              "site.toml:3:7: syntax error: x");
+}
+
+// ---- files --------------------------------------------------------------------------------------------
+
+TEST(ConfigFile, RelativeDataDirResolvesAgainstTheConfigFilesDirectory) {
+    kiosk::test::TempDir dir;
+    fs::create_directories(dir / "etc");
+    write_file(dir / "etc" / "site.toml", replace_line(kBase, 5,
+                                                       "data_dir = \"../var/kiosk\"\n"
+                                                       "fonts.bold = \"fonts/Bold.ttf\""));
+    const ConfigResult r = load_config_file(dir / "etc" / "site.toml");
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    EXPECT_EQ(r.config->data_dir, (dir.path() / "var" / "kiosk").lexically_normal());
+    EXPECT_EQ(r.config->font_bold, (dir.path() / "etc" / "fonts" / "Bold.ttf").lexically_normal());
+    EXPECT_EQ(r.config->font_regular, fs::path(kiosk::app::kDefaultFontRegular));
+}
+
+TEST(ConfigFile, ProblemsNameTheFileAsGiven) {
+    kiosk::test::TempDir dir;
+    const fs::path file = dir / "site.toml";
+    write_file(file, replace_line(kBase, 5, "ui_scale = 9"));
+    const ConfigResult r = load_config_file(file);
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_EQ(r.problems[0].to_string(),
+              file.string() + ":5:12: ui_scale: must be between 0.5 and 3.0, got 9");
+}
+
+TEST(ConfigFile, MissingFileIsOneProblemNamingThePath) {
+    kiosk::test::TempDir dir;
+    const fs::path file = dir / "no-such-site.toml";
+    const ConfigResult r = load_config_file(file);
+    EXPECT_FALSE(r.ok());
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_EQ(r.problems[0].file, file.string());
+    EXPECT_EQ(r.problems[0].line, 0);
+    EXPECT_EQ(r.problems[0].key, "");
+    EXPECT_EQ(r.problems[0].to_string(),
+              file.string() + ": cannot read config file: No such file or directory");
+}
+
+TEST(ConfigFile, DirectoryIsOneProblem) {
+    kiosk::test::TempDir dir;
+    const ConfigResult r = load_config_file(dir.path());
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_NE(r.problems[0].message.find("cannot read config file"), std::string::npos)
+        << r.problems[0].message;
+}
+
+// ---- default data dir ---------------------------------------------------------------------------------
+
+TEST(ConfigDataDir, DefaultRule) {
+    EXPECT_EQ(default_data_dir_for(true, "/x/data", "/home/u"), fs::path("/var/lib/kiosk"));
+    EXPECT_EQ(default_data_dir_for(false, "/x/data", "/home/u"), fs::path("/x/data/kiosk"));
+    EXPECT_EQ(default_data_dir_for(false, nullptr, "/home/u"), fs::path("/home/u/.local/share/kiosk"));
+    EXPECT_EQ(default_data_dir_for(false, "", "/home/u"), fs::path("/home/u/.local/share/kiosk"));
+    EXPECT_EQ(default_data_dir_for(false, "relative", "/home/u"), fs::path("/home/u/.local/share/kiosk"));
+}
+
+TEST(ConfigDataDir, DefaultFollowsUserAndEnvironment) {
+    if (::geteuid() == 0) {
+        EXPECT_EQ(default_data_dir(), fs::path("/var/lib/kiosk"));
+        return;
+    }
+    const char* old = std::getenv("XDG_DATA_HOME");
+    const std::string saved = old ? old : "";
+    ::setenv("XDG_DATA_HOME", "/tmp/xdg-test", 1);
+    EXPECT_EQ(default_data_dir(), fs::path("/tmp/xdg-test/kiosk"));
+    if (old)
+        ::setenv("XDG_DATA_HOME", saved.c_str(), 1);
+    else
+        ::unsetenv("XDG_DATA_HOME");
+}
+
+} // namespace

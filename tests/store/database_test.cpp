@@ -1,0 +1,400 @@
+#include "kiosk/store/database.hpp"
+#include "kiosk/store/statement.hpp"
+#include "kiosk/store/ticket_store.hpp"
+#include "store/store_test_support.hpp"
+#include "temp_dir.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kiosk::store {
+namespace {
+
+namespace fs = std::filesystem;
+using test::query_int;
+using test::query_text;
+using test::read_bytes;
+using test::TempDir;
+using test::write_bytes;
+using ::testing::HasSubstr;
+
+// The message of the StoreError `f` throws; fails the test when it throws nothing.
+template <typename F> std::string store_error_of(F&& f) {
+    try {
+        std::forward<F>(f)();
+    } catch (const StoreError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "expected a StoreError";
+    return {};
+}
+
+bool table_exists(const Database& db, const char* name) {
+    return query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", name) == 1;
+}
+
+// Names of the files in `dir` (to see that a refused open left no -wal/-shm/-journal behind).
+std::vector<std::string> files_in(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir))
+        names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// A day and kiosk used to seed old-version databases: kiosk letter B, service KBH, 2026-11-24 (+07:00).
+constexpr const char* kSeedReference = "BVDK-QN-20261124-KBH-B007";
+constexpr std::int64_t kSeedSequence = 7;
+
+// Inserts rows that are valid at schema version `version` (and were written by that version's kiosk).
+void seed_at_version(const Database& db, int version) {
+    if (version >= 1) {
+        detail::Statement counter(db, "INSERT INTO ticket_counters (kiosk_letter, service_code, service_day, "
+                                      "last_sequence) VALUES ('B', 'KBH', '2026-11-24', ?1)");
+        counter.bind_int64(1, kSeedSequence);
+        counter.run();
+        detail::Statement ticket(db,
+                                 "INSERT INTO tickets (reference, display_number, service_code, service_day, "
+                                 "sequence, kiosk_letter, site_id, kiosk_id, issued_at) "
+                                 "VALUES (?1, 'AB-007', 'KBH', '2026-11-24', ?2, 'B', 'BVDK-QN', "
+                                 "'SANH-A-01', ?3)");
+        ticket.bind_text(1, kSeedReference)
+            .bind_int64(2, kSeedSequence)
+            .bind_int64(3, test::utc_ms(2026, 11, 24, 1, 0, 0));
+        ticket.run();
+    }
+    if (version >= 2) {
+        detail::Statement outbox(db,
+                                 "INSERT INTO outbox (aggregate_type, aggregate_id, operation, identifier, "
+                                 "payload, created_at) VALUES ('ticket', ?1, 'create', ?1, '{}', ?2)");
+        outbox.bind_text(1, kSeedReference).bind_int64(2, test::utc_ms(2026, 11, 24, 1, 0, 0));
+        outbox.run();
+    }
+}
+
+TEST(DatabaseTest, FreshFileIsAtLatestSchemaWithWalAndFullSync) {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    auto db = Database::open(file);
+
+    EXPECT_TRUE(fs::exists(file));
+    EXPECT_EQ(db.path(), file);
+    EXPECT_GE(latest_schema_version(), 2);
+    EXPECT_EQ(db.schema_version(), latest_schema_version());
+    EXPECT_EQ(query_text(db, "PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(query_int(db, "PRAGMA synchronous"), 2); // FULL
+    EXPECT_EQ(query_int(db, "PRAGMA foreign_keys"), 1);
+    EXPECT_EQ(query_int(db, "PRAGMA application_id"), detail::kApplicationId);
+    EXPECT_TRUE(table_exists(db, "ticket_counters"));
+    EXPECT_TRUE(table_exists(db, "tickets"));
+    EXPECT_TRUE(table_exists(db, "outbox"));
+}
+
+TEST(DatabaseTest, ReopeningAnUpToDateFileKeepsItsData) {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    {
+        auto db = Database::open(file);
+        seed_at_version(db, latest_schema_version());
+    }
+    auto db = Database::open(file);
+    EXPECT_EQ(db.schema_version(), latest_schema_version());
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM tickets"), 1);
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM outbox"), 1);
+}
+
+TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
+    TempDir dir;
+    const auto kiosk = test::kiosk_b();
+    const auto kbh = test::service_kbh();
+    const auto same_day = test::utc_ms(2026, 11, 24, 2, 0, 0); // 09:00 local, same day as the seed
+    for (int v = 0; v < latest_schema_version(); ++v) {
+        SCOPED_TRACE("starting at schema version " + std::to_string(v));
+        const auto file = dir / ("kiosk-v" + std::to_string(v) + ".db");
+        {
+            auto db = Database::open_unmigrated(file);
+            migrate(db, v);
+            ASSERT_EQ(db.schema_version(), v);
+            ASSERT_EQ(table_exists(db, "tickets"), v >= 1);
+            ASSERT_EQ(table_exists(db, "outbox"), v >= 2);
+            seed_at_version(db, v);
+        }
+
+        auto db = Database::open(file);
+        EXPECT_EQ(db.schema_version(), latest_schema_version());
+        TicketStore store(db);
+        Outbox outbox(db);
+        if (v >= 1) {
+            const auto old = store.find(kSeedReference);
+            ASSERT_TRUE(old.has_value());
+            EXPECT_EQ(old->sequence, kSeedSequence);
+            EXPECT_EQ(old->display_number, "AB-007");
+        }
+        const std::int64_t tickets_before = store.count();
+        const std::int64_t outbox_before = outbox.count();
+        EXPECT_EQ(tickets_before, v >= 1 ? 1 : 0);
+        EXPECT_EQ(outbox_before, v >= 2 ? 1 : 0);
+
+        const auto t = store.issue(kiosk, kbh, same_day);
+        EXPECT_EQ(t.sequence, v >= 1 ? kSeedSequence + 1 : 1);
+        EXPECT_EQ(store.count(), tickets_before + 1);
+        EXPECT_EQ(outbox.count(), outbox_before + 1);
+    }
+}
+
+TEST(DatabaseTest, FailedMigrationIsRolledBackAndNamed) {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    auto db = Database::open_unmigrated(file);
+    migrate(db, 1);
+    // Migration 2 creates the outbox table and then an index of this name: the index step fails after
+    // the table was created, so only a real rollback leaves no outbox table behind.
+    db.exec("CREATE INDEX outbox_aggregate ON tickets (service_code)");
+
+    const auto msg = store_error_of([&] { migrate(db); });
+    EXPECT_THAT(msg, HasSubstr("migration 2"));
+    EXPECT_THAT(msg, HasSubstr(file.string()));
+    EXPECT_EQ(db.schema_version(), 1);
+    EXPECT_FALSE(table_exists(db, "outbox"));
+    EXPECT_EQ(sqlite3_get_autocommit(db.handle()), 1) << "a transaction was left open";
+
+    db.exec("DROP INDEX outbox_aggregate");
+    migrate(db);
+    EXPECT_EQ(db.schema_version(), latest_schema_version());
+    EXPECT_TRUE(table_exists(db, "outbox"));
+}
+
+TEST(DatabaseTest, MigrateRejectsAnUnknownTarget) {
+    TempDir dir;
+    auto db = Database::open_unmigrated(dir / "kiosk.db");
+    EXPECT_THAT(store_error_of([&] { migrate(db, latest_schema_version() + 1); }),
+                HasSubstr("schema version"));
+    EXPECT_THROW(migrate(db, -2), StoreError);
+    EXPECT_EQ(db.schema_version(), 0);
+}
+
+TEST(DatabaseTest, NewerSchemaIsRefusedAndLeftUntouched) {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    const int newer = latest_schema_version() + 1;
+    {
+        auto db = Database::open(file);
+        seed_at_version(db, latest_schema_version());
+        db.exec("PRAGMA user_version = " + std::to_string(newer));
+    }
+    const auto before = read_bytes(file);
+    const auto files_before = files_in(dir.path());
+
+    const auto msg = store_error_of([&] { (void)Database::open(file); });
+    EXPECT_THAT(msg, HasSubstr(file.string()));
+    EXPECT_THAT(msg, HasSubstr("schema version " + std::to_string(newer)));
+    EXPECT_THAT(msg,
+                HasSubstr("newer than this kiosk build (" + std::to_string(latest_schema_version()) + ")"));
+    EXPECT_THROW((void)Database::open_unmigrated(file), StoreError);
+
+    EXPECT_EQ(read_bytes(file), before);
+    EXPECT_EQ(files_in(dir.path()), files_before);
+}
+
+TEST(DatabaseTest, NewerSchemaWithAPendingWalIsNotCheckpointed) {
+    TempDir dir;
+    const auto live = dir / "live.db";
+    const auto file = dir / "kiosk.db";
+    const auto wal = dir / "kiosk.db-wal";
+    {
+        auto db = Database::open(live);
+        seed_at_version(db, latest_schema_version());
+        // While this connection is open the changes sit in live.db-wal; copying both files is what a
+        // newer build that lost power leaves behind.
+        db.exec("PRAGMA user_version = " + std::to_string(latest_schema_version() + 1));
+        fs::copy_file(live, file);
+        fs::copy_file(dir / "live.db-wal", wal);
+    }
+    const auto before = read_bytes(file);
+    const auto wal_before = read_bytes(wal);
+    ASSERT_FALSE(wal_before.empty());
+
+    EXPECT_THAT(store_error_of([&] { (void)Database::open(file); }),
+                HasSubstr("newer than this kiosk build"));
+    EXPECT_EQ(read_bytes(file), before) << "the newer build's WAL was checkpointed into the file";
+    ASSERT_TRUE(fs::exists(wal));
+    EXPECT_EQ(read_bytes(wal), wal_before);
+}
+
+TEST(DatabaseTest, MigrateRefusesANewerSchema) {
+    TempDir dir;
+    auto db = Database::open(dir / "kiosk.db");
+    const int newer = latest_schema_version() + 3;
+    db.exec("PRAGMA user_version = " + std::to_string(newer));
+    EXPECT_THAT(store_error_of([&] { migrate(db); }), HasSubstr("newer than this kiosk build"));
+    EXPECT_EQ(db.schema_version(), newer);
+}
+
+TEST(DatabaseTest, GarbageFileIsRefusedAndLeftUntouched) {
+    TempDir dir;
+    std::string text;
+    while (text.size() < 10 * 1024)
+        text += "Phiếu khám bệnh — this is a text file, not a database. ";
+    // Garbage that starts like SQLite gets past the header check and must be caught by SQLite itself.
+    const std::string sqlite_like = std::string("SQLite format 3", 16) + text;
+
+    for (const auto& [name, bytes] : {std::pair{"text.db", text}, std::pair{"sqlite-like.db", sqlite_like}}) {
+        SCOPED_TRACE(name);
+        const auto file = dir / name;
+        write_bytes(file, bytes);
+        const auto files_before = files_in(dir.path());
+
+        const auto msg = store_error_of([&] { (void)Database::open(file); });
+        EXPECT_THAT(msg, HasSubstr(file.string()));
+        EXPECT_THAT(msg, HasSubstr("corrupt"));
+        EXPECT_THAT(msg, HasSubstr("left untouched"));
+
+        EXPECT_EQ(read_bytes(file), bytes);
+        EXPECT_EQ(files_in(dir.path()), files_before);
+    }
+}
+
+TEST(DatabaseTest, CorruptPageIsRefusedAndLeftUntouched) {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    std::int64_t page_size = 0;
+    std::int64_t root = 0;
+    {
+        auto db = Database::open(file);
+        TicketStore store(db);
+        for (int i = 0; i < 300; ++i)
+            store.issue(test::kiosk_b(), test::service_kbh(), test::utc_ms(2026, 11, 24, 1, 0, i));
+        page_size = query_int(db, "PRAGMA page_size");
+        root = query_int(db, "SELECT rootpage FROM sqlite_master WHERE name = 'tickets'");
+    }
+    ASSERT_GT(root, 1);
+    // Overwrite the tickets table's root page (page 1, the schema, stays readable).
+    auto bytes = read_bytes(file);
+    const auto offset = static_cast<std::size_t>((root - 1) * page_size);
+    ASSERT_LE(offset + static_cast<std::size_t>(page_size), bytes.size());
+    for (std::size_t i = 0; i < static_cast<std::size_t>(page_size); ++i)
+        bytes[offset + i] = 'X';
+    write_bytes(file, bytes);
+    const auto files_before = files_in(dir.path());
+
+    const auto msg = store_error_of([&] { (void)Database::open(file); });
+    EXPECT_THAT(msg, HasSubstr(file.string()));
+    EXPECT_THAT(msg, HasSubstr("corrupt"));
+
+    EXPECT_EQ(read_bytes(file), bytes);
+    EXPECT_EQ(files_in(dir.path()), files_before);
+}
+
+TEST(DatabaseTest, OtherApplicationsDatabaseIsRefusedAndLeftUntouched) {
+    TempDir dir;
+    const auto file = dir / "contacts.db";
+    {
+        sqlite3* raw = nullptr;
+        ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('x');",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    const auto before = read_bytes(file);
+
+    const auto msg = store_error_of([&] { (void)Database::open(file); });
+    EXPECT_THAT(msg, HasSubstr(file.string()));
+    EXPECT_THAT(msg, HasSubstr("not a kiosk database"));
+    EXPECT_EQ(read_bytes(file), before);
+}
+
+TEST(DatabaseTest, UnwritableDirectoryIsReported) {
+    if (geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
+    TempDir dir;
+    const auto data = dir / "data";
+    fs::create_directory(data);
+    fs::permissions(data, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                              fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+    const auto file = data / "kiosk.db";
+
+    const auto msg = store_error_of([&] { (void)Database::open(file); });
+    fs::permissions(data, fs::perms::owner_all, fs::perm_options::add);
+    EXPECT_THAT(msg, HasSubstr("cannot open database " + file.string()));
+    EXPECT_THAT(msg, HasSubstr("is the data dir writable?"));
+    EXPECT_FALSE(fs::exists(file));
+}
+
+TEST(DatabaseTest, ExistingDatabaseInUnwritableDirectoryIsReportedAndLeftUntouched) {
+    if (geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
+    TempDir dir;
+    const auto data = dir / "data";
+    fs::create_directory(data);
+    const auto file = data / "kiosk.db";
+    {
+        auto db = Database::open(file);
+        seed_at_version(db, latest_schema_version());
+    }
+    const auto before = read_bytes(file);
+    // WAL needs the -wal and -shm files next to the database, so the directory must be writable too.
+    fs::permissions(data, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                    fs::perm_options::remove);
+
+    const auto msg = store_error_of([&] { (void)Database::open(file); });
+    fs::permissions(data, fs::perms::owner_all, fs::perm_options::add);
+    EXPECT_THAT(msg, HasSubstr(file.string()));
+    EXPECT_THAT(msg, HasSubstr("is the data dir writable?"));
+    EXPECT_EQ(read_bytes(file), before);
+}
+
+TEST(DatabaseTest, ParentThatIsARegularFileIsReported) {
+    TempDir dir; // fails for root too: a regular file cannot hold files
+    const auto not_a_dir = dir / "data";
+    write_bytes(not_a_dir, "just a file\n");
+    const auto file = not_a_dir / "kiosk.db";
+
+    const auto msg = store_error_of([&] { (void)Database::open(file); });
+    EXPECT_THAT(msg, HasSubstr("cannot open database " + file.string()));
+    EXPECT_THAT(msg, HasSubstr("is the data dir writable?"));
+    EXPECT_EQ(read_bytes(not_a_dir), "just a file\n");
+}
+
+TEST(DatabaseTest, MissingDirectoryIsReportedNotCreated) {
+    TempDir dir;
+    const auto file = dir / "missing" / "kiosk.db";
+    EXPECT_THAT(store_error_of([&] { (void)Database::open(file); }),
+                HasSubstr("cannot open database " + file.string()));
+    EXPECT_FALSE(fs::exists(dir / "missing"));
+}
+
+TEST(DatabaseTest, MoveTransfersTheConnection) {
+    TempDir dir;
+    auto a = Database::open(dir / "a.db");
+    sqlite3* handle = a.handle();
+    Database b = std::move(a);
+    EXPECT_EQ(a.handle(), nullptr); // NOLINT(bugprone-use-after-move): the moved-from state is the point
+    EXPECT_EQ(b.handle(), handle);
+    EXPECT_EQ(b.path(), dir / "a.db");
+
+    auto c = Database::open(dir / "c.db");
+    c = std::move(b);
+    EXPECT_EQ(c.handle(), handle);
+    EXPECT_EQ(c.path(), dir / "a.db");
+    EXPECT_EQ(c.schema_version(), latest_schema_version());
+}
+
+TEST(DatabaseTest, ExecFailureNamesTheFile) {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    auto db = Database::open(file);
+    const auto msg = store_error_of([&] { db.exec("SELECT * FROM no_such_table"); });
+    EXPECT_THAT(msg, HasSubstr(file.string()));
+    EXPECT_THAT(msg, HasSubstr("no such table"));
+}
+
+} // namespace
+} // namespace kiosk::store

@@ -1,0 +1,71 @@
+#pragma once
+// Helpers shared by the store tests.
+#include "kiosk/core/clock.hpp"
+#include "kiosk/core/site.hpp"
+#include "kiosk/store/database.hpp"
+#include "kiosk/store/statement.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+namespace kiosk::test {
+
+inline std::string read_bytes(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary | std::ios::ate);
+    if (!in) throw std::runtime_error("cannot read " + p.string());
+    std::string bytes(static_cast<std::size_t>(in.tellg()), '\0');
+    in.seekg(0);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!in) throw std::runtime_error("cannot read " + p.string());
+    return bytes;
+}
+
+inline void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw std::runtime_error("cannot write " + p.string());
+}
+
+// Milliseconds since the epoch of a UTC wall-clock time.
+inline core::UnixMillis utc_ms(int y, unsigned mo, unsigned d, int h, int mi, int s) {
+    using namespace std::chrono;
+    const sys_days day{year{y} / month{mo} / d};
+    const auto t = day + hours{h} + minutes{mi} + seconds{s};
+    return duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+// One integer (first column of the first row) of a query; binds `text` to ?1 when given.
+inline std::int64_t query_int(const store::Database& db, const std::string& sql, const char* text = nullptr) {
+    store::detail::Statement st(db, sql);
+    if (text) st.bind_text(1, text);
+    if (!st.step()) throw std::runtime_error("no row from " + sql);
+    return st.column_int64(0);
+}
+
+inline std::string query_text(const store::Database& db, const std::string& sql) {
+    store::detail::Statement st(db, sql);
+    if (!st.step()) throw std::runtime_error("no row from " + sql);
+    return st.column_text(0);
+}
+
+inline core::KioskIdentity kiosk_b() {
+    core::KioskIdentity k;
+    k.site_id = "BVDK-QN";
+    k.kiosk_id = "SANH-A-01";
+    k.kiosk_letter = 'B';
+    k.utc_offset_minutes = 7 * 60;
+    return k;
+}
+
+inline core::Service service_kbh() {
+    return {"KBH", "A", "Khám BHYT", "Insured consultation"};
+}
+inline core::Service service_xn() {
+    return {"XN", "C", "Xét nghiệm", "Laboratory tests"};
+}
+
+} // namespace kiosk::test
