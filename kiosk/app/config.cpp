@@ -1,5 +1,7 @@
 #include "kiosk/app/config.hpp"
 
+#include "kiosk/core/text.hpp"
+
 #include <toml++/toml.h>
 #include <utf8proc.h>
 
@@ -96,18 +98,6 @@ Utf8Scan scan_utf8(std::string_view input) {
         }
     }
     return scan;
-}
-
-// NFC via utf8proc (utf8proc_map with an explicit length, which is utf8proc_NFC without the reliance on
-// a terminating NUL). nullopt when the input is not valid UTF-8.
-std::optional<std::string> to_nfc(std::string_view s) {
-    utf8proc_uint8_t* out = nullptr;
-    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
-                                static_cast<utf8proc_ssize_t>(s.size()), &out,
-                                static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
-    const std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
-    if (n < 0) return std::nullopt;
-    return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
 }
 
 // ---- small helpers ----------------------------------------------------------------------------------
@@ -494,7 +484,7 @@ private:
             report(pos_of(n), key, "must not contain control characters (line breaks, tabs, ...)");
             return std::nullopt;
         }
-        auto nfc = to_nfc(raw); // also the UTF-8 check for text from escapes
+        auto nfc = core::to_nfc(raw); // also the UTF-8 check for text from escapes
         if (!nfc) {
             report(pos_of(n), key, "is not valid UTF-8");
             return std::nullopt;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -18,12 +19,22 @@
 
 namespace {
 
+// Each problem once on stderr (the journal under systemd), in the compiler-like form editors understand.
 int report_config_problems(const kiosk::app::ConfigResult& result) {
-    for (const auto& p : result.problems) {
+    for (const auto& p : result.problems)
         std::fprintf(stderr, "%s\n", p.to_string().c_str());
-        spdlog::error("config: {}", p.to_string());
-    }
     return 2;
+}
+
+// An installed kiosk (<prefix>/bin/kiosk) finds <prefix>/share/kiosk; a build-tree kiosk, the source assets.
+std::filesystem::path default_assets_dir() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto installed = exe.parent_path().parent_path() / "share" / "kiosk";
+        if (std::filesystem::exists(installed / "i18n", ec)) return installed;
+    }
+    return KIOSK_DEFAULT_ASSETS_DIR;
 }
 
 std::optional<std::string> read_file(const std::string& path) {
@@ -54,7 +65,8 @@ int main(int argc, char** argv) {
     cli.add_option("--do", script_inline, "Scripted steps inline, separated by ';'");
     cli.add_option("--screenshot", screenshot,
                    "After the script (if any), write a PNG of the screen and quit");
-    cli.add_option("--assets", assets, "Assets dir (string catalogs)");
+    cli.add_option("--assets", assets,
+                   "Assets dir (string catalogs); default: <prefix>/share/kiosk or the source tree");
     cli.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
     cli.add_flag("--announce-ready", options.announce_ready,
                  "Print KIOSK_READY <ms> at the first interactive frame");
@@ -75,7 +87,8 @@ int main(int argc, char** argv) {
     const auto result = config_file.empty() ? parse_config(embedded_demo_config(), "<embedded demo config>")
                                             : load_config_file(config_file);
     if (!result.ok()) {
-        std::fprintf(stderr, "kiosk: refusing to start: the site config has problems\n");
+        spdlog::error("refusing to start: {} problem(s) in the site config {}", result.problems.size(),
+                      config_file.empty() ? "<embedded demo config>" : config_file);
         return report_config_problems(result);
     }
 
@@ -113,7 +126,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", e.c_str());
     if (!script.errors.empty()) return 2;
     options.script = std::move(script.steps);
-    options.assets_dir = assets.empty() ? KIOSK_DEFAULT_ASSETS_DIR : assets;
+    options.assets_dir = assets.empty() ? default_assets_dir() : std::filesystem::path(assets);
 
     const SiteConfig& config = *result.config;
     try {
