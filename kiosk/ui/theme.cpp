@@ -21,13 +21,13 @@ float base_font_px(int screen_w, int screen_h, float ui_scale) {
     return std::round(std::clamp(short_side / 28.0f, 14.0f, 96.0f) * ui_scale);
 }
 
-void FontSet::load(ImGuiIO& io, const std::filesystem::path& regular, const std::filesystem::path& bold,
-                   float em, const std::vector<std::string>& texts) {
+void FontSet::build(const std::filesystem::path& regular, const std::filesystem::path& bold, float em,
+                    const std::vector<std::string>& texts) {
     check_font_file(regular);
     check_font_file(bold);
 
     ImFontGlyphRangesBuilder builder;
-    builder.AddRanges(io.Fonts->GetGlyphRangesVietnamese());
+    builder.AddRanges(atlas_.GetGlyphRangesVietnamese());
     builder.AddChar(0x20AB); // ₫ (not in ImGui's Vietnamese ranges)
     builder.AddChar(0x2026); // …
     for (const auto& t : texts)
@@ -40,13 +40,13 @@ void FontSet::load(ImGuiIO& io, const std::filesystem::path& regular, const std:
     for (const ImWchar c : ascii)
         ascii_ranges_.push_back(c);
 
-    io.Fonts->Clear();
+    atlas_.Clear();
     // FreeType rasterises hinted glyphs without oversampling: a sharper and smaller atlas than stb_truetype.
-    io.Fonts->FontBuilderIO = ImGuiFreeType::GetBuilderForFreeType();
+    atlas_.FontBuilderIO = ImGuiFreeType::GetBuilderForFreeType();
     ImFontConfig cfg;
     cfg.OversampleH = cfg.OversampleV = 1;
     auto add = [&](const std::filesystem::path& file, float px, const ImVector<ImWchar>& ranges) {
-        ImFont* f = io.Fonts->AddFontFromFileTTF(file.string().c_str(), px, &cfg, ranges.Data);
+        ImFont* f = atlas_.AddFontFromFileTTF(file.string().c_str(), px, &cfg, ranges.Data);
         if (!f) throw FontError("font file " + file.string() + " could not be loaded");
         return f;
     };
@@ -55,8 +55,11 @@ void FontSet::load(ImGuiIO& io, const std::filesystem::path& regular, const std:
     fonts_.button = add(bold, std::round(em * 1.3f), text_ranges_);
     fonts_.title = add(bold, std::round(em * 1.6f), text_ranges_);
     fonts_.huge = add(bold, std::round(em * 4.5f), ascii_ranges_);
-    io.FontDefault = fonts_.body;
-    if (!io.Fonts->Build()) throw FontError("font atlas could not be built from " + regular.string());
+    if (!atlas_.Build()) throw FontError("font atlas could not be built from " + regular.string());
+    // The renderer uploads RGBA: convert here too, so all of the atlas work can happen off the UI thread.
+    unsigned char* pixels = nullptr;
+    int width = 0, height = 0;
+    atlas_.GetTexDataAsRGBA32(&pixels, &width, &height);
 }
 
 void apply_kiosk_style(ImGuiStyle& style, float em) {
@@ -70,7 +73,9 @@ void apply_kiosk_style(ImGuiStyle& style, float em) {
     style.ScrollbarSize = em * 0.5f;
     style.ScrollbarRounding = em * 0.25f;
     style.FrameRounding = em * 0.3f;
-    style.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.98f, 0.99f, 1.0f);
+    // The renderer clears to the background colour (kBackground); a root window painted over it would make a
+    // software renderer blend every pixel of the screen once more each frame.
+    style.Colors[ImGuiCol_WindowBg] = ImVec4(0, 0, 0, 0);
     style.Colors[ImGuiCol_ChildBg] = ImVec4(0, 0, 0, 0);
     style.Colors[ImGuiCol_Text] = ImVec4(0.08f, 0.12f, 0.18f, 1.0f);
     style.Colors[ImGuiCol_TextDisabled] = ImVec4(0.38f, 0.42f, 0.48f, 1.0f);

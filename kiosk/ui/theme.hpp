@@ -29,16 +29,24 @@ void check_font_file(const std::filesystem::path& file);
 // Body font size in pixels for a screen, so text stays readable on 1080p portrait and landscape.
 [[nodiscard]] float base_font_px(int screen_w, int screen_h, float ui_scale);
 
-// Owns the glyph ranges, which must outlive the atlas build.
+// Owns the font atlas and its glyph ranges (which must outlive the atlas build). The atlas is built without
+// an ImGui context, so it can be built on another thread while the window opens; the context then shares it
+// (ImGui::CreateContext(font_set.atlas())).
 class FontSet {
 public:
-    // Adds the fonts to io.Fonts with glyphs for Vietnamese, '₫' and every character in `texts`
-    // (catalog strings, hospital and service names). Throws FontError naming a missing/unreadable file.
-    void load(ImGuiIO& io, const std::filesystem::path& regular, const std::filesystem::path& bold, float em,
-              const std::vector<std::string>& texts);
+    FontSet() = default;
+    FontSet(const FontSet&) = delete;
+    FontSet& operator=(const FontSet&) = delete;
+
+    // Builds the atlas with glyphs for Vietnamese, '₫' and every character in `texts` (catalog strings,
+    // hospital and service names). Throws FontError naming a missing/unreadable file.
+    void build(const std::filesystem::path& regular, const std::filesystem::path& bold, float em,
+               const std::vector<std::string>& texts);
+    [[nodiscard]] ImFontAtlas* atlas() { return &atlas_; }
     [[nodiscard]] const Fonts& fonts() const { return fonts_; }
 
 private:
+    ImFontAtlas atlas_;
     ImVector<ImWchar> text_ranges_;
     ImVector<ImWchar> ascii_ranges_;
     Fonts fonts_;
