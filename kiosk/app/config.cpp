@@ -261,7 +261,7 @@ constexpr std::array<std::string_view, 13> kRootKeys{
     "ui_scale",         "data_dir",   "fonts",        "his",
     "services"};
 constexpr std::array<std::string_view, 2> kFontKeys{"regular", "bold"};
-constexpr std::array<std::string_view, 1> kHisKeys{"base_url"};
+constexpr std::array<std::string_view, 2> kHisKeys{"base_url", "ca_bundle"};
 constexpr std::array<std::string_view, 4> kServiceKeys{"code", "prefix", "name_vi", "name_en"};
 constexpr std::array<std::string_view, 2> kLanguages{"vi", "en"};
 
@@ -404,6 +404,8 @@ public:
             if (const auto* t = n->as_table()) {
                 check_keys(*t, Where::his, "his");
                 if (const auto* u = t->get("base_url")) cfg.his_base_url = base_url(*u).value_or("");
+                if (const auto* c = t->get("ca_bundle"))
+                    if (auto p = path_value(*c, "his.ca_bundle")) cfg.his_ca_bundle = *p;
             } else {
                 report(pos_of(*n), "his", "must be a table ([his])" + not_a(*n));
             }

@@ -33,9 +33,10 @@ struct SiteConfig {
     int idle_timeout_seconds = 60;
     float ui_scale = 1.0f;
     std::vector<core::Service> services;
-    std::string his_base_url;           // unused until the HIS sync issue; "" = none
-    std::filesystem::path data_dir;     // where kiosk.db lives
-    std::filesystem::path font_regular; // TTF with Vietnamese glyphs
+    std::string his_base_url;            // FHIR R4 base of the HIS; "" = no sync (records wait in the outbox)
+    std::filesystem::path his_ca_bundle; // CA certificates for the HIS's TLS; empty = the system's store
+    std::filesystem::path data_dir;      // where kiosk.db lives
+    std::filesystem::path font_regular;  // TTF with Vietnamese glyphs
     std::filesystem::path font_bold;
 };
 

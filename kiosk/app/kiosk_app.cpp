@@ -1,6 +1,7 @@
 #include "kiosk/app/kiosk_app.hpp"
 
 #include "kiosk/app/pointer.hpp"
+#include "kiosk/app/sync_worker.hpp"
 #include "kiosk/app/work_queue.hpp"
 #include "kiosk/core/clock.hpp"
 #include "kiosk/store/ticket_store.hpp"
@@ -80,6 +81,7 @@ private:
     void create_window(Options::Size size);
     void build_fonts(float em);
     void init_imgui(float built_em);
+    void start_sync();
     void handle_event(const SDL_Event& e);
     void frame();
     void dispatch(const ui::Event& event);
@@ -121,16 +123,20 @@ private:
     std::vector<double> measured_;
     std::optional<ImVec2> drag_origin_; // where the current scripted press started
 
+    ui::Connectivity connectivity_;
+
     // Declared last: destroyed first (the worker finishes pending writes before the queue goes away).
     std::unique_ptr<Store> store_; // touched only on the worker thread
     std::unique_ptr<MainQueue> main_queue_;
     std::unique_ptr<Worker> worker_;
+    std::unique_ptr<SyncWorker> sync_; // the HIS sync; null when no HIS is configured
 
 public:
     ~KioskApp();
 };
 
 KioskApp::~KioskApp() {
+    sync_.reset();   // stops after the request in flight
     worker_.reset(); // joins after the queued writes
     if (imgui_ready_) {
         ImGui_ImplSDLRenderer_Shutdown();
@@ -207,6 +213,28 @@ void KioskApp::init_imgui(float built_em) {
     ImGui_ImplSDL2_InitForSDLRenderer(window_);
     ImGui_ImplSDLRenderer_Init(renderer_);
     spdlog::info("screen {}x{}, font {} px", w, h, em);
+}
+
+void KioskApp::start_sync() {
+    if (config_.his_base_url.empty()) {
+        spdlog::info("no HIS configured ([his] base_url): records stay in the outbox");
+        return;
+    }
+    connectivity_.configured = true;
+    his::TransportOptions transport;
+    transport.user_agent =
+        "kiosk/" KIOSK_VERSION " (" + config_.kiosk.site_id + "/" + config_.kiosk.kiosk_id + ")";
+    transport.ca_bundle = config_.his_ca_bundle.string();
+    sync_ = std::make_unique<SyncWorker>(config_.data_dir / "kiosk.db", config_.his_base_url, transport,
+                                         [this](const his::SyncStatus& st) {
+                                             main_queue_->post([this, st] {
+                                                 connectivity_.known = true;
+                                                 connectivity_.online = st.online;
+                                                 connectivity_.offline_since = st.offline_since;
+                                                 connectivity_.waiting = st.waiting;
+                                                 frames_pending_ = std::max(frames_pending_, 1);
+                                             });
+                                         });
 }
 
 void KioskApp::inject_button(Uint32 type, ImVec2 at) {
@@ -290,6 +318,7 @@ void KioskApp::dispatch(const ui::Event& event) {
                 spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference,
                              ms_between(t0, Clock::now()));
                 main_queue_->post([this, request, t = std::move(t)] {
+                    if (sync_) sync_->kick(); // a new record for the HIS
                     dispatch(ui::ev::TicketStored{request, t});
                 });
             } catch (const std::exception& e) {
@@ -332,7 +361,8 @@ void KioskApp::frame() {
 
     const auto t0 = Clock::now();
     ImGui::NewFrame();
-    ui::UiContext ctx{flow_.state(), catalogs_, site_, fonts_.fonts(), targets_, memory_, clock_.now()};
+    ui::UiContext ctx{flow_.state(), catalogs_, site_,         fonts_.fonts(),
+                      targets_,      memory_,   connectivity_, clock_.now()};
     const std::optional<ui::Event> event = ui::draw_screen(ctx, io.DisplaySize);
     ImGui::Render();
     last_frame_cpu_ms_ = ms_between(t0, Clock::now());
@@ -505,6 +535,7 @@ int KioskApp::run() {
     }
     const auto t_db = Clock::now();
     spdlog::info("database {} ready", (config_.data_dir / "kiosk.db").string());
+    start_sync();
     spdlog::debug(
         "start-up: before run {:.1f} ms, catalogs {:.1f} ms, window {:.1f} ms, then fonts {:.1f} ms, "
         "waiting for the database {:.1f} ms",

@@ -1,24 +1,35 @@
 #pragma once
-#include "kiosk/store/ticket_store.hpp"
+#include "kiosk/store/outbox.hpp"
 
+#include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace kiosk::his {
 
-// The port the kiosk uses to reach the hospital information system. The FHIR R4 adapter over libcurl
-// implements it in its own issue; until then the kiosk runs offline and the outbox keeps every record.
-enum class Delivery { Accepted, AlreadyExists, RetryLater, Rejected };
+// The port the kiosk uses to reach the hospital information system (HIS). FhirHis implements it over
+// HL7 FHIR R4; tests use fakes.
+enum class Delivery {
+    Accepted,      // the HIS stored the record now
+    AlreadyExists, // the HIS had it already (an earlier attempt whose reply was lost): also success
+    RetryLater,    // network down, timeout, 5xx, 429: keep it and try again with backoff
+    Rejected,      // the HIS refuses this record (4xx): quarantine it for staff, never retry blindly
+    Conflict,      // 409/412: someone else changed the same thing; staff and patient must be told
+};
 
 struct DeliveryResult {
     Delivery outcome = Delivery::RetryLater;
-    std::string detail; // server message (e.g. OperationOutcome text) for staff, never patient data
+    std::string detail; // the server's words (OperationOutcome text) or the transport error, for staff
+    std::optional<std::chrono::seconds> retry_after; // from a Retry-After header
+    bool unreachable = false; // no HTTP answer at all (network, DNS, TLS, timeout): the HIS is offline
 };
 
 class HisPort {
 public:
     virtual ~HisPort() = default;
-    // Delivers one outbox record idempotently (keyed on entry.identifier).
-    virtual DeliveryResult deliver(const store::OutboxEntry& entry) = 0;
+    // Delivers the records idempotently (keyed on each entry's identifier); one result per entry, in order.
+    virtual std::vector<DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) = 0;
 };
 
 } // namespace kiosk::his

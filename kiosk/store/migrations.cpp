@@ -49,6 +49,27 @@ constexpr const char* kMigrations[] = {
         );
         CREATE INDEX outbox_aggregate ON outbox (aggregate_type, aggregate_id);
     )sql",
+    // 3: dead letters of the HIS sync (rows the HIS refused, kept for staff) and the sync engine's state.
+    R"sql(
+        CREATE TABLE outbox_dead (
+            id             INTEGER PRIMARY KEY AUTOINCREMENT,
+            outbox_id      INTEGER NOT NULL,  -- its id in the outbox
+            aggregate_type TEXT    NOT NULL,
+            aggregate_id   TEXT    NOT NULL,
+            operation      TEXT    NOT NULL,
+            identifier     TEXT    NOT NULL,
+            payload        TEXT    NOT NULL,  -- JSON, as it was in the outbox
+            created_at     INTEGER NOT NULL,  -- unix ms
+            attempts       INTEGER NOT NULL,  -- deliveries tried, the last one included
+            failed_at      INTEGER NOT NULL,  -- unix ms
+            reason         TEXT    NOT NULL
+        );
+        CREATE TABLE sync_state (
+            key        TEXT    PRIMARY KEY,
+            value      TEXT    NOT NULL,
+            updated_at INTEGER NOT NULL  -- unix ms
+        );
+    )sql",
 };
 
 static_assert(detail::kApplicationId == 1263095635, "migration 1 writes the application id literally");

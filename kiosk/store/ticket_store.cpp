@@ -164,32 +164,4 @@ std::int64_t TicketStore::count() const {
     return s.column_int64(0);
 }
 
-std::vector<OutboxEntry> Outbox::peek(int limit) const {
-    std::vector<OutboxEntry> entries;
-    if (limit <= 0) return entries;
-    detail::Statement s(
-        db_, "SELECT id, aggregate_type, aggregate_id, operation, identifier, payload, created_at, "
-             "attempts FROM outbox ORDER BY id LIMIT ?1");
-    s.bind_int64(1, limit);
-    while (s.step()) {
-        OutboxEntry e;
-        e.id = s.column_int64(0);
-        e.aggregate_type = s.column_text(1);
-        e.aggregate_id = s.column_text(2);
-        e.operation = s.column_text(3);
-        e.identifier = s.column_text(4);
-        e.payload_json = s.column_text(5);
-        e.created_at = s.column_int64(6);
-        e.attempts = static_cast<int>(s.column_int64(7));
-        entries.push_back(std::move(e));
-    }
-    return entries;
-}
-
-std::int64_t Outbox::count() const {
-    detail::Statement s(db_, "SELECT count(*) FROM outbox");
-    if (!s.step()) return 0;
-    return s.column_int64(0);
-}
-
 } // namespace kiosk::store

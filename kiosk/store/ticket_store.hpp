@@ -2,8 +2,10 @@
 #include "kiosk/core/site.hpp"
 #include "kiosk/core/ticket.hpp"
 #include "kiosk/store/database.hpp"
+#include "kiosk/store/outbox.hpp" // OutboxEntry and Outbox used to live here
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,29 +30,6 @@ private:
     struct Statements;
     Database& db_;
     std::unique_ptr<Statements> st_;
-};
-
-// The upload queue the HIS sync will drain (its own issue). Rows are FIFO by id; a row leaves only when
-// the HIS acknowledged it.
-struct OutboxEntry {
-    std::int64_t id = 0;
-    std::string aggregate_type; // "ticket"
-    std::string aggregate_id;   // the ticket reference
-    std::string operation;      // "create"
-    std::string identifier;     // kiosk-generated business identifier, unique
-    std::string payload_json;
-    core::UnixMillis created_at = 0;
-    int attempts = 0;
-};
-
-class Outbox {
-public:
-    explicit Outbox(Database& db) : db_(db) {}
-    [[nodiscard]] std::vector<OutboxEntry> peek(int limit) const; // oldest first
-    [[nodiscard]] std::int64_t count() const;
-
-private:
-    Database& db_;
 };
 
 } // namespace kiosk::store

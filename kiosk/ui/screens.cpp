@@ -37,6 +37,30 @@ float text_line(ImFont* font, float x, float y, float w, const char* text, ImU32
     return centered_text(ImGui::GetWindowDrawList(), font, font->FontSize, ImVec2(x, y), w, text, col);
 }
 
+// "● Online" in green, or "● Offline since 07:42 · 12 waiting" in amber; nothing when no HIS is configured.
+void connectivity(const UiContext& ctx, ImVec2 at) {
+    const Connectivity& c = ctx.connectivity;
+    if (!c.configured || !c.known) return;
+    char text[160];
+    if (c.online && c.waiting == 0) {
+        std::snprintf(text, sizeof text, "%s", ctx.tr("status.online"));
+    } else if (c.online) {
+        std::snprintf(text, sizeof text, "%s · %lld %s", ctx.tr("status.sending"),
+                      static_cast<long long>(c.waiting), ctx.tr("status.waiting"));
+    } else {
+        const std::string since =
+            c.offline_since ? core::local_time_hhmm(*c.offline_since, ctx.site.utc_offset_minutes) : "";
+        std::snprintf(text, sizeof text, "%s %s · %lld %s", ctx.tr("status.offline_since"), since.c_str(),
+                      static_cast<long long>(c.waiting), ctx.tr("status.waiting"));
+    }
+    const ImU32 dot = c.online ? IM_COL32(20, 140, 70, 255) : IM_COL32(200, 130, 0, 255);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float r = ctx.em(0.22f);
+    dl->AddCircleFilled(ImVec2(at.x + r, at.y + ctx.fonts.body->FontSize * 0.55f), r, dot);
+    dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, ImVec2(at.x + r * 2 + ctx.em(0.3f), at.y), kMuted,
+                text);
+}
+
 // Hospital name, kiosk id and clock on the left; the language switch on the right.
 Box header(UiContext& ctx, Box area, std::optional<Event>& out) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -55,6 +79,7 @@ Box header(UiContext& ctx, Box area, std::optional<Event>& out) {
     std::snprintf(line, sizeof line, "%s %s  ·  %s", ctx.tr("welcome.kiosk"), ctx.site.kiosk_id.c_str(),
                   core::local_time_hhmm(ctx.now, ctx.site.utc_offset_minutes).c_str());
     dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, ImVec2(area.min.x, y), kMuted, line);
+    connectivity(ctx, ImVec2(area.min.x + ImGui::CalcTextSize(line).x + ctx.em(0.8f), y));
     y += ctx.em(1.2f);
 
     if (ctx.site.bilingual) {

@@ -22,6 +22,15 @@ struct SiteView {
     bool bilingual = true; // show the VI/EN switch
 };
 
+// The HIS link as the header shows it: calm, small, for staff more than for patients.
+struct Connectivity {
+    bool configured = false; // no HIS configured: nothing shown
+    bool known = false;      // the sync has reported at least once
+    bool online = false;
+    std::optional<core::UnixMillis> offline_since;
+    std::int64_t waiting = 0; // records not yet acknowledged by the HIS
+};
+
 // State the screens keep between frames that is not patient data (scroll position, QR cache).
 struct ScreenMemory {
     DragScroll service_scroll;
@@ -36,6 +45,7 @@ struct UiContext {
     const Fonts& fonts;
     TapTargets& targets;
     ScreenMemory& memory;
+    const Connectivity& connectivity;
     core::UnixMillis now = 0;
 
     [[nodiscard]] const char* tr(const char* key) const { return catalogs.of(flow.language).tr(key); }

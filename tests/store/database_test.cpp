@@ -1,5 +1,7 @@
 #include "kiosk/store/database.hpp"
+#include "kiosk/store/outbox.hpp"
 #include "kiosk/store/statement.hpp"
+#include "kiosk/store/sync_state.hpp"
 #include "kiosk/store/ticket_store.hpp"
 #include "store/store_test_support.hpp"
 #include "temp_dir.hpp"
@@ -54,6 +56,29 @@ std::vector<std::string> files_in(const fs::path& dir) {
 // A day and kiosk used to seed old-version databases: kiosk letter B, service KBH, 2026-11-24 (+07:00).
 constexpr const char* kSeedReference = "BVDK-QN-20261124-KBH-B007";
 constexpr std::int64_t kSeedSequence = 7;
+// An earlier ticket of the same day whose outbox row has already failed to reach the HIS twice.
+constexpr const char* kRetriedReference = "BVDK-QN-20261124-KBH-B006";
+constexpr int kRetriedAttempts = 2;
+constexpr const char* kRetriedError = "HIS unreachable: connection refused";
+// A dead letter and a sync state value, as a kiosk at schema version 3 leaves them.
+constexpr const char* kDeadReference = "BVDK-QN-20261124-KBH-B005";
+constexpr const char* kDeadReason = "HIS rejected it: 422 Unprocessable Entity";
+constexpr const char* kSyncKey = "his.last_success_at";
+constexpr const char* kSyncValue = "2026-11-24T07:55:00+07:00";
+
+core::UnixMillis seed_issued_at() {
+    return test::utc_ms(2026, 11, 24, 1, 0, 0);
+}
+core::UnixMillis retried_issued_at() {
+    return test::utc_ms(2026, 11, 24, 0, 55, 0);
+}
+core::UnixMillis retried_next_attempt_at() {
+    return test::utc_ms(2026, 11, 24, 1, 5, 0);
+}
+
+std::string seed_payload(const char* reference) {
+    return std::string(R"({"reference":")") + reference + R"(","service_code":"KBH"})";
+}
 
 // Inserts rows that are valid at schema version `version` (and were written by that version's kiosk).
 void seed_at_version(const Database& db, int version) {
@@ -65,19 +90,66 @@ void seed_at_version(const Database& db, int version) {
         detail::Statement ticket(db,
                                  "INSERT INTO tickets (reference, display_number, service_code, service_day, "
                                  "sequence, kiosk_letter, site_id, kiosk_id, issued_at) "
-                                 "VALUES (?1, 'AB-007', 'KBH', '2026-11-24', ?2, 'B', 'BVDK-QN', "
-                                 "'SANH-A-01', ?3)");
+                                 "VALUES (?1, ?2, 'KBH', '2026-11-24', ?3, 'B', 'BVDK-QN', 'SANH-A-01', ?4)");
+        ticket.bind_text(1, kRetriedReference)
+            .bind_text(2, "AB-006")
+            .bind_int64(3, kSeedSequence - 1)
+            .bind_int64(4, retried_issued_at());
+        ticket.run();
+        ticket.reset();
         ticket.bind_text(1, kSeedReference)
-            .bind_int64(2, kSeedSequence)
-            .bind_int64(3, test::utc_ms(2026, 11, 24, 1, 0, 0));
+            .bind_text(2, "AB-007")
+            .bind_int64(3, kSeedSequence)
+            .bind_int64(4, seed_issued_at());
         ticket.run();
     }
     if (version >= 2) {
-        detail::Statement outbox(db,
-                                 "INSERT INTO outbox (aggregate_type, aggregate_id, operation, identifier, "
-                                 "payload, created_at) VALUES ('ticket', ?1, 'create', ?1, '{}', ?2)");
-        outbox.bind_text(1, kSeedReference).bind_int64(2, test::utc_ms(2026, 11, 24, 1, 0, 0));
-        outbox.run();
+        // The older row has been retried (a later sync engine at version 2 would have written these
+        // columns); the newer one is as issue() wrote it.
+        detail::Statement retried(db,
+                                  "INSERT INTO outbox (aggregate_type, aggregate_id, operation, identifier, "
+                                  "payload, created_at, attempts, next_attempt_at, last_error) "
+                                  "VALUES ('ticket', ?1, 'create', ?1, ?2, ?3, ?4, ?5, ?6)");
+        retried.bind_text(1, kRetriedReference)
+            .bind_text(2, seed_payload(kRetriedReference))
+            .bind_int64(3, retried_issued_at())
+            .bind_int64(4, kRetriedAttempts)
+            .bind_int64(5, retried_next_attempt_at())
+            .bind_text(6, kRetriedError);
+        retried.run();
+        detail::Statement fresh(db,
+                                "INSERT INTO outbox (aggregate_type, aggregate_id, operation, identifier, "
+                                "payload, created_at) VALUES ('ticket', ?1, 'create', ?1, ?2, ?3)");
+        fresh.bind_text(1, kSeedReference)
+            .bind_text(2, seed_payload(kSeedReference))
+            .bind_int64(3, seed_issued_at());
+        fresh.run();
+    }
+    if (version >= 3) {
+        // A third outbox row that the HIS refused, moved to the dead letters as quarantine() does.
+        detail::Statement row(db, "INSERT INTO outbox (aggregate_type, aggregate_id, operation, identifier, "
+                                  "payload, created_at) VALUES ('ticket', ?1, 'create', ?1, ?2, ?3)");
+        row.bind_text(1, kDeadReference)
+            .bind_text(2, seed_payload(kDeadReference))
+            .bind_int64(3, test::utc_ms(2026, 11, 24, 0, 50, 0));
+        row.run();
+        detail::Statement dead(db,
+                               "INSERT INTO outbox_dead (outbox_id, aggregate_type, aggregate_id, operation, "
+                               "identifier, payload, created_at, attempts, failed_at, reason) "
+                               "SELECT id, aggregate_type, aggregate_id, operation, identifier, payload, "
+                               "created_at, attempts + 1, ?2, ?3 FROM outbox WHERE identifier = ?1");
+        dead.bind_text(1, kDeadReference)
+            .bind_int64(2, test::utc_ms(2026, 11, 24, 0, 51, 0))
+            .bind_text(3, kDeadReason);
+        dead.run();
+        detail::Statement remove(db, "DELETE FROM outbox WHERE identifier = ?1");
+        remove.bind_text(1, kDeadReference);
+        remove.run();
+        detail::Statement state(db, "INSERT INTO sync_state (key, value, updated_at) VALUES (?1, ?2, ?3)");
+        state.bind_text(1, kSyncKey)
+            .bind_text(2, kSyncValue)
+            .bind_int64(3, test::utc_ms(2026, 11, 24, 0, 55, 0));
+        state.run();
     }
 }
 
@@ -88,7 +160,7 @@ TEST(DatabaseTest, FreshFileIsAtLatestSchemaWithWalAndFullSync) {
 
     EXPECT_TRUE(fs::exists(file));
     EXPECT_EQ(db.path(), file);
-    EXPECT_GE(latest_schema_version(), 2);
+    EXPECT_GE(latest_schema_version(), 3);
     EXPECT_EQ(db.schema_version(), latest_schema_version());
     EXPECT_EQ(query_text(db, "PRAGMA journal_mode"), "wal");
     EXPECT_EQ(query_int(db, "PRAGMA synchronous"), 2); // FULL
@@ -97,6 +169,8 @@ TEST(DatabaseTest, FreshFileIsAtLatestSchemaWithWalAndFullSync) {
     EXPECT_TRUE(table_exists(db, "ticket_counters"));
     EXPECT_TRUE(table_exists(db, "tickets"));
     EXPECT_TRUE(table_exists(db, "outbox"));
+    EXPECT_TRUE(table_exists(db, "outbox_dead"));
+    EXPECT_TRUE(table_exists(db, "sync_state"));
 }
 
 TEST(DatabaseTest, ReopeningAnUpToDateFileKeepsItsData) {
@@ -108,8 +182,15 @@ TEST(DatabaseTest, ReopeningAnUpToDateFileKeepsItsData) {
     }
     auto db = Database::open(file);
     EXPECT_EQ(db.schema_version(), latest_schema_version());
-    EXPECT_EQ(query_int(db, "SELECT count(*) FROM tickets"), 1);
-    EXPECT_EQ(query_int(db, "SELECT count(*) FROM outbox"), 1);
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM tickets"), 2);
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM outbox"), 2);
+    Outbox outbox(db);
+    EXPECT_EQ(outbox.dead_count(), 1);
+    const auto dead = outbox.dead_letters(10);
+    ASSERT_EQ(dead.size(), 1U);
+    EXPECT_EQ(dead[0].identifier, kDeadReference);
+    EXPECT_EQ(dead[0].reason, kDeadReason);
+    EXPECT_EQ(SyncState(db).get(kSyncKey), kSyncValue);
 }
 
 TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
@@ -126,6 +207,8 @@ TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
             ASSERT_EQ(db.schema_version(), v);
             ASSERT_EQ(table_exists(db, "tickets"), v >= 1);
             ASSERT_EQ(table_exists(db, "outbox"), v >= 2);
+            ASSERT_EQ(table_exists(db, "outbox_dead"), v >= 3);
+            ASSERT_EQ(table_exists(db, "sync_state"), v >= 3);
             seed_at_version(db, v);
         }
 
@@ -133,22 +216,88 @@ TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
         EXPECT_EQ(db.schema_version(), latest_schema_version());
         TicketStore store(db);
         Outbox outbox(db);
+        SyncState state(db);
         if (v >= 1) {
             const auto old = store.find(kSeedReference);
             ASSERT_TRUE(old.has_value());
             EXPECT_EQ(old->sequence, kSeedSequence);
             EXPECT_EQ(old->display_number, "AB-007");
+            EXPECT_TRUE(store.find(kRetriedReference).has_value());
         }
         const std::int64_t tickets_before = store.count();
         const std::int64_t outbox_before = outbox.count();
-        EXPECT_EQ(tickets_before, v >= 1 ? 1 : 0);
-        EXPECT_EQ(outbox_before, v >= 2 ? 1 : 0);
+        EXPECT_EQ(tickets_before, v >= 1 ? 2 : 0);
+        EXPECT_EQ(outbox_before, v >= 2 ? 2 : 0);
+        EXPECT_EQ(outbox.dead_count(), 0);
+        EXPECT_FALSE(state.get(kSyncKey).has_value());
+
+        if (v >= 2) {
+            // The outbox rows came through the migration column for column, and the new operations
+            // read them: the retried row waits for its next attempt, the fresh one is due at once.
+            const auto rows = outbox.peek(10);
+            ASSERT_EQ(rows.size(), 2U);
+            EXPECT_EQ(rows[0].identifier, kRetriedReference);
+            EXPECT_EQ(rows[0].aggregate_type, "ticket");
+            EXPECT_EQ(rows[0].aggregate_id, kRetriedReference);
+            EXPECT_EQ(rows[0].operation, "create");
+            EXPECT_EQ(rows[0].payload_json, seed_payload(kRetriedReference));
+            EXPECT_EQ(rows[0].created_at, retried_issued_at());
+            EXPECT_EQ(rows[0].attempts, kRetriedAttempts);
+            EXPECT_EQ(rows[0].next_attempt_at, retried_next_attempt_at());
+            EXPECT_EQ(rows[0].last_error, kRetriedError);
+            EXPECT_EQ(rows[1].identifier, kSeedReference);
+            EXPECT_EQ(rows[1].payload_json, seed_payload(kSeedReference));
+            EXPECT_EQ(rows[1].created_at, seed_issued_at());
+            EXPECT_EQ(rows[1].attempts, 0);
+            EXPECT_EQ(rows[1].next_attempt_at, 0);
+            EXPECT_EQ(rows[1].last_error, "");
+
+            const auto due_early = outbox.due(retried_next_attempt_at() - 1, 10);
+            ASSERT_EQ(due_early.size(), 1U);
+            EXPECT_EQ(due_early[0].identifier, kSeedReference);
+            EXPECT_EQ(outbox.due(retried_next_attempt_at(), 10).size(), 2U);
+            EXPECT_EQ(outbox.next_due_at(), 0);
+        }
 
         const auto t = store.issue(kiosk, kbh, same_day);
         EXPECT_EQ(t.sequence, v >= 1 ? kSeedSequence + 1 : 1);
         EXPECT_EQ(store.count(), tickets_before + 1);
         EXPECT_EQ(outbox.count(), outbox_before + 1);
+
+        // The tables of migration 3 work on the migrated file.
+        const auto fresh = outbox.peek(10).back();
+        ASSERT_EQ(fresh.identifier, t.reference);
+        outbox.quarantine(fresh.id, "test: rejected", same_day);
+        EXPECT_EQ(outbox.count(), outbox_before);
+        EXPECT_EQ(outbox.dead_count(), 1);
+        state.set(kSyncKey, kSyncValue, same_day);
+        EXPECT_EQ(state.get(kSyncKey), kSyncValue);
     }
+}
+
+TEST(DatabaseTest, FailedMigrationThreeIsRolledBackAndKeepsTheOutbox) {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    auto db = Database::open_unmigrated(file);
+    migrate(db, 2);
+    seed_at_version(db, 2);
+    // Migration 3 creates outbox_dead and then sync_state: with a sync_state already there, it fails after
+    // outbox_dead was created, so only a real rollback leaves no outbox_dead behind.
+    db.exec("CREATE TABLE sync_state (x)");
+
+    const auto msg = store_error_of([&] { migrate(db); });
+    EXPECT_THAT(msg, HasSubstr("migration 3"));
+    EXPECT_THAT(msg, HasSubstr(file.string()));
+    EXPECT_EQ(db.schema_version(), 2);
+    EXPECT_FALSE(table_exists(db, "outbox_dead"));
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM outbox"), 2);
+    EXPECT_EQ(sqlite3_get_autocommit(db.handle()), 1) << "a transaction was left open";
+
+    db.exec("DROP TABLE sync_state");
+    migrate(db);
+    EXPECT_EQ(db.schema_version(), latest_schema_version());
+    EXPECT_TRUE(table_exists(db, "outbox_dead"));
+    EXPECT_EQ(Outbox(db).count(), 2);
 }
 
 TEST(DatabaseTest, FailedMigrationIsRolledBackAndNamed) {

@@ -1,0 +1,41 @@
+#pragma once
+// The HIS sync on its own thread with its own SQLite connection: drains the outbox whenever something is
+// due, sleeps until the next retry otherwise, and reports its status (for the connectivity indicator).
+#include "kiosk/his/http.hpp"
+#include "kiosk/his/sync_engine.hpp"
+
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace kiosk::app {
+
+class SyncWorker {
+public:
+    SyncWorker(std::filesystem::path db_file, std::string base_url, his::TransportOptions transport,
+               std::function<void(const his::SyncStatus&)> on_status);
+    SyncWorker(const SyncWorker&) = delete;
+    SyncWorker& operator=(const SyncWorker&) = delete;
+    ~SyncWorker(); // stops after the request in flight, if any
+
+    // New records are waiting: try now rather than at the next timer.
+    void kick();
+
+private:
+    void run();
+
+    std::filesystem::path db_file_;
+    std::string base_url_;
+    his::TransportOptions transport_options_;
+    std::function<void(const his::SyncStatus&)> on_status_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    bool kicked_ = false;
+    std::thread thread_; // last: starts after the members it uses exist
+};
+
+} // namespace kiosk::app

@@ -1,0 +1,34 @@
+#pragma once
+// The HIS port over HL7 FHIR R4 (REST, JSON): conditional creates for single records, a batch Bundle of
+// conditional creates for several. Written to the specification, not to one server.
+#include "kiosk/his/his_port.hpp"
+#include "kiosk/his/http.hpp"
+
+#include <string>
+
+namespace kiosk::his {
+
+class FhirHis final : public HisPort {
+public:
+    // base_url: the FHIR service base, e.g. "https://his.example.vn/fhir/R4" (no trailing slash needed).
+    FhirHis(HttpTransport& transport, std::string base_url);
+
+    std::vector<DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override;
+
+private:
+    std::vector<DeliveryResult> deliver_one(const store::OutboxEntry& entry);
+    std::vector<DeliveryResult> deliver_batch(const std::vector<store::OutboxEntry>& entries);
+
+    HttpTransport& transport_;
+    std::string base_;
+};
+
+// How an HTTP status of a write maps onto a Delivery (shared by single writes and batch entries).
+[[nodiscard]] Delivery classify_status(long status);
+// The human-readable text of an OperationOutcome (its issues' diagnostics/details), or "" if none.
+[[nodiscard]] std::string operation_outcome_text(const std::string& json_body);
+// Parses Retry-After: delta-seconds or an HTTP-date; nullopt when absent or unparseable.
+[[nodiscard]] std::optional<std::chrono::seconds>
+parse_retry_after(const std::string& value, std::chrono::system_clock::time_point now);
+
+} // namespace kiosk::his

@@ -1,0 +1,221 @@
+// The sync engine over a real SQLite file and a scripted HIS that behaves like a FHIR server doing
+// conditional creates: it stores each identifier once, and can be down or lose its replies.
+#include "kiosk/his/sync_engine.hpp"
+#include "kiosk/store/ticket_store.hpp"
+
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+using namespace kiosk;
+
+namespace {
+
+constexpr core::UnixMillis kStart = 1795480200000; // 2026-11-24 07:30 +07:00
+
+class ScriptedHis final : public his::HisPort {
+public:
+    enum class Mode { Up, Down, LoseReplies, Reject };
+    Mode mode = Mode::Up;
+    std::map<std::string, int> stored;  // identifier -> 1 once stored (conditional create keeps it single)
+    std::set<std::string> acknowledged; // identifiers whose success reply reached the kiosk
+    int resent_after_ack = 0;           // the kiosk must never send these again
+    int requests = 0;
+    std::mt19937 rng{7};
+    double lose_probability = 0.0; // with Mode::Up, lose this share of replies after storing
+
+    std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override {
+        ++requests;
+        std::vector<his::DeliveryResult> out;
+        for (const auto& e : entries) {
+            if (acknowledged.count(e.identifier)) ++resent_after_ack;
+            if (mode == Mode::Down) {
+                out.push_back({his::Delivery::RetryLater, "Connection refused", std::nullopt, true});
+                continue;
+            }
+            if (mode == Mode::Reject) {
+                out.push_back({his::Delivery::Rejected, "Encounter.class is required", std::nullopt, false});
+                continue;
+            }
+            const bool existed = stored.count(e.identifier) > 0;
+            if (!existed) stored[e.identifier] = 1; // conditional create: never a second copy
+            const bool lost = mode == Mode::LoseReplies ||
+                              std::uniform_real_distribution<double>(0, 1)(rng) < lose_probability;
+            if (lost)
+                out.push_back({his::Delivery::RetryLater, "Operation timed out", std::nullopt, true});
+            else {
+                acknowledged.insert(e.identifier);
+                out.push_back(
+                    {existed ? his::Delivery::AlreadyExists : his::Delivery::Accepted, "", std::nullopt});
+            }
+        }
+        return out;
+    }
+};
+
+struct Kiosk {
+    test::TempDir dir;
+    store::Database db = store::Database::open(dir / "kiosk.db");
+    store::TicketStore tickets{db};
+    core::ManualClock clock{kStart};
+    core::KioskIdentity identity{"BVDK-DEMO", "SANH-A-01", 'A', 420};
+    std::vector<core::Service> services{{"KBH", "A", "Khám BHYT", "Insured"},
+                                        {"XN", "C", "Xét nghiệm", "Lab"}};
+
+    std::string issue(std::size_t i = 0) {
+        return tickets.issue(identity, services[i % services.size()], clock.now()).reference;
+    }
+};
+
+his::SyncSettings fast() {
+    return his::SyncSettings{50, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)};
+}
+
+} // namespace
+
+TEST(Backoff, GrowsExponentiallyWithJitterAndIsCapped) {
+    std::mt19937_64 rng(1);
+    const his::SyncSettings s{50, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)};
+    for (int attempt = 1; attempt <= 12; ++attempt) {
+        const long long full = std::min<long long>(300000, 2000LL << (attempt - 1));
+        for (int k = 0; k < 50; ++k) {
+            const auto d = his::backoff_delay(s, attempt, rng).count();
+            EXPECT_GE(d, full - full / 2);
+            EXPECT_LE(d, full);
+        }
+    }
+}
+
+TEST(SyncEngine, DeliversEverythingWhenTheHisIsUp) {
+    Kiosk k;
+    ScriptedHis his;
+    for (int i = 0; i < 120; ++i)
+        k.issue(static_cast<std::size_t>(i));
+    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    const auto st = engine.run_once();
+    EXPECT_TRUE(st.online);
+    EXPECT_EQ(st.waiting, 0);
+    EXPECT_EQ(st.delivered_total, 120);
+    EXPECT_EQ(his.stored.size(), 120u);
+    EXPECT_EQ(his.requests, 3); // batches of 50
+    EXPECT_FALSE(engine.next_due_at());
+}
+
+TEST(SyncEngine, OfflineKeepsEverythingAndBacksOff) {
+    Kiosk k;
+    ScriptedHis his;
+    his.mode = ScriptedHis::Mode::Down;
+    for (int i = 0; i < 10; ++i)
+        k.issue();
+    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    auto st = engine.run_once();
+    EXPECT_FALSE(st.online);
+    EXPECT_EQ(st.offline_since, std::optional<core::UnixMillis>(kStart));
+    EXPECT_EQ(st.waiting, 10);
+    EXPECT_NE(st.last_error.find("refused"), std::string::npos);
+    ASSERT_TRUE(engine.next_due_at());
+    EXPECT_GT(*engine.next_due_at(), k.clock.now());
+    // Nothing is due before the backoff ends: no new request.
+    const int before = his.requests;
+    engine.run_once();
+    EXPECT_EQ(his.requests, before);
+    // The outage is remembered across a restart.
+    his::SyncEngine restarted(k.db, his, k.clock, fast(), 2);
+    EXPECT_EQ(restarted.status().offline_since, std::optional<core::UnixMillis>(kStart));
+}
+
+TEST(SyncEngine, ComesBackOnlineAndDrains) {
+    Kiosk k;
+    ScriptedHis his;
+    his.mode = ScriptedHis::Mode::Down;
+    for (int i = 0; i < 10; ++i)
+        k.issue();
+    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    engine.run_once();
+    his.mode = ScriptedHis::Mode::Up;
+    k.clock.advance(60'000); // past the longest (jittered) backoff of fast()
+    const auto st = engine.run_once();
+    EXPECT_TRUE(st.online);
+    EXPECT_FALSE(st.offline_since);
+    EXPECT_EQ(st.waiting, 0);
+    EXPECT_EQ(his.stored.size(), 10u);
+}
+
+TEST(SyncEngine, LostRepliesNeverDuplicate) {
+    Kiosk k;
+    ScriptedHis his;
+    his.mode = ScriptedHis::Mode::LoseReplies; // the HIS stores, but the kiosk never hears back
+    std::vector<std::string> refs;
+    for (int i = 0; i < 5; ++i)
+        refs.push_back(k.issue());
+    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    engine.run_once();
+    EXPECT_EQ(engine.status().waiting, 5);
+    his.mode = ScriptedHis::Mode::Up;
+    k.clock.advance(60'000); // past the longest (jittered) backoff of fast()
+    EXPECT_EQ(engine.run_once().waiting, 0);
+    for (const auto& r : refs)
+        EXPECT_EQ(his.stored.count(r), 1u) << r;
+    EXPECT_EQ(his.resent_after_ack, 0);
+}
+
+TEST(SyncEngine, RejectedRecordsAreQuarantinedNotDroppedAndDoNotBlockOthers) {
+    Kiosk k;
+    ScriptedHis his;
+    his.mode = ScriptedHis::Mode::Reject;
+    k.issue();
+    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    auto st = engine.run_once();
+    EXPECT_EQ(st.waiting, 0);
+    EXPECT_EQ(st.quarantined, 1);
+    store::Outbox outbox(k.db);
+    const auto dead = outbox.dead_letters(10);
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_NE(dead[0].reason.find("Encounter.class is required"), std::string::npos);
+    his.mode = ScriptedHis::Mode::Up;
+    k.issue();
+    st = engine.run_once();
+    EXPECT_EQ(st.waiting, 0);
+    EXPECT_EQ(his.stored.size(), 1u);
+}
+
+// 72 hours of a busy lobby with the HIS down, then back with a flaky network: every ticket reaches the
+// HIS exactly once.
+TEST(SyncEngine, SeventyTwoHoursOfflineThenEverythingExactlyOnce) {
+    Kiosk k;
+    ScriptedHis his;
+    his.mode = ScriptedHis::Mode::Down;
+    his::SyncEngine engine(
+        k.db, his, k.clock,
+        his::SyncSettings{100, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 42);
+    std::vector<std::string> refs;
+    std::mt19937 rng(3);
+    const core::UnixMillis end = kStart + 72LL * 3600 * 1000;
+    std::size_t n = 0;
+    while (k.clock.now() < end) {
+        // Opening hours 07:00-17:00 local: a ticket every 30-120 s; the worker tries whenever due.
+        const auto hour = (k.clock.now() / 3600000 + 7) % 24;
+        if (hour >= 7 && hour < 17) refs.push_back(k.issue(n++));
+        k.clock.advance(std::uniform_int_distribution<int>(30, 120)(rng) * 1000);
+        if (auto due = engine.next_due_at(); due && *due <= k.clock.now()) engine.run_once();
+    }
+    ASSERT_GT(refs.size(), 1000u);
+    EXPECT_EQ(engine.status().waiting, static_cast<std::int64_t>(refs.size()));
+    EXPECT_FALSE(engine.status().online);
+
+    his.mode = ScriptedHis::Mode::Up;
+    his.lose_probability = 0.2; // a flaky network: one reply in five is lost after the HIS stored it
+    for (int round = 0; round < 200 && engine.status().waiting > 0; ++round) {
+        k.clock.advance(300'000); // the longest backoff: every record is due again
+        engine.run_once();
+    }
+    EXPECT_EQ(engine.status().waiting, 0);
+    ASSERT_EQ(his.stored.size(), refs.size());
+    for (const auto& r : refs)
+        ASSERT_EQ(his.stored.count(r), 1u) << r;
+    EXPECT_EQ(his.resent_after_ack, 0); // nothing acknowledged was ever sent again
+}
