@@ -70,6 +70,37 @@ constexpr const char* kMigrations[] = {
             updated_at INTEGER NOT NULL  -- unix ms
         );
     )sql",
+    // 4: what the kiosk downloads from the HIS. Reference data (Organization, Location, HealthcareService,
+    // Practitioner, PractitionerRole, Schedule, Slot) as FHIR JSON with a few columns lifted out for
+    // queries; each resource type's download cursor lives in sync_state ("cursor.<Type>"), written in the
+    // same transaction as the page it came with. Patients found in the HIS by identifier are cached so a
+    // returning patient is recognised while the HIS is down.
+    R"sql(
+        CREATE TABLE reference_resources (
+            resource_type TEXT NOT NULL,
+            id            TEXT NOT NULL,   -- the HIS's logical id
+            version_id    TEXT,            -- meta.versionId
+            last_updated  TEXT,            -- meta.lastUpdated, as the server wrote it
+            status        TEXT,            -- Slot.status, or "active"/"inactive" from .active
+            starts_at     TEXT,            -- Slot.start
+            ends_at       TEXT,            -- Slot.end
+            parent_ref    TEXT,            -- Slot.schedule, PractitionerRole.practitioner, ... ("Type/id")
+            json          TEXT NOT NULL,
+            PRIMARY KEY (resource_type, id)
+        );
+        CREATE INDEX reference_slots ON reference_resources (resource_type, parent_ref, starts_at);
+        CREATE TABLE his_patients (
+            fhir_id    TEXT    PRIMARY KEY,
+            json       TEXT    NOT NULL,
+            fetched_at INTEGER NOT NULL  -- unix ms
+        );
+        CREATE TABLE his_patient_identifiers (
+            system  TEXT NOT NULL,
+            value   TEXT NOT NULL,
+            fhir_id TEXT NOT NULL REFERENCES his_patients (fhir_id) ON DELETE CASCADE,
+            PRIMARY KEY (system, value, fhir_id)
+        );
+    )sql",
 };
 
 static_assert(detail::kApplicationId == 1263095635, "migration 1 writes the application id literally");
