@@ -261,7 +261,8 @@ constexpr std::array<std::string_view, 13> kRootKeys{
     "ui_scale",         "data_dir",   "fonts",        "his",
     "services"};
 constexpr std::array<std::string_view, 2> kFontKeys{"regular", "bold"};
-constexpr std::array<std::string_view, 2> kHisKeys{"base_url", "ca_bundle"};
+constexpr std::array<std::string_view, 5> kHisKeys{"base_url", "ca_bundle", "token_url", "client_id",
+                                                   "client_secret_file"};
 constexpr std::array<std::string_view, 4> kServiceKeys{"code", "prefix", "name_vi", "name_en"};
 constexpr std::array<std::string_view, 2> kLanguages{"vi", "en"};
 
@@ -403,7 +404,18 @@ public:
         if (const auto* n = root.get("his")) {
             if (const auto* t = n->as_table()) {
                 check_keys(*t, Where::his, "his");
-                if (const auto* u = t->get("base_url")) cfg.his_base_url = base_url(*u).value_or("");
+                if (const auto* u = t->get("base_url"))
+                    cfg.his_base_url = http_url(*u, "his.base_url").value_or("");
+                if (const auto* u = t->get("token_url"))
+                    cfg.his_token_url = http_url(*u, "his.token_url").value_or("");
+                if (const auto* c = t->get("client_id"))
+                    cfg.his_client_id = string_value(*c, "his.client_id", Text::verbatim).value_or("");
+                if (const auto* f = t->get("client_secret_file"))
+                    if (auto p = path_value(*f, "his.client_secret_file")) cfg.his_client_secret_file = *p;
+                if (!cfg.his_token_url.empty() &&
+                    (cfg.his_client_id.empty() || cfg.his_client_secret_file.empty()))
+                    report(pos_of(*n), "his.token_url",
+                           "OAuth2 needs client_id and client_secret_file next to token_url in [his]");
                 if (const auto* c = t->get("ca_bundle"))
                     if (auto p = path_value(*c, "his.ca_bundle")) cfg.his_ca_bundle = *p;
             } else {
@@ -611,8 +623,8 @@ private:
         return static_cast<float>(v);
     }
 
-    std::optional<std::string> base_url(const toml::node& n) {
-        auto v = string_value(n, "his.base_url", Text::verbatim);
+    std::optional<std::string> http_url(const toml::node& n, const std::string& key) {
+        auto v = string_value(n, key, Text::verbatim);
         if (!v) return std::nullopt;
         if (v->empty()) return v;
         std::string_view rest;
@@ -621,13 +633,12 @@ private:
         else if (starts_with_nocase(*v, "https://"))
             rest = std::string_view(*v).substr(8);
         else {
-            report(pos_of(n), "his.base_url",
-                   "must start with http:// or https:// (or be \"\" for no HIS), got \"" + *v + "\"");
+            report(pos_of(n), key,
+                   "must start with http:// or https:// (or be \"\" for none), got \"" + *v + "\"");
             return std::nullopt;
         }
         if (rest.empty() || rest.front() == '/' || rest.find(' ') != std::string_view::npos) {
-            report(pos_of(n), "his.base_url",
-                   "must name a host after the scheme, without spaces, got \"" + *v + "\"");
+            report(pos_of(n), key, "must name a host after the scheme, without spaces, got \"" + *v + "\"");
             return std::nullopt;
         }
         return v;

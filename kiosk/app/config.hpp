@@ -35,8 +35,11 @@ struct SiteConfig {
     std::vector<core::Service> services;
     std::string his_base_url;            // FHIR R4 base of the HIS; "" = no sync (records wait in the outbox)
     std::filesystem::path his_ca_bundle; // CA certificates for the HIS's TLS; empty = the system's store
-    std::filesystem::path data_dir;      // where kiosk.db lives
-    std::filesystem::path font_regular;  // TTF with Vietnamese glyphs
+    std::string his_token_url;           // OAuth2 client-credentials token endpoint; "" = no OAuth2
+    std::string his_client_id;           // OAuth2 client id of this kiosk
+    std::filesystem::path his_client_secret_file; // file holding only the client secret
+    std::filesystem::path data_dir;               // where kiosk.db lives
+    std::filesystem::path font_regular;           // TTF with Vietnamese glyphs
     std::filesystem::path font_bold;
 };
 

@@ -193,6 +193,34 @@ TEST(ConfigParse, OptionalKeysAreRead) {
     EXPECT_EQ(c.his_base_url, "https://his.example.vn/fhir");
 }
 
+TEST(ConfigParse, HisTlsAndOAuth2KeysAreRead) {
+    const std::string text = replace_line(kBase, 5,
+                                          "his.base_url = \"https://his.example.vn/fhir\"\n"
+                                          "his.ca_bundle = \"/etc/kiosk/ca.pem\"\n"
+                                          "his.token_url = \"https://his.example.vn/token\"\n"
+                                          "his.client_id = \"kiosk-1\"\n"
+                                          "his.client_secret_file = \"/etc/kiosk/secret\"");
+    const ConfigResult r = parse_config(text, "site.toml");
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    EXPECT_EQ(r.config->his_ca_bundle, fs::path("/etc/kiosk/ca.pem"));
+    EXPECT_EQ(r.config->his_token_url, "https://his.example.vn/token");
+    EXPECT_EQ(r.config->his_client_id, "kiosk-1");
+    EXPECT_EQ(r.config->his_client_secret_file, fs::path("/etc/kiosk/secret"));
+}
+
+TEST(ConfigParse, OAuth2NeedsAllThreeKeys) {
+    const ConfigResult r =
+        parse_config(replace_line(kBase, 5, "his.token_url = \"https://his.example.vn/token\""), "site.toml");
+    ASSERT_FALSE(r.ok());
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].key, "his.token_url");
+    EXPECT_NE(r.problems[0].message.find("client_id and client_secret_file"), std::string::npos);
+    const ConfigResult bad =
+        parse_config(replace_line(kBase, 5, "his.token_url = \"token.example\""), "site.toml");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(all_problems(bad).find("must start with http:// or https://"), std::string::npos);
+}
+
 TEST(ConfigParse, DecomposedVietnameseComesOutNfc) {
     // "Khám" with the accent as a separate combining mark (U+0301), as some input methods produce.
     const std::string nfd = "Kha\xCC\x81m";
