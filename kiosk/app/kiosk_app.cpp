@@ -23,6 +23,7 @@
 #include <future>
 #include <memory>
 #include <numeric>
+#include <sstream>
 
 namespace kiosk::app {
 namespace {
@@ -58,6 +59,21 @@ void save_png(SDL_Renderer* renderer, const std::filesystem::path& file) {
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
     if (!stbi_write_png(file.string().c_str(), w, h, 4, px.data(), w * 4))
         throw StartupError("cannot write screenshot " + file.string());
+}
+
+// The OAuth2 client secret: the whole file, without a trailing newline. Never logged.
+std::string read_secret(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    if (!in || !(text << in.rdbuf()))
+        throw StartupError(
+            "cannot read the HIS client secret file " + file.string() +
+            " ([his] client_secret_file): check that it exists and the kiosk's user can read it");
+    std::string secret = text.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
+        secret.pop_back();
+    if (secret.empty()) throw StartupError("the HIS client secret file " + file.string() + " is empty");
+    return secret;
 }
 
 // The SQLite side, owned by the store worker thread.
@@ -221,11 +237,15 @@ void KioskApp::start_sync() {
         return;
     }
     connectivity_.configured = true;
-    his::TransportOptions transport;
-    transport.user_agent =
+    HisConnection his;
+    his.base_url = config_.his_base_url;
+    his.transport.user_agent =
         "kiosk/" KIOSK_VERSION " (" + config_.kiosk.site_id + "/" + config_.kiosk.kiosk_id + ")";
-    transport.ca_bundle = config_.his_ca_bundle.string();
-    sync_ = std::make_unique<SyncWorker>(config_.data_dir / "kiosk.db", config_.his_base_url, transport,
+    his.transport.ca_bundle = config_.his_ca_bundle.string();
+    if (!config_.his_token_url.empty())
+        his.oauth2 = his::OAuth2Settings{config_.his_token_url, config_.his_client_id,
+                                         read_secret(config_.his_client_secret_file), std::nullopt};
+    sync_ = std::make_unique<SyncWorker>(config_.data_dir / "kiosk.db", std::move(his),
                                          [this](const his::SyncStatus& st) {
                                              main_queue_->post([this, st] {
                                                  connectivity_.known = true;
@@ -451,6 +471,14 @@ void KioskApp::script_tick() {
         else if (since > std::chrono::seconds(10))
             script_fail(std::string("still on screen ") + ui::screen_name(flow_.screen()) + ", expected " +
                         st.arg);
+        return;
+    case ScriptStep::Kind::WaitSync:
+        if (connectivity_.known && connectivity_.online && connectivity_.waiting == 0)
+            next();
+        else if (since > std::chrono::seconds(30))
+            script_fail("the HIS has not acknowledged every record (" +
+                        std::to_string(connectivity_.waiting) + " waiting, " +
+                        (connectivity_.online ? "online" : "offline") + ")");
         return;
     case ScriptStep::Kind::Sleep:
         if (since >= Ms(st.count)) next();

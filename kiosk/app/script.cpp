@@ -55,6 +55,8 @@ ScriptParse parse_script(std::string_view text, const std::string& source) {
             } else if (verb == "wait" && w.size() == 2) {
                 st.kind = ScriptStep::Kind::Wait;
                 st.arg = w[1];
+            } else if (verb == "wait-sync" && w.size() == 1) {
+                st.kind = ScriptStep::Kind::WaitSync;
             } else if (verb == "sleep" && w.size() == 2 && to_int(w[1], a) && a >= 0) {
                 st.kind = ScriptStep::Kind::Sleep;
                 st.count = a;

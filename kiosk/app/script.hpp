@@ -5,6 +5,7 @@
 //   tap-at <x> <y>          press and release at a pixel
 //   drag <target> <dy>      press on a target, move dy pixels vertically, release
 //   wait <screen>           until the flow shows that screen (welcome, choose_service, ticket, ...)
+//   wait-sync               until the HIS acknowledged every record (online, nothing waiting)
 //   sleep <ms>              let time pass (the loop keeps sleeping in SDL_WaitEventTimeout)
 //   screenshot <file.png>   write the current screen as PNG
 //   measure <frames>        render that many frames and print the ImGui CPU time per frame
@@ -16,7 +17,7 @@
 namespace kiosk::app {
 
 struct ScriptStep {
-    enum class Kind { Tap, TapAt, Drag, Wait, Sleep, Screenshot, Measure, Quit };
+    enum class Kind { Tap, TapAt, Drag, Wait, WaitSync, Sleep, Screenshot, Measure, Quit };
     Kind kind = Kind::Quit;
     std::string arg; // target, screen or file
     float x = 0, y = 0;

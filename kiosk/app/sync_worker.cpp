@@ -3,6 +3,7 @@
 #include "kiosk/core/clock.hpp"
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
+#include "kiosk/his/reference_download.hpp"
 #include "kiosk/store/database.hpp"
 
 #include <spdlog/spdlog.h>
@@ -11,10 +12,10 @@
 
 namespace kiosk::app {
 
-SyncWorker::SyncWorker(std::filesystem::path db_file, std::string base_url, his::TransportOptions transport,
+SyncWorker::SyncWorker(std::filesystem::path db_file, HisConnection his,
                        std::function<void(const his::SyncStatus&)> on_status)
-    : db_file_(std::move(db_file)), base_url_(std::move(base_url)), transport_options_(std::move(transport)),
-      on_status_(std::move(on_status)), thread_([this] { run(); }) {}
+    : db_file_(std::move(db_file)), his_(std::move(his)), on_status_(std::move(on_status)),
+      thread_([this] { run(); }) {}
 
 SyncWorker::~SyncWorker() {
     {
@@ -36,11 +37,16 @@ void SyncWorker::kick() {
 void SyncWorker::run() {
     try {
         store::Database db = store::Database::open(db_file_);
-        his::CurlTransport transport(transport_options_);
-        his::FhirHis fhir(transport, base_url_);
         core::SystemClock clock;
+        his::CurlTransport curl(his_.transport);
+        std::optional<his::OAuth2Transport> oauth2;
+        if (his_.oauth2) oauth2.emplace(curl, *his_.oauth2, clock);
+        his::HttpTransport& transport = oauth2 ? static_cast<his::HttpTransport&>(*oauth2) : curl;
+        his::FhirHis fhir(transport, his_.base_url);
         his::SyncEngine engine(db, fhir, clock, his::SyncSettings{}, std::random_device{}());
-        spdlog::info("HIS sync to {} started", base_url_);
+        his::ReferenceDownloader downloader(transport, his_.base_url, db);
+        core::UnixMillis next_download = 0;
+        spdlog::info("HIS sync to {} started{}", his_.base_url, oauth2 ? " (OAuth2 client credentials)" : "");
         for (;;) {
             const his::SyncStatus before = engine.status();
             const his::SyncStatus st = engine.run_once();
@@ -49,12 +55,27 @@ void SyncWorker::run() {
                              st.waiting, st.quarantined,
                              st.last_error.empty() ? "" : ", last error: ", st.last_error);
             on_status_(st);
-            // Sleep until the next retry is due, a new record arrives, or a minute passes (a status refresh).
-            const auto now = clock.now();
-            auto wake = now + 60'000;
+            auto now = clock.now();
+            if (now >= next_download) {
+                const his::DownloadResult r = downloader.run_once(now);
+                int fetched = 0, removed = 0;
+                for (const auto& t : r.types) {
+                    fetched += t.fetched;
+                    removed += t.removed;
+                    if (!t.ok()) spdlog::warn("reference download of {}: {}", t.resource_type, t.error);
+                }
+                if (fetched || removed)
+                    spdlog::info("reference data: {} new or changed, {} removed", fetched, removed);
+                const auto every =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(his_.download_every).count();
+                next_download = clock.now() + (r.ok() ? every : std::min<core::UnixMillis>(every, 60'000));
+                now = clock.now();
+            }
+            // Sleep until the next retry or download is due, a new record arrives, or a minute passes.
+            auto wake = std::min(now + 60'000, next_download);
             if (const auto due = engine.next_due_at()) wake = std::min(wake, std::max(*due, now));
             std::unique_lock lock(mutex_);
-            cv_.wait_for(lock, std::chrono::milliseconds(wake - now),
+            cv_.wait_for(lock, std::chrono::milliseconds(std::max<core::UnixMillis>(wake - now, 0)),
                          [this] { return stopping_ || kicked_; });
             if (stopping_) return;
             kicked_ = false;

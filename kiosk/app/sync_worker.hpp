@@ -1,7 +1,9 @@
 #pragma once
 // The HIS sync on its own thread with its own SQLite connection: drains the outbox whenever something is
-// due, sleeps until the next retry otherwise, and reports its status (for the connectivity indicator).
+// due, downloads reference data (departments, practitioners, slots) every few minutes, sleeps until the
+// next retry otherwise, and reports its status (for the connectivity indicator).
 #include "kiosk/his/http.hpp"
+#include "kiosk/his/oauth2.hpp"
 #include "kiosk/his/sync_engine.hpp"
 
 #include <condition_variable>
@@ -13,9 +15,17 @@
 
 namespace kiosk::app {
 
+// How to reach the HIS.
+struct HisConnection {
+    std::string base_url;                      // FHIR R4 base
+    his::TransportOptions transport;           // timeouts, CA bundle, User-Agent
+    std::optional<his::OAuth2Settings> oauth2; // client credentials, when the HIS wants a bearer token
+    std::chrono::minutes download_every{5};    // reference data refresh
+};
+
 class SyncWorker {
 public:
-    SyncWorker(std::filesystem::path db_file, std::string base_url, his::TransportOptions transport,
+    SyncWorker(std::filesystem::path db_file, HisConnection his,
                std::function<void(const his::SyncStatus&)> on_status);
     SyncWorker(const SyncWorker&) = delete;
     SyncWorker& operator=(const SyncWorker&) = delete;
@@ -28,8 +38,7 @@ private:
     void run();
 
     std::filesystem::path db_file_;
-    std::string base_url_;
-    his::TransportOptions transport_options_;
+    HisConnection his_;
     std::function<void(const his::SyncStatus&)> on_status_;
     std::mutex mutex_;
     std::condition_variable cv_;

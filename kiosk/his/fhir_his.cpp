@@ -48,6 +48,9 @@ DeliveryResult result_for(long status, std::string detail, std::optional<std::ch
 Delivery classify_status(long status) {
     if (status == 201) return Delivery::Accepted;
     if (status >= 200 && status < 300) return Delivery::AlreadyExists; // 200: the conditional create matched
+    // Not authorised (bad or expired credentials, a revoked kiosk) says nothing about the record: keep it
+    // and wait (the backoff caps the retries) while staff fix the configuration; never dead-letter it.
+    if (status == 401 || status == 403) return Delivery::RetryLater;
     if (status == 409 || status == 412) return Delivery::Conflict;
     if (status == 408 || status == 429 || status >= 500) return Delivery::RetryLater;
     if (status >= 400) return Delivery::Rejected;
@@ -147,7 +150,7 @@ std::vector<DeliveryResult> FhirHis::deliver_batch(const std::vector<store::Outb
     };
     if (resp.error != TransportError::None)
         return fill({Delivery::RetryLater, transport_text(resp), std::nullopt, true});
-    if (resp.status >= 400 && resp.status < 500 && resp.status != 408 && resp.status != 429) {
+    if (resp.status >= 400 && resp.status < 500 && classify_status(resp.status) == Delivery::Rejected) {
         // The server refuses the batch itself (no batch support, a size limit, ...): that says nothing about
         // the records, so each goes on its own, where every answer is about exactly one record.
         for (std::size_t i : sent)

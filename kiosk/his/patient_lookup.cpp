@@ -1,1 +1,190 @@
-// Placeholder: being written.
+#include "kiosk/his/patient_lookup.hpp"
+
+#include "kiosk/his/fhir_his.hpp"
+#include "kiosk/his/fhir_mapping.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+// No logging in this file, on purpose: identifier values and names are personal data.
+
+namespace kiosk::his {
+namespace {
+
+constexpr const char* kFhirJson = "application/fhir+json";
+
+// Replaces every occurrence of `secret` in `text` (so that a message never carries an identifier value,
+// even when the HIS or curl echoes the query).
+std::string redact(std::string text, const std::string& secret) {
+    if (secret.empty()) return text;
+    const std::string mask = "<identifier>";
+    for (std::size_t at = text.find(secret); at != std::string::npos;
+         at = text.find(secret, at + mask.size()))
+        text.replace(at, secret.size(), mask);
+    return text;
+}
+
+std::string transport_problem(const HttpResponse& r) {
+    switch (r.error) {
+    case TransportError::None:
+        break;
+    case TransportError::Connect:
+        return "cannot connect to the HIS: " + r.error_detail;
+    case TransportError::Timeout:
+        return "the HIS did not answer in time: " + r.error_detail;
+    case TransportError::Interrupted:
+        return "the connection to the HIS broke: " + r.error_detail;
+    case TransportError::TooLarge:
+        return "the HIS reply was too large: " + r.error_detail;
+    case TransportError::Other:
+        return "HTTP error: " + r.error_detail;
+    }
+    return r.error_detail;
+}
+
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool equal_ignoring_ascii_case(const std::string& a, const std::string& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    return true;
+}
+
+// A usable search answer, or why the reply is not one.
+struct Parsed {
+    std::vector<store::PatientToCache> patients;
+    std::string error; // "" when usable
+};
+
+// The Patients of a searchset Bundle. The reply is unusable when it is not a Bundle, an entry is not an
+// object, a Patient has no id, or a Patient does not carry system|value: a server that ignored the search
+// parameter (and answers with unrelated patients) must never make the kiosk show someone else's record.
+Parsed parse_search(const std::string& body, const std::string& system, const std::string& value) {
+    const auto bundle = nlohmann::json::parse(body, nullptr, false);
+    if (bundle.is_discarded() || !bundle.is_object() || bundle.value("resourceType", "") != "Bundle")
+        return {{}, "the HIS reply is not a FHIR Bundle"};
+    Parsed out;
+    if (!bundle.contains("entry")) return out; // no match
+    const auto& entries = bundle["entry"];
+    if (!entries.is_array()) return {{}, "the HIS reply has a malformed Bundle.entry"};
+    std::set<std::string> seen;
+    for (const auto& e : entries) {
+        if (!e.is_object() || !e.contains("resource") || !e["resource"].is_object())
+            return {{}, "the HIS reply has a Bundle entry without a resource"};
+        // Only the matches themselves: not _include'd resources nor an OperationOutcome with warnings.
+        if (e.contains("search") && e["search"].is_object() && e["search"].value("mode", "match") != "match")
+            continue;
+        const auto& resource = e["resource"];
+        if (resource.value("resourceType", "") != "Patient") continue;
+        if (!resource.contains("id") || !resource["id"].is_string() ||
+            resource["id"].get<std::string>().empty())
+            return {{}, "the HIS reply has a Patient without an id"};
+        std::string id = resource["id"].get<std::string>();
+        if (!seen.insert(id).second) continue;
+        store::PatientToCache p{std::move(id), resource.dump(), {}};
+        bool carries = false;
+        if (resource.contains("identifier") && resource["identifier"].is_array()) {
+            for (const auto& ident : resource["identifier"]) {
+                if (!ident.is_object() || !ident.contains("system") || !ident["system"].is_string() ||
+                    !ident.contains("value") || !ident["value"].is_string())
+                    continue;
+                auto s = ident["system"].get<std::string>();
+                auto v = ident["value"].get<std::string>();
+                if (s.empty() || v.empty()) continue;
+                // Token search compares codes case-insensitively on some servers; accept that, not more.
+                if (s == system && equal_ignoring_ascii_case(v, value)) carries = true;
+                p.identifiers.emplace_back(std::move(s), std::move(v));
+            }
+        }
+        if (!carries)
+            return {{}, "the HIS answered with a Patient that does not carry the identifier searched for"};
+        out.patients.push_back(std::move(p));
+    }
+    return out;
+}
+
+} // namespace
+
+std::string identifier_token(const std::string& system, const std::string& value) {
+    // FHIR R4 search, "Escaping Search Parameters": \ , $ | in a value are escaped with a backslash.
+    // Without this a value containing ',' would be read as two alternatives.
+    const auto escape = [](const std::string& s) {
+        std::string out;
+        out.reserve(s.size());
+        for (const char c : s) {
+            if (c == '\\' || c == ',' || c == '$' || c == '|') out += '\\';
+            out += c;
+        }
+        return out;
+    };
+    return escape(system) + "|" + escape(value);
+}
+
+PatientLookup::PatientLookup(HttpTransport& transport, std::string base_url, store::Database& db,
+                             const core::Clock& clock)
+    : transport_(transport), base_(std::move(base_url)), clock_(clock), cache_(db) {
+    while (!base_.empty() && base_.back() == '/')
+        base_.pop_back();
+}
+
+LookupResult PatientLookup::find(const std::string& system, const std::string& value) {
+    if (system.empty() || value.empty())
+        throw std::invalid_argument("PatientLookup::find needs an identifier system and a value");
+
+    const std::string encoded = url_encode(identifier_token(system, value));
+    HttpRequest req;
+    req.method = "GET";
+    req.url = base_ + "/Patient?identifier=" + encoded + "&_count=" + std::to_string(kMaxMatches);
+    req.headers = {{"Accept", kFhirJson}};
+    const HttpResponse resp = transport_.send(req);
+
+    const auto clean = [&](std::string text) { return redact(redact(std::move(text), encoded), value); };
+
+    if (resp.error != TransportError::None)
+        return from_cache(system, value, LookupProblem::Unreachable, clean(transport_problem(resp)));
+    const long status = resp.status;
+    if (status >= 400 && status < 500 && status != 408 && status != 429) {
+        std::string text = operation_outcome_text(resp.body);
+        return from_cache(system, value, LookupProblem::Refused,
+                          clean("the HIS refused the patient search (HTTP " + std::to_string(status) + ")" +
+                                (text.empty() ? "" : ": " + text)));
+    }
+    if (status != 200) {
+        std::string text = operation_outcome_text(resp.body);
+        return from_cache(system, value, LookupProblem::Unreachable,
+                          clean("the HIS could not answer the patient search (HTTP " +
+                                std::to_string(status) + ")" + (text.empty() ? "" : ": " + text)));
+    }
+    if (resp.body.size() > kMaxReplyBytes)
+        return from_cache(system, value, LookupProblem::Unreachable,
+                          "the HIS reply to the patient search was too large (" +
+                              std::to_string(resp.body.size()) + " bytes)");
+    Parsed parsed = parse_search(resp.body, system, value);
+    if (!parsed.error.empty()) return from_cache(system, value, LookupProblem::Unreachable, parsed.error);
+
+    // The HIS's answer is authoritative, an empty one included: the cache is brought in line with it.
+    const core::UnixMillis now = clock_.now();
+    cache_.replace_matches(system, value, parsed.patients, now);
+    LookupResult result{Source::His, {}, "", LookupProblem::None};
+    result.patients.reserve(parsed.patients.size());
+    for (auto& p : parsed.patients)
+        result.patients.push_back(FoundPatient{std::move(p.fhir_id), std::move(p.json), now});
+    return result;
+}
+
+LookupResult PatientLookup::from_cache(const std::string& system, const std::string& value,
+                                       LookupProblem problem, std::string message) const {
+    LookupResult result{Source::Cache, {}, std::move(message), problem};
+    for (auto& c : cache_.find(system, value))
+        result.patients.push_back(FoundPatient{std::move(c.fhir_id), std::move(c.json), c.fetched_at});
+    return result;
+}
+
+} // namespace kiosk::his

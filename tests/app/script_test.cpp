@@ -6,11 +6,12 @@ using kiosk::app::parse_script;
 using Kind = kiosk::app::ScriptStep::Kind;
 
 TEST(Script, ParsesStepsFromLinesAndSemicolons) {
-    const auto p = parse_script("tap feature.queue; wait choose_service\n# comment\ndrag service.KBH -300\n"
-                                "tap-at 10 20; sleep 50; screenshot /tmp/a.png; measure 100; quit\n",
-                                "s.txt");
+    const auto p =
+        parse_script("tap feature.queue; wait choose_service\n# comment\ndrag service.KBH -300\n"
+                     "tap-at 10 20; sleep 50; screenshot /tmp/a.png; measure 100; wait-sync; quit\n",
+                     "s.txt");
     ASSERT_TRUE(p.errors.empty());
-    ASSERT_EQ(p.steps.size(), 8u);
+    ASSERT_EQ(p.steps.size(), 9u);
     EXPECT_EQ(p.steps[0].kind, Kind::Tap);
     EXPECT_EQ(p.steps[0].arg, "feature.queue");
     EXPECT_EQ(p.steps[1].kind, Kind::Wait);
@@ -22,7 +23,8 @@ TEST(Script, ParsesStepsFromLinesAndSemicolons) {
     EXPECT_EQ(p.steps[4].count, 50);
     EXPECT_EQ(p.steps[5].arg, "/tmp/a.png");
     EXPECT_EQ(p.steps[6].count, 100);
-    EXPECT_EQ(p.steps[7].kind, Kind::Quit);
+    EXPECT_EQ(p.steps[7].kind, Kind::WaitSync);
+    EXPECT_EQ(p.steps[8].kind, Kind::Quit);
 }
 
 TEST(Script, ReportsEachBadStepWithItsLine) {

@@ -90,6 +90,7 @@ TEST(FhirHis, StatusesMapToOutcomes) {
     };
     for (const Case c : {Case{201, his::Delivery::Accepted}, Case{200, his::Delivery::AlreadyExists},
                          Case{400, his::Delivery::Rejected}, Case{422, his::Delivery::Rejected},
+                         Case{401, his::Delivery::RetryLater}, Case{403, his::Delivery::RetryLater},
                          Case{409, his::Delivery::Conflict}, Case{412, his::Delivery::Conflict},
                          Case{429, his::Delivery::RetryLater}, Case{500, his::Delivery::RetryLater},
                          Case{503, his::Delivery::RetryLater}}) {
@@ -103,6 +104,7 @@ TEST(FhirHis, StatusesMapToOutcomes) {
         if (c.status >= 400) {
             EXPECT_EQ(r[0].detail, "because " + std::to_string(c.status));
         }
+        EXPECT_EQ(t.requests.size(), 1u);
     }
 }
 
@@ -183,6 +185,17 @@ TEST(FhirHis, ServerWithoutBatchSupportGetsSingleWrites) {
     EXPECT_EQ(t.requests.size(), 3u);
     EXPECT_EQ(r[0].outcome, his::Delivery::Accepted);
     EXPECT_EQ(r[1].outcome, his::Delivery::Accepted);
+}
+
+TEST(FhirHis, BatchRefusedForAuthorisationWaitsInsteadOfGoingSingle) {
+    FakeTransport t;
+    t.handler = [](const his::HttpRequest&) { return http(401, outcome("token refused")); };
+    his::FhirHis his(t, "http://his.test/fhir");
+    const auto r = his.deliver({ticket_entry(1), ticket_entry(2), ticket_entry(3)});
+    EXPECT_EQ(t.requests.size(), 1u); // no fallback to one request per record
+    for (const auto& x : r)
+        EXPECT_EQ(x.outcome, his::Delivery::RetryLater);
+    EXPECT_NE(r[0].detail.find("token refused"), std::string::npos);
 }
 
 TEST(FhirHis, UnmappableRecordIsRejectedWithoutBeingSent) {

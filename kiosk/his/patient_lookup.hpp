@@ -1,0 +1,106 @@
+#pragma once
+// Finding a patient in the HIS by an identifier (FHIR R4 Patient search), with the kiosk's patient cache as
+// the fallback while the HIS is unreachable.
+#include "kiosk/core/clock.hpp"
+#include "kiosk/his/http.hpp"
+#include "kiosk/store/database.hpp"
+#include "kiosk/store/patient_cache.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace kiosk::his {
+
+// Default identifier systems for the two identifiers Vietnamese patients carry: the 12-digit CCCD
+// (căn cước công dân, citizen id) and the BHYT (bảo hiểm y tế) health-insurance card number.
+//
+// These are deliberately local placeholders, NOT official OIDs or NamingSystem URIs: the HIS decides which
+// system URIs it stores identifiers under, and each site configures the real ones its HIS uses. They are
+// only defaults for configuration and tests.
+inline constexpr char kCccdSystem[] = "urn:kiosk:vn:cccd";
+inline constexpr char kBhytSystem[] = "urn:kiosk:vn:bhyt";
+
+// Where the patients of a LookupResult come from.
+enum class Source {
+    His,   // the HIS answered the search just now (its answer is authoritative, also when empty)
+    Cache, // the HIS could not be asked or refused the query: what the kiosk cached earlier
+};
+
+// Why the HIS's answer is missing (LookupResult::problem).
+enum class LookupProblem {
+    None,        // the HIS answered
+    Unreachable, // transport error, timeout, 5xx/408/429, or a reply that is not a usable search Bundle
+    Refused,     // the HIS refused the query (other 4xx); message holds its OperationOutcome text
+};
+
+struct FoundPatient {
+    std::string fhir_id;             // the HIS's logical id
+    std::string json;                // the Patient resource
+    core::UnixMillis fetched_at = 0; // when the kiosk got it from the HIS (now, for Source::His)
+
+    friend bool operator==(const FoundPatient&, const FoundPatient&) = default;
+};
+
+struct LookupResult {
+    Source source = Source::His;
+    // Every patient found. More than one means the HIS holds several Patients with this identifier
+    // (duplicate registrations, a shared insurance card, ...): the kiosk must NOT pick one, it asks staff.
+    std::vector<FoundPatient> patients;
+    // "" when the HIS answered; otherwise for staff: why the HIS's answer is missing. Never contains the
+    // identifier value or patient data.
+    std::string message;
+    LookupProblem problem = LookupProblem::None;
+};
+
+// Looks patients up by identifier: GET <base>/Patient?identifier=<system>|<value>&_count=10.
+//
+//  - 200 with a search Bundle: the HIS's answer. Every Patient found is cached (PatientCache), and the
+//    cache's links for system|value are replaced by exactly this answer. Zero matches is a definitive
+//    "not found": the cache is NOT consulted, and its links for that exact system|value are removed (a
+//    patient left without identifiers is dropped), so a stale entry is never shown for it later.
+//  - Transport error, timeout, 5xx, 408, 429, or a 200 that is not a usable search Bundle (garbage, too
+//    large, a Patient that does not carry the identifier searched for): Source::Cache with the cached
+//    matches and LookupProblem::Unreachable. Never an exception for network problems.
+//  - Other 4xx: Source::Cache with the cached matches, LookupProblem::Refused and the OperationOutcome
+//    text (a refusal says the query is wrong, e.g. an identifier system the HIS does not know; the cached
+//    matches are still offered to staff).
+//
+// Timeouts are the transport's (TransportOptions): give the lookup transport a short total timeout, a
+// patient is waiting at the kiosk.
+//
+// Privacy: nothing here logs, and no message contains an identifier value or a name (texts from the HIS
+// or curl are redacted of the value). The cache only shrinks through PatientCache::forget_older_than,
+// which the application must call periodically.
+//
+// Threads: one thread at a time, like the Database connection and the transport it is given.
+class PatientLookup {
+public:
+    // base_url: the FHIR service base, e.g. "https://his.example.vn/fhir/R4" (trailing slashes ignored).
+    PatientLookup(HttpTransport& transport, std::string base_url, store::Database& db,
+                  const core::Clock& clock);
+
+    // Throws std::invalid_argument if system or value is empty, and store::StoreError if the kiosk
+    // database fails; nothing else.
+    [[nodiscard]] LookupResult find(const std::string& system, const std::string& value);
+
+    // Replies larger than this are not parsed (treated as unreachable); 10 Patients fit many times over.
+    static constexpr std::size_t kMaxReplyBytes = 2u * 1024u * 1024u;
+    // _count of the search: more matches than this for one identifier would be a HIS data problem.
+    static constexpr int kMaxMatches = 10;
+
+private:
+    LookupResult from_cache(const std::string& system, const std::string& value, LookupProblem problem,
+                            std::string message) const;
+
+    HttpTransport& transport_;
+    std::string base_;
+    const core::Clock& clock_;
+    store::PatientCache cache_;
+};
+
+// The FHIR search token for system|value, with the search escapes (\ , $ |) applied to both parts and
+// not yet percent-encoded.
+[[nodiscard]] std::string identifier_token(const std::string& system, const std::string& value);
+
+} // namespace kiosk::his

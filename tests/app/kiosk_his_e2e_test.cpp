@@ -1,0 +1,101 @@
+// The real kiosk binary with a real FHIR R4 server as its HIS: a ticket taken on screen reaches the HIS,
+// once; with the HIS away the kiosk keeps issuing tickets and delivers them when it is back.
+#include "kiosk/his/curl_transport.hpp"
+#include "kiosk/his/fhir_mapping.hpp"
+#include "kiosk/store/ticket_store.hpp"
+
+#include "his/fhir_server.hpp"
+#include "kiosk_process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace kiosk::test;
+
+namespace {
+
+// How many Encounters the server holds with this ticket reference.
+int encounters_with(const std::string& base, const std::string& site, const std::string& reference) {
+    kiosk::his::CurlTransport t(kiosk::his::TransportOptions{});
+    const auto r = t.send(kiosk::his::HttpRequest{
+        "GET",
+        base + "/Encounter?identifier=" +
+            kiosk::his::url_encode(kiosk::his::identifier_system(site, "ticket") + "|" + reference),
+        {{"Accept", "application/fhir+json"}},
+        ""});
+    if (!r.ok())
+        throw std::runtime_error("search failed: " + std::to_string(r.status) + " " + r.error_detail);
+    return static_cast<int>(nlohmann::json::parse(r.body).value("entry", nlohmann::json::array()).size());
+}
+
+} // namespace
+
+TEST(KioskWithHis, TicketReachesTheHisExactlyOnce) {
+    FhirServer server;
+    TempDir dir;
+    const auto config = write_site_config(dir, (dir / "data").string(),
+                                          {{"\nbase_url = \"\"", "\nbase_url = \"" + server.base() + "\""}});
+    const auto r =
+        run_kiosk("--headless --windowed 1280x800 --config " + shell_quote(config.string()) +
+                      " --do 'tap feature.queue; wait choose_service; tap service.KBH; wait ticket; "
+                      "wait-sync; quit'",
+                  dir.path());
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto db = kiosk::store::Database::open(dir / "data" / "kiosk.db");
+    EXPECT_EQ(kiosk::store::Outbox(db).count(), 0);
+    kiosk::store::TicketStore tickets(db);
+    ASSERT_EQ(tickets.count(), 1);
+    // The one ticket: find its reference from the log line the kiosk wrote ("ticket AA-001 (<ref>) stored").
+    const auto at = r.err.find("(BVDK-DEMO-");
+    ASSERT_NE(at, std::string::npos) << r.err;
+    const std::string reference = r.err.substr(at + 1, r.err.find(')', at) - at - 1);
+    EXPECT_EQ(encounters_with(server.base(), "BVDK-DEMO", reference), 1);
+}
+
+TEST(KioskWithHis, HisAwayThenBackDeliversWhatWaited) {
+    FhirServer server;
+    TempDir dir;
+    // First run: the HIS address points nowhere; tickets are issued all the same and wait in the outbox.
+    const auto offline = write_site_config(
+        dir, (dir / "data").string(), {{"\nbase_url = \"\"", "\nbase_url = \"http://127.0.0.1:9/fhir/R4\""}});
+    const std::string take =
+        "tap feature.queue; wait choose_service; tap service.XN; wait ticket; tap ticket.done; "
+        "wait welcome; ";
+    auto r = run_kiosk("--headless --windowed 1280x800 --config " + shell_quote(offline.string()) +
+                           " --do '" + take + take + "quit'",
+                       dir.path());
+    ASSERT_EQ(r.status, 0) << r.err;
+    {
+        auto db = kiosk::store::Database::open(dir / "data" / "kiosk.db");
+        EXPECT_EQ(kiosk::store::Outbox(db).count(), 2);
+    }
+    // Second run: the HIS is reachable; the waiting records go out without any new ticket.
+    const auto online = write_site_config(dir, (dir / "data").string(),
+                                          {{"\nbase_url = \"\"", "\nbase_url = \"" + server.base() + "\""}});
+    r = run_kiosk("--headless --windowed 1280x800 --config " + shell_quote(online.string()) +
+                      " --do 'wait-sync; quit'",
+                  dir.path());
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto db = kiosk::store::Database::open(dir / "data" / "kiosk.db");
+    EXPECT_EQ(kiosk::store::Outbox(db).count(), 0);
+    for (const char* seq : {"A001", "A002"}) {
+        // The day the kiosk issued them (a test run crossing local midnight would need a retry).
+        const std::string reference =
+            "BVDK-DEMO-" + kiosk::core::local_date(kiosk::core::SystemClock().now(), 420).compact() + "-XN-" +
+            seq;
+        EXPECT_EQ(encounters_with(server.base(), "BVDK-DEMO", reference), 1) << reference;
+    }
+}
+
+TEST(KioskWithHis, UnreadableOAuth2SecretIsNamedAtStart) {
+    TempDir dir;
+    const auto config =
+        write_site_config(dir, (dir / "data").string(),
+                          {{"\nbase_url = \"\"",
+                            "\nbase_url = \"https://his.example.vn/fhir\"\ntoken_url = "
+                            "\"https://his.example.vn/token\"\nclient_id = \"k1\"\nclient_secret_file = \"" +
+                                (dir / "missing-secret").string() + "\""}});
+    const auto r = run_kiosk("--headless --config " + shell_quote(config.string()), dir.path());
+    EXPECT_EQ(r.status, 3);
+    EXPECT_NE(r.err.find((dir / "missing-secret").string()), std::string::npos) << r.err;
+}
