@@ -1,6 +1,7 @@
 #include "kiosk/core/text.hpp"
 
 #include <cstdlib>
+#include <cstring> // explicit_bzero
 #include <memory>
 #include <utf8proc.h>
 
@@ -14,6 +15,12 @@ std::optional<std::string> to_nfc(std::string_view utf8) {
     if (n < 0) return std::nullopt;
     std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
     return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
+
+void wipe(std::string& s) {
+    s.resize(s.capacity()); // also the bytes past size() that earlier, longer contents left behind
+    if (!s.empty()) explicit_bzero(s.data(), s.size());
+    s.clear();
 }
 
 } // namespace kiosk::core

@@ -37,6 +37,25 @@ std::string LocalDate::compact() const {
     return buf;
 }
 
+bool is_valid_date(int year, unsigned month, unsigned day) {
+    using namespace std::chrono;
+    return year_month_day{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}}.ok();
+}
+
+std::optional<LocalDate> date_from_ddmmyyyy(std::string_view digits) {
+    if (digits.size() != 8) return std::nullopt;
+    int v[8];
+    for (std::size_t i = 0; i < 8; ++i) {
+        if (digits[i] < '0' || digits[i] > '9') return std::nullopt;
+        v[i] = digits[i] - '0';
+    }
+    const auto day = static_cast<unsigned>(v[0] * 10 + v[1]);
+    const auto month = static_cast<unsigned>(v[2] * 10 + v[3]);
+    const int year = v[4] * 1000 + v[5] * 100 + v[6] * 10 + v[7];
+    if (!is_valid_date(year, month, day)) return std::nullopt;
+    return LocalDate{year, month, day};
+}
+
 LocalDate local_date(UnixMillis t, int utc_offset_minutes) {
     return split_local(t, utc_offset_minutes).date;
 }

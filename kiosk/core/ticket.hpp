@@ -2,7 +2,9 @@
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/site.hpp"
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace kiosk::core {
 
@@ -15,7 +17,13 @@ struct LocalDate {
     [[nodiscard]] std::string iso() const;     // "2026-11-24"
     [[nodiscard]] std::string compact() const; // "20261124"
     friend bool operator==(const LocalDate&, const LocalDate&) = default;
+    friend auto operator<=>(const LocalDate&, const LocalDate&) = default;
 };
+
+// True for a real calendar day (proleptic Gregorian), e.g. 29/02 only in leap years.
+[[nodiscard]] bool is_valid_date(int year, unsigned month, unsigned day);
+// "DDMMYYYY" (exactly 8 digits) as written on Vietnamese documents; nullopt if not a real day.
+[[nodiscard]] std::optional<LocalDate> date_from_ddmmyyyy(std::string_view digits);
 
 // The local calendar day and time-of-day of an instant at a UTC offset.
 [[nodiscard]] LocalDate local_date(UnixMillis t, int utc_offset_minutes);
