@@ -261,8 +261,8 @@ constexpr std::array<std::string_view, 13> kRootKeys{
     "ui_scale",         "data_dir",   "fonts",        "his",
     "services"};
 constexpr std::array<std::string_view, 2> kFontKeys{"regular", "bold"};
-constexpr std::array<std::string_view, 5> kHisKeys{"base_url", "ca_bundle", "token_url", "client_id",
-                                                   "client_secret_file"};
+constexpr std::array<std::string_view, 7> kHisKeys{
+    "base_url", "ca_bundle", "token_url", "client_id", "client_secret_file", "cccd_system", "bhyt_system"};
 constexpr std::array<std::string_view, 4> kServiceKeys{"code", "prefix", "name_vi", "name_en"};
 constexpr std::array<std::string_view, 2> kLanguages{"vi", "en"};
 
@@ -290,7 +290,13 @@ constexpr std::array<TableSchema, 4> kTables{{
 
 // ---- the validator ----------------------------------------------------------------------------------
 
-enum class Text { nfc, verbatim }; // paths and URLs are kept byte-for-byte
+enum class Text { nfc, verbatim };
+
+// An identifier system as FHIR searches take it (system|value): a URI without spaces or '|'.
+bool identifier_system_ok(std::string_view v) {
+    const bool scheme = v.starts_with("urn:") || v.starts_with("http://") || v.starts_with("https://");
+    return scheme && v.size() > 6 && v.find_first_of(" |\t\r\n") == std::string_view::npos;
+} // paths and URLs are kept byte-for-byte
 
 class Validator {
 public:
@@ -418,6 +424,20 @@ public:
                            "OAuth2 needs client_id and client_secret_file next to token_url in [his]");
                 if (const auto* c = t->get("ca_bundle"))
                     if (auto p = path_value(*c, "his.ca_bundle")) cfg.his_ca_bundle = *p;
+                for (auto [key, out] : {std::pair{"cccd_system", &cfg.his_cccd_system},
+                                        std::pair{"bhyt_system", &cfg.his_bhyt_system}})
+                    if (const auto* c = t->get(key)) {
+                        const std::string name = std::string("his.") + key;
+                        if (auto v = string_value(*c, name, Text::verbatim)) {
+                            if (identifier_system_ok(*v))
+                                *out = *v;
+                            else
+                                report(pos_of(*c), name,
+                                       "must be the URI the HIS stores these numbers under, starting with "
+                                       "urn:, http:// or https://, without spaces or '|', e.g. "
+                                       "\"urn:oid:2.16.704.1.1.1\"");
+                        }
+                    }
             } else {
                 report(pos_of(*n), "his", "must be a table ([his])" + not_a(*n));
             }

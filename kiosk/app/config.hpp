@@ -38,8 +38,11 @@ struct SiteConfig {
     std::string his_token_url;           // OAuth2 client-credentials token endpoint; "" = no OAuth2
     std::string his_client_id;           // OAuth2 client id of this kiosk
     std::filesystem::path his_client_secret_file; // file holding only the client secret
-    std::filesystem::path data_dir;               // where kiosk.db lives
-    std::filesystem::path font_regular;           // TTF with Vietnamese glyphs
+    // Identifier systems the HIS stores citizen-ID (CCCD) and health-insurance (BHYT) numbers under.
+    std::string his_cccd_system = "urn:kiosk:vn:cccd";
+    std::string his_bhyt_system = "urn:kiosk:vn:bhyt";
+    std::filesystem::path data_dir;     // where kiosk.db lives
+    std::filesystem::path font_regular; // TTF with Vietnamese glyphs
     std::filesystem::path font_bold;
 };
 

@@ -1,9 +1,15 @@
 #include "kiosk/app/kiosk_app.hpp"
 
+#include "kiosk/app/patient_finder.hpp"
 #include "kiosk/app/pointer.hpp"
 #include "kiosk/app/sync_worker.hpp"
 #include "kiosk/app/work_queue.hpp"
 #include "kiosk/core/clock.hpp"
+#include "kiosk/core/scan_detector.hpp"
+#include "kiosk/core/text.hpp"
+#include "kiosk/his/curl_transport.hpp"
+#include "kiosk/his/oauth2.hpp"
+#include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/ticket_store.hpp"
 #include "kiosk/ui/flow.hpp"
 #include "kiosk/ui/i18n.hpp"
@@ -19,6 +25,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -80,7 +87,20 @@ std::string read_secret(const std::filesystem::path& file) {
 struct Store {
     store::Database db;
     store::TicketStore tickets;
-    explicit Store(store::Database&& d) : db(std::move(d)), tickets(db) {}
+    store::PatientRegistry patients;
+    explicit Store(store::Database&& d) : db(std::move(d)), tickets(db), patients(db) {}
+};
+
+// Patient lookups, owned by the lookup worker thread: its own SQLite connection and, with a HIS, its own
+// HTTP connection with short timeouts (a patient is waiting at the screen).
+struct Lookup {
+    explicit Lookup(store::Database&& d) : db(std::move(d)) {}
+    store::Database db;
+    core::SystemClock clock;
+    std::optional<his::CurlTransport> curl;
+    std::optional<his::OAuth2Transport> oauth2;
+    std::optional<his::PatientLookup> his;
+    std::optional<PatientFinder> finder;
 };
 
 class KioskApp {
@@ -107,6 +127,12 @@ private:
     void script_fail(const std::string& message);
     void inject_button(Uint32 type, ImVec2 at);
     void inject_motion(ImVec2 at);
+    void inject_keys(const ScriptStep& st);
+    void start_lookup();
+    void lookup_patient(const ui::fx::LookupPatient& fx);
+    void register_patient(const ui::fx::RegisterPatient& fx);
+    [[nodiscard]] int current_year() const;
+    [[nodiscard]] store::IdentifierSystems identifier_systems() const;
 
     const SiteConfig& config_;
     const Options& options_;
@@ -138,8 +164,13 @@ private:
     Clock::time_point step_started_ = Clock::now();
     std::vector<double> measured_;
     std::optional<ImVec2> drag_origin_; // where the current scripted press started
+    int step_phase_characters_ = 0;     // characters a keys step has typed so far
 
     ui::Connectivity connectivity_;
+    core::ScanDetector scanner_; // the barcode scanner typing as a keyboard
+
+    std::unique_ptr<Lookup> lookup_; // touched only on the lookup worker thread
+    std::unique_ptr<Worker> lookup_worker_;
 
     // Declared last: destroyed first (the worker finishes pending writes before the queue goes away).
     std::unique_ptr<Store> store_; // touched only on the worker thread
@@ -152,6 +183,8 @@ public:
 };
 
 KioskApp::~KioskApp() {
+    lookup_worker_.reset(); // after the lookup in flight (bounded by the transport's timeouts)
+    lookup_.reset();
     sync_.reset();   // stops after the request in flight
     worker_.reset(); // joins after the queued writes
     if (imgui_ready_) {
@@ -300,10 +333,21 @@ void KioskApp::handle_event(const SDL_Event& e) {
         if (e.button.button == SDL_BUTTON_LEFT)
             pointer_.release(static_cast<float>(e.button.x), static_cast<float>(e.button.y));
         break;
-    case SDL_MOUSEWHEEL:
-    case SDL_KEYDOWN:
-    case SDL_KEYUP:
     case SDL_TEXTINPUT:
+        scanner_.text(e.text.text, e.text.timestamp);
+        break;
+    case SDL_KEYDOWN:
+        if (e.key.keysym.sym == SDLK_RETURN || e.key.keysym.sym == SDLK_KP_ENTER) {
+            if (auto text = scanner_.enter(e.key.timestamp)) {
+                // The scanned text is personal data: it goes to the flow and is wiped, never logged.
+                spdlog::info("scan received on {}", ui::screen_name(flow_.screen()));
+                dispatch(ui::ev::Scanned{*text, current_year()});
+                core::wipe(*text);
+            }
+        }
+        break;
+    case SDL_MOUSEWHEEL:
+    case SDL_KEYUP:
     case SDL_FINGERDOWN:
     case SDL_FINGERMOTION:
     case SDL_FINGERUP:
@@ -324,6 +368,9 @@ void KioskApp::dispatch(const ui::Event& event) {
         if (flow_.screen() == ui::Screen::ChooseService) memory_.service_scroll = {};
     }
     frames_pending_ = std::max(frames_pending_, 3);
+    if (flow_.screen() == ui::Screen::Welcome) scanner_.reset(); // nothing of a patient lingers
+    if (const auto* lookup = std::get_if<ui::fx::LookupPatient>(&effect)) lookup_patient(*lookup);
+    if (const auto* reg = std::get_if<ui::fx::RegisterPatient>(&effect)) register_patient(*reg);
     if (const auto* issue = std::get_if<ui::fx::IssueTicket>(&effect)) {
         const auto it = std::find_if(config_.services.begin(), config_.services.end(),
                                      [&](const core::Service& s) { return s.code == issue->service_code; });
@@ -349,6 +396,95 @@ void KioskApp::dispatch(const ui::Event& event) {
     }
 }
 
+int KioskApp::current_year() const {
+    return core::local_date(clock_.now(), config_.kiosk.utc_offset_minutes).year;
+}
+
+store::IdentifierSystems KioskApp::identifier_systems() const {
+    return store::IdentifierSystems{config_.his_cccd_system, config_.his_bhyt_system};
+}
+
+void KioskApp::start_lookup() {
+    lookup_worker_ = std::make_unique<Worker>();
+    lookup_worker_->post([this] {
+        try {
+            auto l = std::make_unique<Lookup>(store::Database::open(config_.data_dir / "kiosk.db"));
+            his::PatientLookup* his_lookup = nullptr;
+            if (!config_.his_base_url.empty()) {
+                his::TransportOptions t;
+                t.connect_timeout = std::chrono::seconds(3);
+                t.total_timeout = std::chrono::seconds(8);
+                t.ca_bundle = config_.his_ca_bundle.string();
+                t.user_agent =
+                    "kiosk/" KIOSK_VERSION " (" + config_.kiosk.site_id + "/" + config_.kiosk.kiosk_id + ")";
+                l->curl.emplace(t);
+                his::HttpTransport* transport = &*l->curl;
+                if (!config_.his_token_url.empty()) {
+                    l->oauth2.emplace(*l->curl,
+                                      his::OAuth2Settings{config_.his_token_url, config_.his_client_id,
+                                                          read_secret(config_.his_client_secret_file),
+                                                          std::nullopt},
+                                      l->clock);
+                    transport = &*l->oauth2;
+                }
+                l->his.emplace(*transport, config_.his_base_url, l->db, l->clock);
+                his_lookup = &*l->his;
+            }
+            l->finder.emplace(l->db, his_lookup, identifier_systems(), l->clock);
+            lookup_ = std::move(l);
+        } catch (const std::exception& e) {
+            spdlog::error("patient lookup unavailable: {}", e.what());
+        }
+    });
+}
+
+void KioskApp::lookup_patient(const ui::fx::LookupPatient& fx) {
+    lookup_worker_->post([this, request = fx.request, kind = fx.kind, value = fx.value]() mutable {
+        ui::LookupOutcome outcome;
+        const auto t0 = Clock::now();
+        try {
+            if (!lookup_) throw std::runtime_error("patient lookup is not available");
+            outcome = lookup_->finder->find(kind, value);
+            static constexpr const char* kinds[] = {"found", "not found", "several patients"};
+            spdlog::info("patient lookup by {}: {}{} in {:.0f} ms",
+                         kind == ui::IdKind::Cccd ? "CCCD" : "BHYT", kinds[static_cast<int>(outcome.kind)],
+                         outcome.his_offline ? " (HIS unreachable)" : "", ms_between(t0, Clock::now()));
+        } catch (const std::exception& e) {
+            // The kiosk's own records could not be read: say "not found" rather than hang; staff see why.
+            spdlog::error("patient lookup failed: {}", e.what());
+            outcome = ui::LookupOutcome{};
+            outcome.his_offline = true;
+        }
+        core::wipe(value);
+        main_queue_->post([this, request, outcome = std::move(outcome)] {
+            dispatch(ui::ev::LookupDone{request, outcome});
+        });
+    });
+}
+
+void KioskApp::register_patient(const ui::fx::RegisterPatient& fx) {
+    worker_->post([this, request = fx.request, details = fx.details, kiosk = config_.kiosk]() mutable {
+        try {
+            const store::RegisteredPatient p =
+                store_->patients.register_patient(kiosk, details, identifier_systems(), clock_.now());
+            spdlog::info("patient registered at the kiosk as {}", p.kiosk_patient_id);
+            ui::KnownPatient known;
+            known.masked_name = core::mask_name(p.details.full_name);
+            known.kiosk_patient_id = p.kiosk_patient_id;
+            main_queue_->post([this, request, known = std::move(known)] {
+                if (sync_) sync_->kick(); // a new record for the HIS
+                dispatch(ui::ev::Registered{request, known});
+            });
+        } catch (const std::exception& e) {
+            spdlog::error("could not register a patient: {}", e.what());
+            main_queue_->post([this, request] { dispatch(ui::ev::RegistrationFailed{request}); });
+        }
+        for (std::string* f :
+             {&details.cccd, &details.bhyt, &details.full_name, &details.address, &details.phone})
+            core::wipe(*f);
+    });
+}
+
 void KioskApp::check_idle() {
     if (!flow_.in_session() || pointer_.down()) return;
     if (Clock::now() - last_input_ < std::chrono::seconds(config_.idle_timeout_seconds)) return;
@@ -356,6 +492,7 @@ void KioskApp::check_idle() {
                  ui::screen_name(flow_.screen()));
     dispatch(ui::ev::IdleTimeout{});
     memory_ = ui::ScreenMemory{};
+    scanner_.reset();
 }
 
 int KioskApp::wait_timeout_ms() const {
@@ -510,10 +647,61 @@ void KioskApp::script_tick() {
         }
         next();
         return;
+    case ScriptStep::Kind::Keys:
+        inject_keys(st);
+        return;
     case ScriptStep::Kind::Quit:
         running_ = false;
         return;
     }
+}
+
+// A keyboard-wedge scanner (gap 0: a few characters per event, as fast as the loop turns) or a person
+// typing (one character every gap ms), then Enter; through SDL's event queue like the real device.
+void KioskApp::inject_keys(const ScriptStep& st) {
+    const auto since = std::chrono::duration_cast<Ms>(Clock::now() - step_started_).count();
+    auto pos = static_cast<std::size_t>(step_phase_);
+    frames_pending_ = std::max(frames_pending_, 1);
+    if (pos >= st.arg.size()) {
+        SDL_Event e{};
+        e.type = SDL_KEYDOWN;
+        e.key.windowID = SDL_GetWindowID(window_);
+        e.key.state = SDL_PRESSED;
+        e.key.keysym.sym = SDLK_RETURN;
+        e.key.keysym.scancode = SDL_SCANCODE_RETURN;
+        SDL_PushEvent(&e);
+        e.type = SDL_KEYUP;
+        e.key.state = SDL_RELEASED;
+        SDL_PushEvent(&e);
+        ++step_;
+        step_phase_ = 0;
+        step_phase_characters_ = 0;
+        step_started_ = Clock::now();
+        return;
+    }
+    const bool person = st.count > 0;
+    if (person && since < static_cast<long long>(st.count) * step_phase_characters_) return;
+    SDL_Event e{};
+    e.type = SDL_TEXTINPUT;
+    e.text.windowID = SDL_GetWindowID(window_);
+    std::size_t n = 0, chars = 0;
+    while (pos + n < st.arg.size() && chars < (person ? 1u : 4u)) {
+        std::size_t len = 1;
+        const auto c = static_cast<unsigned char>(st.arg[pos + n]);
+        if (c >= 0xF0)
+            len = 4;
+        else if (c >= 0xE0)
+            len = 3;
+        else if (c >= 0xC0)
+            len = 2;
+        if (n + len >= sizeof e.text.text) break;
+        n += len;
+        ++chars;
+    }
+    std::memcpy(e.text.text, st.arg.data() + pos, n);
+    SDL_PushEvent(&e);
+    step_phase_ = static_cast<int>(pos + n);
+    ++step_phase_characters_;
 }
 
 int KioskApp::run() {
@@ -564,6 +752,8 @@ int KioskApp::run() {
     const auto t_db = Clock::now();
     spdlog::info("database {} ready", (config_.data_dir / "kiosk.db").string());
     start_sync();
+    start_lookup();
+    SDL_StartTextInput(); // the barcode scanner types as a keyboard; no text box has the focus
     spdlog::debug(
         "start-up: before run {:.1f} ms, catalogs {:.1f} ms, window {:.1f} ms, then fonts {:.1f} ms, "
         "waiting for the database {:.1f} ms",

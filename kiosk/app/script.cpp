@@ -12,6 +12,35 @@ bool to_int(const std::string& s, int& out) {
     return ec == std::errc() && p == end;
 }
 
+// The chunk after its first word, verbatim but for surrounding blanks ("scan 0790|..|Nguyễn Văn An|...").
+std::string rest_of(const std::string& chunk) {
+    std::size_t b = chunk.find_first_not_of(" \t");
+    b = chunk.find_first_of(" \t", b);
+    if (b == std::string::npos) return "";
+    b = chunk.find_first_not_of(" \t", b);
+    const std::size_t e = chunk.find_last_not_of(" \t\r");
+    return b == std::string::npos ? "" : chunk.substr(b, e - b + 1);
+}
+
+// The on-screen key target for a character of `type`, or "" if the keyboard has none.
+std::string key_target(char c) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return std::string("key.") + c;
+    switch (c) {
+    case ' ':
+        return "key.space";
+    case ',':
+        return "key.comma";
+    case '.':
+        return "key.period";
+    case '/':
+        return "key.slash";
+    case '-':
+        return "key.dash";
+    default:
+        return "";
+    }
+}
+
 } // namespace
 
 ScriptParse parse_script(std::string_view text, const std::string& source) {
@@ -66,6 +95,33 @@ ScriptParse parse_script(std::string_view text, const std::string& source) {
             } else if (verb == "measure" && w.size() == 2 && to_int(w[1], a) && a > 0) {
                 st.kind = ScriptStep::Kind::Measure;
                 st.count = a;
+            } else if (verb == "scan" && w.size() >= 2) {
+                st.kind = ScriptStep::Kind::Keys;
+                st.arg = rest_of(chunk);
+                st.count = 0;
+            } else if (verb == "keys" && w.size() >= 3 && to_int(w[1], a) && a >= 0) {
+                st.kind = ScriptStep::Kind::Keys;
+                st.count = a;
+                st.arg = rest_of(rest_of(chunk));
+            } else if (verb == "type" && w.size() >= 2) {
+                const std::string typed = rest_of(chunk);
+                for (char c : typed) {
+                    const bool upper = c >= 'A' && c <= 'Z';
+                    const std::string target = key_target(upper ? static_cast<char>(c - 'A' + 'a') : c);
+                    if (target.empty()) {
+                        fail(std::string("no key for '") + c + "' in '" + typed + "'");
+                        break;
+                    }
+                    ScriptStep tap = st;
+                    tap.kind = ScriptStep::Kind::Tap;
+                    if (upper) {
+                        tap.arg = "key.shift";
+                        out.steps.push_back(tap);
+                    }
+                    tap.arg = target;
+                    out.steps.push_back(tap);
+                }
+                continue;
             } else if (verb == "quit" && w.size() == 1) {
                 st.kind = ScriptStep::Kind::Quit;
             } else {

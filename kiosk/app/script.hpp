@@ -9,6 +9,10 @@
 //   sleep <ms>              let time pass (the loop keeps sleeping in SDL_WaitEventTimeout)
 //   screenshot <file.png>   write the current screen as PNG
 //   measure <frames>        render that many frames and print the ImGui CPU time per frame
+//   scan <text>             a barcode scanner in keyboard-wedge mode types <text> fast, then Enter
+//   keys <gap-ms> <text>    a person types <text> on a keyboard, one key every gap-ms, then Enter
+//   type <text>             taps the on-screen keyboard's keys for <text> (a-z 0-9 space , . / -;
+//                           capitals through the shift key)
 //   quit                    exit with status 0
 #include <string>
 #include <string_view>
@@ -17,11 +21,11 @@
 namespace kiosk::app {
 
 struct ScriptStep {
-    enum class Kind { Tap, TapAt, Drag, Wait, WaitSync, Sleep, Screenshot, Measure, Quit };
+    enum class Kind { Tap, TapAt, Drag, Wait, WaitSync, Sleep, Screenshot, Measure, Keys, Quit };
     Kind kind = Kind::Quit;
     std::string arg; // target, screen or file
     float x = 0, y = 0;
-    int count = 0; // ms for sleep, frames for measure, dy for drag
+    int count = 0; // ms for sleep, frames for measure, dy for drag, gap ms for keys
     int line = 0;
 };
 

@@ -25,6 +25,24 @@ struct FhirWrite {
 // then quarantined rather than retried forever.
 //   ticket/create -> Encounter (status "arrived", class AMB, serviceType = the service, period.start = issue
 //                    time with the site's offset, identifiers: the ticket reference and the queue number).
+//   patient/create -> Patient (PatientRegistry; docs/patient-registration.md). The payload, a JSON object
+//                    whose absent details are left out (or "" / null):
+//                      {"kiosk_patient_id": "BVDK-QN-20261130-P-A0007",    = the outbox identifier
+//                       "site_id": "BVDK-QN", "kiosk_id": "SANH-A-01", "registered_at": <unix ms>,
+//                       "identifier_systems": {"cccd": "urn:kiosk:vn:cccd", "bhyt": "urn:kiosk:vn:bhyt"},
+//                       "cccd": "079090001234", "bhyt": "DN4797915000001",   at least one of the two
+//                       "full_name": "Nguyễn Văn An", "birth_date": "1990-04-12",
+//                       "sex": "male" | "female" | "unknown", "address": "...", "phone": "0912345678"}
+//                    becomes identifier [{use official, system urn:kiosk:<site>:patient, value
+//                    kiosk_patient_id}, {type v2-0203 NI, the CCCD system, cccd}, {type v2-0203 MB, the BHYT
+//                    system, bhyt}], name [{use official, text, family = first word, given = the other
+//                    words}], gender (unknown when not given), birthDate, address [{text, country "VN"}],
+//                    telecom [{system phone, value, use mobile}]; absent details are omitted.
+//                    If-None-Exist: identifier=<cccd system>|<cccd> (FHIR search escapes, then
+//                    percent-encoded), or on the BHYT without a CCCD: the HIS then answers 200 with the
+//                    Patient it already has (registered at the desk, or an earlier attempt whose reply was
+//                    lost) instead of creating a second one.
+//                    A malformed payload gives nullopt with a `why` that names the field, never its value.
 [[nodiscard]] std::optional<FhirWrite> to_fhir(const store::OutboxEntry& entry, std::string& why);
 
 // The batch Bundle for several writes (type "batch": entries succeed or fail on their own, and a batch is

@@ -101,6 +101,33 @@ constexpr const char* kMigrations[] = {
             PRIMARY KEY (system, value, fhir_id)
         );
     )sql",
+    // 5: patients who registered at this kiosk (PatientRegistry), numbered per (kiosk letter, local day) by
+    // a durable counter of their own, so a number is never reissued (not after a restart, and not after
+    // the delivered registrations were forgotten). Absent details are NULL. The index on outbox_dead lets
+    // the registry see cheaply whether a registration's delivery ended up there.
+    R"sql(
+        CREATE TABLE kiosk_patient_counters (
+            kiosk_letter  TEXT    NOT NULL,
+            register_day  TEXT    NOT NULL,  -- local day, yyyy-mm-dd
+            last_sequence INTEGER NOT NULL,
+            PRIMARY KEY (kiosk_letter, register_day)
+        );
+        CREATE TABLE kiosk_patients (
+            kiosk_patient_id TEXT    NOT NULL PRIMARY KEY,
+            cccd             TEXT,              -- 12-digit citizen-ID number
+            bhyt             TEXT,              -- health-insurance card code, normalised
+            full_name        TEXT    NOT NULL,
+            birth_date       TEXT,              -- yyyy-mm-dd
+            sex              TEXT    NOT NULL CHECK (sex IN ('unknown', 'male', 'female')),
+            address          TEXT,
+            phone            TEXT,
+            registered_at    INTEGER NOT NULL,  -- unix ms
+            CHECK (cccd IS NOT NULL OR bhyt IS NOT NULL)
+        );
+        CREATE INDEX kiosk_patients_cccd ON kiosk_patients (cccd);
+        CREATE INDEX kiosk_patients_bhyt ON kiosk_patients (bhyt);
+        CREATE INDEX outbox_dead_aggregate ON outbox_dead (aggregate_type, aggregate_id);
+    )sql",
 };
 
 static_assert(detail::kApplicationId == 1263095635, "migration 1 writes the application id literally");

@@ -1,41 +1,12 @@
 #include "kiosk/ui/screens.hpp"
 
+#include "kiosk/ui/screen_parts.hpp"
+
 #include <algorithm>
 #include <cstdio>
 
 namespace kiosk::ui {
 namespace {
-
-constexpr ImU32 kInk = IM_COL32(20, 31, 46, 255);
-constexpr ImU32 kMuted = IM_COL32(84, 96, 112, 255);
-constexpr ImU32 kAccent = IM_COL32(0, 94, 163, 255);
-
-struct Box {
-    ImVec2 min, max;
-    [[nodiscard]] float width() const { return max.x - min.x; }
-    [[nodiscard]] float height() const { return max.y - min.y; }
-};
-
-const core::Service* find_service(const SiteView& site, const std::string& code) {
-    for (const auto& s : site.services)
-        if (s.code == code) return &s;
-    return nullptr;
-}
-
-const char* service_name(const UiContext& ctx, const core::Service& s) {
-    return ctx.flow.language == Language::En && !s.name_en.empty() ? s.name_en.c_str() : s.name_vi.c_str();
-}
-
-// Places an ImGui item at an absolute screen position.
-bool button_at(UiContext& ctx, ImVec2 pos, const std::string& id, const char* label, const char* sub,
-               ImVec2 size, Tone tone, ImFont* font) {
-    ImGui::SetCursorScreenPos(pos);
-    return big_button(ctx.targets, id, label, sub, size, tone, font, ctx.fonts.body);
-}
-
-float text_line(ImFont* font, float x, float y, float w, const char* text, ImU32 col) {
-    return centered_text(ImGui::GetWindowDrawList(), font, font->FontSize, ImVec2(x, y), w, text, col);
-}
 
 // "● Online" in green, or "● Offline since 07:42 · 12 waiting" in amber; nothing when no HIS is configured.
 void connectivity(const UiContext& ctx, ImVec2 at) {
@@ -113,6 +84,13 @@ void welcome(UiContext& ctx, Box area, std::optional<Event>& out) {
                                      {Feature::CheckIn, "feature.checkin", "feature.checkin"},
                                      {Feature::QueueTicket, "feature.queue", "feature.queue"},
                                      {Feature::Pay, "feature.pay", "feature.pay"}};
+    // Identification first: the scanner works on every screen, this says so and offers typing instead.
+    const float id_h = std::min(ctx.em(5.5f), (area.max.y - y) * 0.22f);
+    if (button_at(ctx, ImVec2(area.min.x, y), "feature.identify", ctx.tr("feature.identify"),
+                  ctx.tr("feature.identify_hint"), ImVec2(area.width(), id_h), Tone::Primary,
+                  ctx.fonts.title))
+        out = ev::TapFeature{Feature::Identify};
+    y += id_h + ctx.em(0.8f);
     const bool landscape = area.width() > area.height() * 1.2f;
     const int cols = landscape ? 2 : 1;
     const int rows = 4 / cols;
@@ -132,18 +110,10 @@ void welcome(UiContext& ctx, Box area, std::optional<Event>& out) {
 }
 
 void choose_service(UiContext& ctx, Box area, std::optional<Event>& out) {
-    const ImVec2 back_size(ctx.em(6.0f), ctx.em(2.4f));
-    if (button_at(ctx, area.min, "back", ctx.tr("common.back"), nullptr, back_size, Tone::Secondary,
-                  ctx.fonts.button))
-        out = ev::Back{};
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float tx = area.min.x + back_size.x + ctx.em(1.0f);
-    dl->AddText(ctx.fonts.title, ctx.fonts.title->FontSize,
-                ImVec2(tx, area.min.y + (back_size.y - ctx.fonts.title->FontSize) * 0.5f), kInk,
-                ctx.tr("service.title"));
-    float y = area.min.y + back_size.y + ctx.em(0.6f);
-    dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, ImVec2(area.min.x, y), kMuted,
-                ctx.tr("service.hint"), nullptr, area.width());
+    area = back_and_title(ctx, area, ctx.tr("service.title"), out);
+    float y = area.min.y - ctx.em(0.2f);
+    ImGui::GetWindowDrawList()->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, ImVec2(area.min.x, y),
+                                        kMuted, ctx.tr("service.hint"), nullptr, area.width());
     y += ImGui::CalcTextSize(ctx.tr("service.hint"), nullptr, false, area.width()).y + ctx.em(0.6f);
 
     ImGui::SetCursorScreenPos(ImVec2(area.min.x, y));
@@ -260,6 +230,39 @@ std::optional<Event> draw_screen(UiContext& ctx, ImVec2 display_size) {
         break;
     case Screen::TicketFailed:
         ticket_failed(ctx, area, out);
+        break;
+    case Screen::Identify:
+        identify(ctx, area, out);
+        break;
+    case Screen::EnterNumber:
+        enter_number(ctx, area, out);
+        break;
+    case Screen::LookingUp:
+        looking_up(ctx, area);
+        break;
+    case Screen::Greeting:
+        greeting(ctx, area, out);
+        break;
+    case Screen::NotFound:
+        not_found(ctx, area, out);
+        break;
+    case Screen::SeeStaff:
+        see_staff(ctx, area, out);
+        break;
+    case Screen::IdRejected:
+        id_rejected(ctx, area, out);
+        break;
+    case Screen::Register:
+        register_form(ctx, area, out);
+        break;
+    case Screen::EditField:
+        edit_field(ctx, area, out);
+        break;
+    case Screen::Registering:
+        registering(ctx, area);
+        break;
+    case Screen::RegisterFailed:
+        register_failed(ctx, area, out);
         break;
     }
     ImGui::End();

@@ -99,3 +99,81 @@ TEST(KioskWithHis, UnreadableOAuth2SecretIsNamedAtStart) {
     EXPECT_EQ(r.status, 3);
     EXPECT_NE(r.err.find((dir / "missing-secret").string()), std::string::npos) << r.err;
 }
+
+namespace {
+
+// The Patients the server holds with this CCCD (under the kiosk's default CCCD system).
+nlohmann::json patients_with_cccd(const std::string& base, const std::string& cccd) {
+    kiosk::his::CurlTransport t(kiosk::his::TransportOptions{});
+    const auto r = t.send(kiosk::his::HttpRequest{
+        "GET",
+        base + "/Patient?identifier=" + kiosk::his::url_encode("urn:kiosk:vn:cccd|" + cccd),
+        {{"Accept", "application/fhir+json"}},
+        ""});
+    if (!r.ok()) throw std::runtime_error("search failed: " + std::to_string(r.status));
+    return nlohmann::json::parse(r.body).value("entry", nlohmann::json::array());
+}
+
+std::string write_script(const TempDir& dir, const std::string& name, const std::string& text) {
+    const auto file = dir / name;
+    write_text(file, text);
+    return shell_quote(file.string());
+}
+
+} // namespace
+
+TEST(KioskWithHis, ReturningPatientIsGreetedFromTheHisWithAMaskedName) {
+    FhirServer server;
+    // The hospital already knows her (registered at the desk years ago).
+    kiosk::his::CurlTransport t(kiosk::his::TransportOptions{});
+    const nlohmann::json patient = {
+        {"resourceType", "Patient"},
+        {"identifier", {{{"system", "urn:kiosk:vn:cccd"}, {"value", "079190001234"}}}},
+        {"name", {{{"use", "official"}, {"family", "Trần"}, {"given", {"Thị", "Bích", "Ngọc"}}}}},
+        {"gender", "female"},
+        {"birthDate", "1990-03-02"}};
+    const auto created = t.send(kiosk::his::HttpRequest{
+        "POST", server.base() + "/Patient", {{"Content-Type", "application/fhir+json"}}, patient.dump()});
+    ASSERT_EQ(created.status, 201) << created.body;
+
+    TempDir dir;
+    const auto config = write_site_config(dir, (dir / "data").string(),
+                                          {{"\nbase_url = \"\"", "\nbase_url = \"" + server.base() + "\""}});
+    const auto r = run_kiosk(
+        "--headless --windowed 1080x1920 --log-level trace --config " + shell_quote(config.string()) +
+            " --script " +
+            write_script(dir, "s",
+                         "wait welcome\nscan 079190001234||Trần Thị Bích Ngọc|02031990|Nữ|5 Hùng Vương, Huế|"
+                         "01012022\nwait greeting\nscreenshot " +
+                             (dir / "greeting.png").string() + "\nquit\n"),
+        dir.path());
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("patient lookup by CCCD: found"), std::string::npos) << r.err;
+    for (const char* personal : {"079190001234", "Trần", "Ngọc", "1990-03-02", "Hùng Vương"})
+        EXPECT_EQ(r.err.find(personal), std::string::npos) << personal << " in the log:\n" << r.err;
+    // Looked up in the HIS, not registered again.
+    auto db = kiosk::store::Database::open(dir / "data" / "kiosk.db");
+    EXPECT_EQ(kiosk::store::Outbox(db).count(), 0);
+    EXPECT_EQ(patients_with_cccd(server.base(), "079190001234").size(), 1u);
+}
+
+TEST(KioskWithHis, PatientRegisteredAtTheKioskReachesTheHisOnce) {
+    FhirServer server;
+    TempDir dir;
+    const auto config = write_site_config(dir, (dir / "data").string(),
+                                          {{"\nbase_url = \"\"", "\nbase_url = \"" + server.base() + "\""}});
+    const auto r = run_kiosk(
+        "--headless --windowed 1080x1920 --config " + shell_quote(config.string()) + " --script " +
+            write_script(dir, "s",
+                         "wait welcome\nscan 079090001234||Nguyễn Văn An|15011990|Nam|12 Lê Lợi, Quận 1|"
+                         "20042021\nwait not_found\ntap notfound.register\nwait register\n"
+                         "tap register.submit\nwait greeting\nwait-sync\nquit\n"),
+        dir.path());
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto found = patients_with_cccd(server.base(), "079090001234");
+    ASSERT_EQ(found.size(), 1u);
+    const auto& p = found[0]["resource"];
+    EXPECT_EQ(p.value("birthDate", ""), "1990-01-15");
+    EXPECT_EQ(p.value("gender", ""), "male");
+    EXPECT_EQ(p["name"][0].value("family", ""), "Nguyễn");
+}

@@ -1,10 +1,16 @@
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
+#include "kiosk/store/patient_registry.hpp"
 
 #include "fakes.hpp"
+#include "temp_dir.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
 
 using namespace kiosk;
 using kiosk::test::FakeTransport;
@@ -214,4 +220,259 @@ TEST(FhirHis, OperationOutcomeTextJoinsIssues) {
         R"({"resourceType":"OperationOutcome","issue":[{"diagnostics":"a"},{"details":{"text":"b"}},{}]})";
     EXPECT_EQ(his::operation_outcome_text(body), "a; b");
     EXPECT_EQ(his::operation_outcome_text("nope"), "");
+}
+
+// --- patient/create -> Patient
+// ------------------------------------------------------------------------------
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kV2 = "http://terminology.hl7.org/CodeSystem/v2-0203";
+
+// The payload PatientRegistry writes for "Nguyễn Văn An" (docs/patient-registration.md).
+nlohmann::json patient_payload() {
+    return {{"kiosk_patient_id", "BVDK-DEMO-20261130-P-A0007"},
+            {"site_id", "BVDK-DEMO"},
+            {"kiosk_id", "SANH-A-01"},
+            {"registered_at", 1795480200000},
+            {"identifier_systems", {{"cccd", "urn:kiosk:vn:cccd"}, {"bhyt", "urn:kiosk:vn:bhyt"}}},
+            {"cccd", "079090001234"},
+            {"bhyt", "DN4797915000001"},
+            {"full_name", "Nguyễn Văn An"},
+            {"birth_date", "1990-04-12"},
+            {"sex", "male"},
+            {"address", "12 Lê Lợi, Quy Nhơn, Bình Định"},
+            {"phone", "0912345678"}};
+}
+
+store::OutboxEntry patient_entry(const nlohmann::json& payload) {
+    store::OutboxEntry e;
+    e.id = 7;
+    e.aggregate_type = "patient";
+    e.aggregate_id = "BVDK-DEMO-20261130-P-A0007";
+    e.operation = "create";
+    e.identifier = e.aggregate_id;
+    e.payload_json = payload.dump();
+    return e;
+}
+
+// The personal values of patient_payload(), none of which may appear in a reason.
+const std::vector<std::string>& personal_values() {
+    static const std::vector<std::string> values = {"079090001234", "DN4797915000001", "Nguyễn",    "Văn An",
+                                                    "1990-04-12",   "Lê Lợi",          "0912345678"};
+    return values;
+}
+
+} // namespace
+
+TEST(FhirMapping, PatientCarriesItsIdentifiersNameAndDetails) {
+    std::string why;
+    const auto w = his::to_fhir(patient_entry(patient_payload()), why);
+    ASSERT_TRUE(w) << why;
+    EXPECT_EQ(w->resource_type, "Patient");
+    const nlohmann::json expected = {
+        {"resourceType", "Patient"},
+        {"identifier",
+         {{{"use", "official"},
+           {"system", "urn:kiosk:BVDK-DEMO:patient"},
+           {"value", "BVDK-DEMO-20261130-P-A0007"}},
+          {{"type",
+            {{"coding",
+              {{{"system", kV2}, {"code", "NI"}, {"display", "National unique individual identifier"}}}}}},
+           {"system", "urn:kiosk:vn:cccd"},
+           {"value", "079090001234"}},
+          {{"type", {{"coding", {{{"system", kV2}, {"code", "MB"}, {"display", "Member Number"}}}}}},
+           {"system", "urn:kiosk:vn:bhyt"},
+           {"value", "DN4797915000001"}}}},
+        {"name",
+         {{{"use", "official"}, {"text", "Nguyễn Văn An"}, {"family", "Nguyễn"}, {"given", {"Văn", "An"}}}}},
+        {"gender", "male"},
+        {"birthDate", "1990-04-12"},
+        {"address", {{{"text", "12 Lê Lợi, Quy Nhơn, Bình Định"}, {"country", "VN"}}}},
+        {"telecom", {{{"system", "phone"}, {"value", "0912345678"}, {"use", "mobile"}}}},
+    };
+    EXPECT_EQ(w->resource, expected) << w->resource.dump(2);
+}
+
+TEST(FhirMapping, PatientIfNoneExistMatchesTheCccdElseTheBhyt) {
+    std::string why;
+    auto w = his::to_fhir(patient_entry(patient_payload()), why);
+    ASSERT_TRUE(w) << why;
+    EXPECT_EQ(w->if_none_exist, "identifier=urn%3Akiosk%3Avn%3Acccd%7C079090001234");
+
+    auto payload = patient_payload();
+    payload.erase("cccd");
+    w = his::to_fhir(patient_entry(payload), why);
+    ASSERT_TRUE(w) << why;
+    EXPECT_EQ(w->if_none_exist, "identifier=urn%3Akiosk%3Avn%3Abhyt%7CDN4797915000001");
+    ASSERT_EQ(w->resource["identifier"].size(), 2u);
+    EXPECT_EQ(w->resource["identifier"][1]["type"]["coding"][0]["code"], "MB");
+}
+
+TEST(FhirMapping, PatientIfNoneExistEscapesSearchCharactersThenPercentEncodes) {
+    // FHIR search escapes (\ , $ |) keep a value from being read as alternatives or a system separator.
+    auto payload = patient_payload();
+    payload["identifier_systems"]["cccd"] = "urn:x|y";
+    payload["cccd"] = "a,b$c\\d e";
+    std::string why;
+    const auto w = his::to_fhir(patient_entry(payload), why);
+    ASSERT_TRUE(w) << why;
+    EXPECT_EQ(w->if_none_exist, "identifier=" + his::url_encode("urn:x\\|y|a\\,b\\$c\\\\d e"));
+    EXPECT_EQ(w->if_none_exist, "identifier=urn%3Ax%5C%7Cy%7Ca%5C%2Cb%5C%24c%5C%5Cd%20e");
+    EXPECT_EQ(w->resource["identifier"][1]["value"], "a,b$c\\d e") << "the resource keeps the value as is";
+}
+
+TEST(FhirMapping, PatientOmitsAbsentDetails) {
+    const nlohmann::json payload = {{"kiosk_patient_id", "BVDK-DEMO-20261130-P-A0007"},
+                                    {"site_id", "BVDK-DEMO"},
+                                    {"identifier_systems", {{"bhyt", "urn:kiosk:vn:bhyt"}}},
+                                    {"bhyt", "HC4797915000002"},
+                                    {"full_name", "  Minh  "},
+                                    {"address", ""},
+                                    {"phone", nullptr}};
+    std::string why;
+    const auto w = his::to_fhir(patient_entry(payload), why);
+    ASSERT_TRUE(w) << why;
+    const nlohmann::json expected = {
+        {"resourceType", "Patient"},
+        {"identifier",
+         {{{"use", "official"},
+           {"system", "urn:kiosk:BVDK-DEMO:patient"},
+           {"value", "BVDK-DEMO-20261130-P-A0007"}},
+          {{"type", {{"coding", {{{"system", kV2}, {"code", "MB"}, {"display", "Member Number"}}}}}},
+           {"system", "urn:kiosk:vn:bhyt"},
+           {"value", "HC4797915000002"}}}},
+        {"name", {{{"use", "official"}, {"text", "Minh"}, {"family", "Minh"}}}},
+        {"gender", "unknown"},
+    };
+    EXPECT_EQ(w->resource, expected) << w->resource.dump(2);
+}
+
+TEST(FhirMapping, PatientNameIsFamilyFirstWithExtraSpacesIgnored) {
+    auto payload = patient_payload();
+    payload["full_name"] = " Tôn  Nữ Thị\tHà  ";
+    payload["sex"] = "female";
+    std::string why;
+    const auto w = his::to_fhir(patient_entry(payload), why);
+    ASSERT_TRUE(w) << why;
+    const auto& name = w->resource["name"][0];
+    EXPECT_EQ(name["text"], "Tôn Nữ Thị Hà");
+    EXPECT_EQ(name["family"], "Tôn");
+    EXPECT_EQ(name["given"], (nlohmann::json{"Nữ", "Thị", "Hà"}));
+    EXPECT_EQ(w->resource["gender"], "female");
+}
+
+TEST(FhirMapping, MalformedPatientPayloadSaysWhyWithoutPersonalData) {
+    struct Case {
+        const char* what;
+        std::string payload_json;
+        const char* field; // named in the reason
+    };
+    const auto with = [](const char* key, const nlohmann::json& value) {
+        auto p = patient_payload();
+        p[key] = value;
+        return p.dump();
+    };
+    const auto without = [](std::initializer_list<const char*> keys) {
+        auto p = patient_payload();
+        for (const char* k : keys)
+            p.erase(k);
+        return p.dump();
+    };
+    auto no_cccd_system = patient_payload();
+    no_cccd_system["identifier_systems"].erase("cccd");
+    const std::string full = patient_payload().dump();
+    const std::vector<Case> cases = {
+        {"cut short", full.substr(0, full.find("Văn") + 4), "JSON"},
+        {"an array", nlohmann::json::array({patient_payload()}).dump(), "JSON"},
+        {"no name", without({"full_name"}), "full_name"},
+        {"blank name", with("full_name", " \t "), "full_name"},
+        {"no number", without({"cccd", "bhyt"}), "cccd"},
+        {"number not text", with("cccd", 79090001234), "cccd"},
+        {"name not text", with("full_name", nlohmann::json::array({"Nguyễn", "Văn", "An"})), "full_name"},
+        {"bad date", with("birth_date", "1990-02-30"), "birth_date"},
+        {"date in another format", with("birth_date", "12/04/1990"), "birth_date"},
+        {"bad sex", with("sex", "M"), "sex"},
+        {"no systems", without({"identifier_systems"}), "identifier_systems"},
+        {"no CCCD system", no_cccd_system.dump(), "cccd"},
+        {"other kiosk id", with("kiosk_patient_id", "BVDK-DEMO-20261130-P-A0008"), "kiosk_patient_id"},
+        {"no site", without({"site_id"}), "site_id"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.what);
+        auto e = patient_entry(patient_payload());
+        e.payload_json = c.payload_json;
+        std::string why;
+        EXPECT_FALSE(his::to_fhir(e, why));
+        EXPECT_THAT(why, HasSubstr(c.field));
+        for (const auto& value : personal_values())
+            EXPECT_THAT(why, Not(HasSubstr(value)));
+    }
+}
+
+TEST(FhirMapping, RegistryPayloadMapsToThePatient) {
+    // The contract between the store and the mapping: what PatientRegistry queues, to_fhir reads.
+    test::TempDir dir;
+    auto db = store::Database::open(dir / "kiosk.db");
+    store::PatientRegistry registry(db);
+    core::PatientDetails d;
+    d.cccd = "079090001234";
+    d.bhyt = "DN4797915000001";
+    d.full_name = "Nguyễn Văn An";
+    d.birth_date = core::LocalDate{1990, 4, 12};
+    d.sex = core::Sex::Male;
+    d.address = "12 Lê Lợi, Quy Nhơn, Bình Định";
+    d.phone = "0912345678";
+    const core::KioskIdentity kiosk{"BVDK-DEMO", "SANH-A-01", 'A', 420};
+    const auto p = registry.register_patient(kiosk, d, {"urn:oid:2.16.704.1.cccd", "urn:oid:2.16.704.1.bhyt"},
+                                             1795480200000);
+    const auto entries = store::Outbox(db).peek(1);
+    ASSERT_EQ(entries.size(), 1u);
+
+    std::string why;
+    const auto w = his::to_fhir(entries[0], why);
+    ASSERT_TRUE(w) << why;
+    EXPECT_EQ(w->if_none_exist, "identifier=" + his::url_encode("urn:oid:2.16.704.1.cccd|079090001234"));
+    auto expected = his::to_fhir(patient_entry(patient_payload()), why)->resource;
+    expected["identifier"][0]["value"] = p.kiosk_patient_id;
+    expected["identifier"][1]["system"] = "urn:oid:2.16.704.1.cccd";
+    expected["identifier"][2]["system"] = "urn:oid:2.16.704.1.bhyt";
+    EXPECT_EQ(w->resource, expected) << w->resource.dump(2);
+}
+
+TEST(FhirHis, PatientIsAConditionalCreateAndAMatchIsSuccess) {
+    FakeTransport t;
+    t.handler = [](const his::HttpRequest&) { return http(200, R"({"resourceType":"Patient","id":"p1"})"); };
+    his::FhirHis his(t, "http://his.test/fhir");
+    const auto r = his.deliver({patient_entry(patient_payload())});
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].outcome, his::Delivery::AlreadyExists);
+    ASSERT_EQ(t.requests.size(), 1u);
+    EXPECT_EQ(t.requests[0].method, "POST");
+    EXPECT_EQ(t.requests[0].url, "http://his.test/fhir/Patient");
+    EXPECT_EQ(t.requests[0].headers.at("If-None-Exist"), "identifier=urn%3Akiosk%3Avn%3Acccd%7C079090001234");
+    EXPECT_EQ(nlohmann::json::parse(t.requests[0].body)["resourceType"], "Patient");
+}
+
+TEST(FhirHis, PatientsAndTicketsShareABatch) {
+    FakeTransport t;
+    t.handler = [](const his::HttpRequest& req) {
+        const auto bundle = nlohmann::json::parse(req.body);
+        EXPECT_EQ(bundle["entry"].size(), 2u);
+        EXPECT_EQ(bundle["entry"][0]["request"]["url"], "Patient");
+        EXPECT_EQ(bundle["entry"][0]["request"]["ifNoneExist"],
+                  "identifier=urn%3Akiosk%3Avn%3Acccd%7C079090001234");
+        EXPECT_EQ(bundle["entry"][1]["request"]["url"], "Encounter");
+        nlohmann::json reply = {{"resourceType", "Bundle"}, {"type", "batch-response"}};
+        reply["entry"] = {{{"response", {{"status", "201 Created"}}}}, {{"response", {{"status", "201"}}}}};
+        return http(200, reply.dump());
+    };
+    his::FhirHis his(t, "http://his.test/fhir");
+    const auto r = his.deliver({patient_entry(patient_payload()), ticket_entry(1)});
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[0].outcome, his::Delivery::Accepted);
+    EXPECT_EQ(r[1].outcome, his::Delivery::Accepted);
 }

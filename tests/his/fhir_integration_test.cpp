@@ -3,7 +3,9 @@
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
+#include "kiosk/his/patient_lookup.hpp"
 #include "kiosk/his/sync_engine.hpp"
+#include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/ticket_store.hpp"
 
 #include "fault_server.hpp"
@@ -16,6 +18,10 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
 
 using namespace kiosk;
 
@@ -50,10 +56,14 @@ struct Kiosk {
     test::TempDir dir;
     store::Database db = store::Database::open(dir / "kiosk.db");
     store::TicketStore tickets{db};
+    store::PatientRegistry patients{db};
     core::ManualClock clock{kStart};
     core::KioskIdentity identity;
     core::Service service{"KBH", "A", "Khám BHYT", "Insured"};
     std::string issue() { return tickets.issue(identity, service, clock.now()).reference; }
+    store::RegisteredPatient enrol(const core::PatientDetails& d) {
+        return patients.register_patient(identity, d, store::IdentifierSystems{}, clock.now());
+    }
 };
 
 // identifier value -> how many Encounters the server holds with it, for one site (follows paging).
@@ -76,6 +86,129 @@ std::map<std::string, int> encounters_on_server(const std::string& site) {
             if (link.value("relation", "") == "next") url = link.value("url", "");
     }
     return out;
+}
+
+// A proxy in front of the FHIR server that forwards every POST but, for the first `lose` requests, answers
+// only after 1.5 s, when a kiosk with a shorter timeout has given up: the server stored the records, the
+// kiosk never heard.
+class LossyProxy {
+public:
+    explicit LossyProxy(int lose) : lose_(lose) {
+        const std::string upstream = g_server->base();
+        const auto scheme_end = upstream.find("://") + 3;
+        const auto path_at = upstream.find('/', scheme_end);
+        host_port_ = upstream.substr(scheme_end, path_at - scheme_end);
+        path_ = upstream.substr(path_at);
+        proxy_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
+            httplib::Client up("http://" + host_port_);
+            httplib::Headers h;
+            for (const auto& [k, v] : req.headers)
+                if (k == "Content-Type" || k == "If-None-Exist" || k == "Accept") h.emplace(k, v);
+            auto r = up.Post(req.path, h, req.body, req.get_header_value("Content-Type"));
+            if (lose_.fetch_sub(1) > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+            if (!r) {
+                res.status = 502;
+                return;
+            }
+            res.status = r->status;
+            res.set_content(r->body, r->get_header_value("Content-Type"));
+        });
+        port_ = proxy_.bind_to_any_port("127.0.0.1");
+        serving_ = std::thread([this] { proxy_.listen_after_bind(); });
+        while (!proxy_.is_running())
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ~LossyProxy() { stop(); }
+    LossyProxy(const LossyProxy&) = delete;
+    LossyProxy& operator=(const LossyProxy&) = delete;
+
+    [[nodiscard]] std::string base() const { return "http://127.0.0.1:" + std::to_string(port_) + path_; }
+    // Requests still to be answered too late.
+    [[nodiscard]] int still_to_lose() const { return std::max(0, lose_.load()); }
+    void stop() {
+        if (!serving_.joinable()) return;
+        proxy_.stop();
+        serving_.join();
+    }
+
+private:
+    std::atomic<int> lose_;
+    std::string host_port_;
+    std::string path_;
+    httplib::Server proxy_;
+    int port_ = 0;
+    std::thread serving_;
+};
+
+// A number no other test of this process uses: a random start per process, then counting.
+std::uint64_t next_number() {
+    static std::atomic<std::uint64_t> n{std::random_device{}() % 800'000'000u};
+    return ++n;
+}
+std::string new_cccd() {
+    return "079" + std::to_string(100'000'000u + next_number()); // 12 digits
+}
+std::string new_bhyt() {
+    return "DN479" + std::to_string(1'000'000'000u + next_number()); // 15 characters
+}
+
+// The Patients the server holds with system|value.
+std::vector<nlohmann::json> patients_on_server(const std::string& system, const std::string& value) {
+    his::CurlTransport t(options());
+    const auto r =
+        t.send(his::HttpRequest{"GET",
+                                g_server->base() + "/Patient?identifier=" +
+                                    his::url_encode(his::identifier_token(system, value)) + "&_count=100",
+                                {{"Accept", "application/fhir+json"}},
+                                ""});
+    if (!r.ok()) throw std::runtime_error("search failed: HTTP " + std::to_string(r.status) + " " + r.body);
+    std::vector<nlohmann::json> out;
+    for (const auto& e : nlohmann::json::parse(r.body).value("entry", nlohmann::json::array()))
+        out.push_back(e.at("resource"));
+    return out;
+}
+
+// The value of the Patient's identifier under `system` ("" if none).
+std::string identifier_value(const nlohmann::json& patient, const std::string& system) {
+    for (const auto& id : patient.value("identifier", nlohmann::json::array()))
+        if (id.value("system", "") == system) return id.value("value", "");
+    return "";
+}
+
+// POSTs a Patient as the hospital's desk would have registered it, without any kiosk identifier.
+std::string seed_desk_patient(const std::string& system, const std::string& value) {
+    const nlohmann::json patient = {
+        {"resourceType", "Patient"},
+        {"identifier", {{{"system", system}, {"value", value}}}},
+        {"name", {{{"family", "Phạm"}, {"given", {"Thu", "Trang"}}, {"text", "Phạm Thu Trang"}}}},
+        {"gender", "female"}};
+    his::CurlTransport t(options());
+    const auto r = t.send(
+        his::HttpRequest{"POST",
+                         g_server->base() + "/Patient",
+                         {{"Content-Type", "application/fhir+json"}, {"Accept", "application/fhir+json"}},
+                         patient.dump()});
+    if (r.status != 201)
+        throw std::runtime_error("seeding a Patient failed: HTTP " + std::to_string(r.status) + " " + r.body);
+    return nlohmann::json::parse(r.body).at("id").get<std::string>();
+}
+
+core::PatientDetails patient_details(const std::string& cccd, const std::string& bhyt) {
+    core::PatientDetails d;
+    d.cccd = cccd;
+    d.bhyt = bhyt;
+    d.full_name = "Nguyễn Văn An";
+    d.birth_date = core::LocalDate{1990, 4, 12};
+    d.sex = core::Sex::Male;
+    d.address = "12 Lê Lợi, Quy Nhơn, Bình Định";
+    d.phone = "0912345678";
+    return d;
+}
+
+his::SyncEngine engine_for(Kiosk& k, his::HisPort& his) {
+    return his::SyncEngine(
+        k.db, his, k.clock,
+        his::SyncSettings{25, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 7);
 }
 
 } // namespace
@@ -118,44 +251,19 @@ TEST(FhirIntegration, EngineDrainsTheOutboxInBatches) {
 // after the kiosk has given up: the server stored the records, the kiosk never heard. The retry must find
 // them (conditional create) instead of creating copies.
 TEST(FhirIntegration, RepliesLostAfterTheServerStoredDoNotDuplicate) {
-    std::atomic<int> lose{2};
-    const std::string upstream = g_server->base();
-    const auto scheme_end = upstream.find("://") + 3;
-    const auto path_at = upstream.find('/', scheme_end);
-    const std::string host_port = upstream.substr(scheme_end, path_at - scheme_end);
-    httplib::Server proxy;
-    proxy.Post(".*", [&](const httplib::Request& req, httplib::Response& res) {
-        httplib::Client up("http://" + host_port);
-        httplib::Headers h;
-        for (const auto& [k, v] : req.headers)
-            if (k == "Content-Type" || k == "If-None-Exist" || k == "Accept") h.emplace(k, v);
-        auto r = up.Post(req.path, h, req.body, req.get_header_value("Content-Type"));
-        if (lose.fetch_sub(1) > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-        if (!r) {
-            res.status = 502;
-            return;
-        }
-        res.status = r->status;
-        res.set_content(r->body, r->get_header_value("Content-Type"));
-    });
-    const int port = proxy.bind_to_any_port("127.0.0.1");
-    std::thread serving([&] { proxy.listen_after_bind(); });
-    while (!proxy.is_running())
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-
+    LossyProxy proxy(2);
     Kiosk k("IT-LOST");
     std::vector<std::string> refs;
     for (int i = 0; i < 12; ++i)
         refs.push_back(k.issue());
     his::CurlTransport t(options(std::chrono::milliseconds(700))); // gives up before the proxy answers
-    his::FhirHis fhir(t, "http://127.0.0.1:" + std::to_string(port) + upstream.substr(path_at));
+    his::FhirHis fhir(t, proxy.base());
     his::SyncEngine engine(
         k.db, fhir, k.clock,
         his::SyncSettings{5, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
     for (int round = 0; round < 20 && engine.run_once().waiting > 0; ++round)
         if (auto due = engine.next_due_at()) k.clock.set(std::max(k.clock.now(), *due));
     proxy.stop();
-    serving.join();
 
     EXPECT_EQ(engine.status().waiting, 0) << engine.status().last_error;
     const auto held = encounters_on_server("IT-LOST");
@@ -206,4 +314,123 @@ TEST(FhirIntegration, SeventyTwoHoursOfflineThenExactlyOnce) {
     ASSERT_EQ(held.size(), refs.size());
     for (const auto& r : refs)
         ASSERT_EQ(held.at(r), 1) << r;
+}
+
+// --- patients registered at the kiosk -------------------------------------------------------------------
+
+TEST(FhirIntegration, RegisteredPatientReachesTheHisExactlyOnce) {
+    Kiosk k("IT-PAT");
+    const std::string cccd = new_cccd();
+    const std::string bhyt = new_bhyt();
+    const auto p = k.enrol(patient_details(cccd, bhyt));
+    const std::string kiosk_system = his::identifier_system("IT-PAT", "patient");
+    const auto queued = store::Outbox(k.db).peek(10);
+    ASSERT_EQ(queued.size(), 1u);
+
+    his::CurlTransport t(options());
+    his::FhirHis fhir(t, g_server->base());
+    auto engine = engine_for(k, fhir);
+    const auto st = engine.run_once();
+    EXPECT_TRUE(st.online) << st.last_error;
+    EXPECT_EQ(st.waiting, 0) << st.last_error;
+    EXPECT_EQ(st.quarantined, 0) << st.last_error;
+
+    const auto held = patients_on_server(his::kCccdSystem, cccd);
+    ASSERT_EQ(held.size(), 1u);
+    const auto& patient = held[0];
+    EXPECT_EQ(identifier_value(patient, kiosk_system), p.kiosk_patient_id);
+    EXPECT_EQ(identifier_value(patient, his::kBhytSystem), bhyt);
+    EXPECT_EQ(patient["name"][0]["text"], "Nguyễn Văn An");
+    EXPECT_EQ(patient["name"][0]["family"], "Nguyễn");
+    EXPECT_EQ(patient["name"][0]["given"], (nlohmann::json{"Văn", "An"}));
+    EXPECT_EQ(patient["gender"], "male");
+    EXPECT_EQ(patient["birthDate"], "1990-04-12");
+    EXPECT_EQ(patient["telecom"][0]["value"], "0912345678");
+    EXPECT_EQ(patient["address"][0]["country"], "VN");
+    EXPECT_EQ(patients_on_server(kiosk_system, p.kiosk_patient_id).size(), 1u);
+    EXPECT_EQ(patients_on_server(his::kBhytSystem, bhyt).size(), 1u);
+
+    // Draining again finds nothing to send; the same row sent again (a retry whose first reply was lost,
+    // alone or in a batch) is matched, not created.
+    EXPECT_EQ(engine.run_once().waiting, 0);
+    EXPECT_EQ(fhir.deliver(queued)[0].outcome, his::Delivery::AlreadyExists);
+    const auto in_batch = fhir.deliver({queued[0], queued[0]});
+    EXPECT_EQ(in_batch[0].outcome, his::Delivery::AlreadyExists);
+    EXPECT_EQ(in_batch[1].outcome, his::Delivery::AlreadyExists);
+    EXPECT_EQ(patients_on_server(his::kCccdSystem, cccd).size(), 1u);
+
+    // The kiosk's lookup finds the patient it registered.
+    his::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
+    const auto found = lookup.find(his::kCccdSystem, cccd);
+    EXPECT_EQ(found.source, his::Source::His) << found.message;
+    ASSERT_EQ(found.patients.size(), 1u);
+    EXPECT_EQ(found.patients[0].fhir_id, patient["id"]);
+}
+
+TEST(FhirIntegration, PatientRepliesLostAfterTheServerStoredDoNotDuplicate) {
+    LossyProxy proxy(2);
+    Kiosk k("IT-PAT-LOST");
+    std::vector<std::pair<std::string, std::string>> registered; // (system, value) each is matched on
+    for (int i = 0; i < 4; ++i) {
+        const std::string cccd = i == 3 ? "" : new_cccd(); // the last one has only a BHYT card
+        const std::string bhyt = new_bhyt();
+        k.enrol(patient_details(cccd, bhyt));
+        registered.emplace_back(cccd.empty() ? his::kBhytSystem : his::kCccdSystem,
+                                cccd.empty() ? bhyt : cccd);
+        k.clock.advance(60'000);
+    }
+    his::CurlTransport t(options(std::chrono::milliseconds(700))); // gives up before the proxy answers
+    his::FhirHis fhir(t, proxy.base());
+    his::SyncEngine engine(
+        k.db, fhir, k.clock,
+        his::SyncSettings{1, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
+    for (int round = 0; round < 20 && engine.run_once().waiting > 0; ++round)
+        if (auto due = engine.next_due_at()) k.clock.set(std::max(k.clock.now(), *due));
+    proxy.stop();
+
+    EXPECT_EQ(proxy.still_to_lose(), 0) << "the proxy lost no reply: the test proves nothing";
+    EXPECT_EQ(engine.status().waiting, 0) << engine.status().last_error;
+    EXPECT_EQ(engine.status().quarantined, 0) << engine.status().last_error;
+    for (const auto& [system, value] : registered)
+        EXPECT_EQ(patients_on_server(system, value).size(), 1u) << value;
+}
+
+TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
+    Kiosk k("IT-PAT-KNOWN");
+    const std::string cccd = new_cccd();
+    const std::string bhyt_only = new_bhyt();
+    const std::string desk_id = seed_desk_patient(his::kCccdSystem, cccd);
+    const std::string desk_bhyt_id = seed_desk_patient(his::kBhytSystem, bhyt_only);
+    const auto p = k.enrol(patient_details(cccd, new_bhyt()));
+    k.clock.advance(60'000);
+    const auto q = k.enrol(patient_details("", bhyt_only));
+
+    his::CurlTransport t(options());
+    his::FhirHis fhir(t, g_server->base());
+    store::Outbox outbox(k.db);
+    const auto rows = outbox.peek(10);
+    ASSERT_EQ(rows.size(), 2u);
+    const auto first = fhir.deliver({rows[0]});
+    EXPECT_EQ(first[0].outcome, his::Delivery::AlreadyExists) << "HTTP 200: the conditional create matched";
+    EXPECT_EQ(fhir.deliver({rows[1]})[0].outcome, his::Delivery::AlreadyExists);
+
+    auto engine = engine_for(k, fhir);
+    EXPECT_EQ(engine.run_once().waiting, 0) << engine.status().last_error;
+    EXPECT_EQ(engine.status().quarantined, 0) << engine.status().last_error;
+
+    const auto by_cccd = patients_on_server(his::kCccdSystem, cccd);
+    ASSERT_EQ(by_cccd.size(), 1u);
+    EXPECT_EQ(by_cccd[0]["id"], desk_id);
+    const auto by_bhyt = patients_on_server(his::kBhytSystem, bhyt_only);
+    ASSERT_EQ(by_bhyt.size(), 1u);
+    EXPECT_EQ(by_bhyt[0]["id"], desk_bhyt_id);
+    const std::string kiosk_system = his::identifier_system("IT-PAT-KNOWN", "patient");
+    EXPECT_TRUE(patients_on_server(kiosk_system, p.kiosk_patient_id).empty()) << "no second Patient";
+    EXPECT_TRUE(patients_on_server(kiosk_system, q.kiosk_patient_id).empty());
+
+    his::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
+    const auto found = lookup.find(his::kCccdSystem, cccd);
+    EXPECT_EQ(found.source, his::Source::His) << found.message;
+    ASSERT_EQ(found.patients.size(), 1u);
+    EXPECT_EQ(found.patients[0].fhir_id, desk_id);
 }

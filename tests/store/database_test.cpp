@@ -1,5 +1,7 @@
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/outbox.hpp"
+#include "kiosk/store/patient_cache.hpp"
+#include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/statement.hpp"
 #include "kiosk/store/sync_state.hpp"
 #include "kiosk/store/ticket_store.hpp"
@@ -65,6 +67,14 @@ constexpr const char* kDeadReference = "BVDK-QN-20261124-KBH-B005";
 constexpr const char* kDeadReason = "HIS rejected it: 422 Unprocessable Entity";
 constexpr const char* kSyncKey = "his.last_success_at";
 constexpr const char* kSyncValue = "2026-11-24T07:55:00+07:00";
+// A patient the HIS found, cached by a kiosk at schema version 4.
+constexpr const char* kCachedFhirId = "p-seed";
+constexpr const char* kCachedCccd = "079190000001";
+// A patient registered at a kiosk at schema version 5 whose outbox row was delivered: the third of the
+// seed day (so the next registration that day is the fourth).
+constexpr const char* kRegisteredId = "BVDK-QN-20261124-P-B0003";
+constexpr const char* kRegisteredCccd = "052185004321";
+constexpr std::int64_t kRegisteredSequence = 3;
 
 core::UnixMillis seed_issued_at() {
     return test::utc_ms(2026, 11, 24, 1, 0, 0);
@@ -151,6 +161,30 @@ void seed_at_version(const Database& db, int version) {
             .bind_int64(3, test::utc_ms(2026, 11, 24, 0, 55, 0));
         state.run();
     }
+    if (version >= 4) {
+        detail::Statement patient(db,
+                                  "INSERT INTO his_patients (fhir_id, json, fetched_at) VALUES (?1, ?2, ?3)");
+        patient.bind_text(1, kCachedFhirId)
+            .bind_text(2, R"({"resourceType":"Patient","id":"p-seed"})")
+            .bind_int64(3, seed_issued_at());
+        patient.run();
+        detail::Statement id(db, "INSERT INTO his_patient_identifiers (system, value, fhir_id) "
+                                 "VALUES ('urn:kiosk:vn:cccd', ?1, ?2)");
+        id.bind_text(1, kCachedCccd).bind_text(2, kCachedFhirId);
+        id.run();
+    }
+    if (version >= 5) {
+        detail::Statement counter(db, "INSERT INTO kiosk_patient_counters (kiosk_letter, register_day, "
+                                      "last_sequence) VALUES ('B', '2026-11-24', ?1)");
+        counter.bind_int64(1, kRegisteredSequence);
+        counter.run();
+        detail::Statement patient(db, "INSERT INTO kiosk_patients (kiosk_patient_id, cccd, bhyt, full_name, "
+                                      "birth_date, sex, address, phone, registered_at) "
+                                      "VALUES (?1, ?2, NULL, 'Trần Thị Hoa', '1985-02-03', 'female', NULL, "
+                                      "'0912345678', ?3)");
+        patient.bind_text(1, kRegisteredId).bind_text(2, kRegisteredCccd).bind_int64(3, seed_issued_at());
+        patient.run();
+    }
 }
 
 TEST(DatabaseTest, FreshFileIsAtLatestSchemaWithWalAndFullSync) {
@@ -171,6 +205,8 @@ TEST(DatabaseTest, FreshFileIsAtLatestSchemaWithWalAndFullSync) {
     EXPECT_TRUE(table_exists(db, "outbox"));
     EXPECT_TRUE(table_exists(db, "outbox_dead"));
     EXPECT_TRUE(table_exists(db, "sync_state"));
+    EXPECT_TRUE(table_exists(db, "kiosk_patients"));
+    EXPECT_TRUE(table_exists(db, "kiosk_patient_counters"));
 }
 
 TEST(DatabaseTest, ReopeningAnUpToDateFileKeepsItsData) {
@@ -191,6 +227,15 @@ TEST(DatabaseTest, ReopeningAnUpToDateFileKeepsItsData) {
     EXPECT_EQ(dead[0].identifier, kDeadReference);
     EXPECT_EQ(dead[0].reason, kDeadReason);
     EXPECT_EQ(SyncState(db).get(kSyncKey), kSyncValue);
+    EXPECT_EQ(PatientCache(db).find("urn:kiosk:vn:cccd", kCachedCccd).size(), 1U);
+    const auto registered = PatientRegistry(db).find_by_cccd(kRegisteredCccd);
+    ASSERT_EQ(registered.size(), 1U);
+    EXPECT_EQ(registered[0].kiosk_patient_id, kRegisteredId);
+    EXPECT_EQ(registered[0].details.full_name, "Trần Thị Hoa");
+    EXPECT_EQ(registered[0].details.birth_date, (core::LocalDate{1985, 2, 3}));
+    EXPECT_EQ(registered[0].details.sex, core::Sex::Female);
+    EXPECT_EQ(registered[0].details.bhyt, "");
+    EXPECT_EQ(registered[0].registered_at, seed_issued_at());
 }
 
 TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
@@ -209,6 +254,9 @@ TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
             ASSERT_EQ(table_exists(db, "outbox"), v >= 2);
             ASSERT_EQ(table_exists(db, "outbox_dead"), v >= 3);
             ASSERT_EQ(table_exists(db, "sync_state"), v >= 3);
+            ASSERT_EQ(table_exists(db, "his_patients"), v >= 4);
+            ASSERT_EQ(table_exists(db, "kiosk_patients"), v >= 5);
+            ASSERT_EQ(table_exists(db, "kiosk_patient_counters"), v >= 5);
             seed_at_version(db, v);
         }
 
@@ -233,6 +281,8 @@ TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
         EXPECT_EQ(state.get(kSyncKey).has_value(), v >= 3);
         ASSERT_EQ(table_exists(db, "reference_resources"), true);
         ASSERT_EQ(table_exists(db, "his_patients"), true);
+        ASSERT_EQ(table_exists(db, "kiosk_patients"), true);
+        EXPECT_EQ(PatientCache(db).find("urn:kiosk:vn:cccd", kCachedCccd).size(), v >= 4 ? 1U : 0U);
 
         if (v >= 2) {
             // The outbox rows came through the migration column for column, and the new operations
@@ -275,7 +325,60 @@ TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
         EXPECT_EQ(outbox.dead_count(), dead_before + 1);
         state.set(kSyncKey, kSyncValue, same_day);
         EXPECT_EQ(state.get(kSyncKey), kSyncValue);
+
+        // Migration 5: registering works on the migrated file, in the same transaction as its outbox row.
+        PatientRegistry registry(db);
+        core::PatientDetails details;
+        details.cccd = "079090001234";
+        details.full_name = "Nguyễn Văn An";
+        const auto p = registry.register_patient(kiosk, details, IdentifierSystems{}, same_day);
+        EXPECT_EQ(p.kiosk_patient_id, "BVDK-QN-20261124-P-B0001");
+        EXPECT_EQ(registry.count(), 1);
+        EXPECT_EQ(outbox.count(), outbox_before + 1);
+        EXPECT_EQ(outbox.peek(10).back().identifier, p.kiosk_patient_id);
     }
+}
+
+TEST(DatabaseTest, MigrationFiveKeepsTheCounterOfAKioskAtVersionFive) {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    {
+        auto db = Database::open(file);
+        seed_at_version(db, 5);
+    }
+    auto db = Database::open(file);
+    core::PatientDetails details;
+    details.bhyt = "DN4797915000001";
+    details.full_name = "Lê Minh";
+    const auto p = PatientRegistry(db).register_patient(test::kiosk_b(), details, IdentifierSystems{},
+                                                        test::utc_ms(2026, 11, 24, 2, 0, 0));
+    EXPECT_EQ(p.kiosk_patient_id, "BVDK-QN-20261124-P-B0004");
+}
+
+TEST(DatabaseTest, FailedMigrationFiveIsRolledBackAndKeepsTheData) {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    auto db = Database::open_unmigrated(file);
+    migrate(db, 4);
+    seed_at_version(db, 4);
+    // Migration 5 creates kiosk_patient_counters and then kiosk_patients: with a kiosk_patients already
+    // there, it fails after the counters table was created, so only a real rollback leaves none behind.
+    db.exec("CREATE TABLE kiosk_patients (x)");
+
+    const auto msg = store_error_of([&] { migrate(db); });
+    EXPECT_THAT(msg, HasSubstr("migration 5"));
+    EXPECT_THAT(msg, HasSubstr(file.string()));
+    EXPECT_EQ(db.schema_version(), 4);
+    EXPECT_FALSE(table_exists(db, "kiosk_patient_counters"));
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM outbox"), 2);
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM his_patients"), 1);
+    EXPECT_EQ(sqlite3_get_autocommit(db.handle()), 1) << "a transaction was left open";
+
+    db.exec("DROP TABLE kiosk_patients");
+    migrate(db);
+    EXPECT_EQ(db.schema_version(), latest_schema_version());
+    EXPECT_TRUE(table_exists(db, "kiosk_patient_counters"));
+    EXPECT_EQ(PatientRegistry(db).count(), 0);
 }
 
 TEST(DatabaseTest, FailedMigrationThreeIsRolledBackAndKeepsTheOutbox) {

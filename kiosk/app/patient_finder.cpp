@@ -1,0 +1,102 @@
+#include "kiosk/app/patient_finder.hpp"
+
+#include "kiosk/core/identity.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace kiosk::app {
+namespace {
+
+ui::LookupOutcome several(bool offline) {
+    ui::LookupOutcome o;
+    o.kind = ui::LookupOutcome::Kind::Several;
+    o.his_offline = offline;
+    return o;
+}
+
+ui::LookupOutcome found(ui::KnownPatient p) {
+    ui::LookupOutcome o;
+    o.kind = ui::LookupOutcome::Kind::Found;
+    o.patient = std::move(p);
+    return o;
+}
+
+} // namespace
+
+std::string fhir_patient_name(const std::string& patient_json) {
+    const auto j = nlohmann::json::parse(patient_json, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("name") || !j["name"].is_array()) return "";
+    const nlohmann::json* chosen = nullptr;
+    for (const auto& n : j["name"])
+        if (n.is_object() && (!chosen || n.value("use", "") == "official")) {
+            if (chosen && chosen->value("use", "") == "official") continue;
+            chosen = &n;
+        }
+    if (!chosen) return "";
+    if (chosen->contains("text") && (*chosen)["text"].is_string() &&
+        !(*chosen)["text"].get<std::string>().empty())
+        return (*chosen)["text"].get<std::string>();
+    std::string out;
+    auto add = [&](const nlohmann::json& v) {
+        if (!v.is_string() || v.get<std::string>().empty()) return;
+        if (!out.empty()) out += ' ';
+        out += v.get<std::string>();
+    };
+    if (chosen->contains("family")) add((*chosen)["family"]);
+    if (chosen->contains("given") && (*chosen)["given"].is_array())
+        for (const auto& g : (*chosen)["given"])
+            add(g);
+    return out;
+}
+
+PatientFinder::PatientFinder(store::Database& db, his::PatientLookup* lookup,
+                             store::IdentifierSystems systems, const core::Clock& clock)
+    : db_(db), lookup_(lookup), clock_(clock), systems_(std::move(systems)), registry_(db), cache_(db) {}
+
+ui::LookupOutcome PatientFinder::from_registry(ui::IdKind kind, const std::string& value, bool offline) {
+    const auto registered =
+        kind == ui::IdKind::Cccd ? registry_.find_by_cccd(value) : registry_.find_by_bhyt(value);
+    ui::LookupOutcome o;
+    o.his_offline = offline;
+    if (registered.empty()) return o;
+    ui::KnownPatient p;
+    p.masked_name = core::mask_name(registered.front().details.full_name);
+    p.kiosk_patient_id = registered.front().kiosk_patient_id;
+    p.from_cache = offline;
+    return found(std::move(p));
+}
+
+ui::LookupOutcome PatientFinder::find(ui::IdKind kind, const std::string& value) {
+    const std::string& system = kind == ui::IdKind::Cccd ? systems_.cccd : systems_.bhyt;
+    auto known = [](const store::CachedPatient& c, bool from_cache) {
+        ui::KnownPatient p;
+        p.masked_name = core::mask_name(fhir_patient_name(c.json));
+        p.his_id = c.fhir_id;
+        p.from_cache = from_cache;
+        return found(std::move(p));
+    };
+    // 1. A recent answer of the HIS: instant.
+    const auto cached = cache_.find(system, value);
+    const bool fresh = !cached.empty() && std::all_of(cached.begin(), cached.end(), [&](const auto& c) {
+        return clock_.now() - c.fetched_at < kFreshFor;
+    });
+    if (fresh || (!lookup_ && !cached.empty())) {
+        if (cached.size() > 1) return several(false);
+        return known(cached.front(), false);
+    }
+    if (!lookup_) return from_registry(kind, value, false);
+    // 2. The HIS.
+    const his::LookupResult r = lookup_->find(system, value);
+    const bool offline = r.source == his::Source::Cache;
+    if (r.patients.size() > 1) return several(offline);
+    if (r.patients.size() == 1)
+        return known(store::CachedPatient{r.patients.front().fhir_id, r.patients.front().json,
+                                          r.patients.front().fetched_at},
+                     offline);
+    // 3. Registered here and not yet known to the HIS (or the HIS is away).
+    return from_registry(kind, value, offline);
+}
+
+} // namespace kiosk::app

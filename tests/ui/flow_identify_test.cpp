@@ -1,0 +1,1163 @@
+// The identification and registration part of the patient flow: scanning a CCCD QR on any screen, typing a
+// CCCD/BHYT number on the keypad, lookup results, the registration form with its Telex and keypad editors,
+// submit validation, and the wiping of personal data when the session ends.
+#include "kiosk/ui/flow.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+using namespace kiosk::ui;
+using kiosk::core::IdProblem;
+using kiosk::core::LocalDate;
+using kiosk::core::PatientDetails;
+using kiosk::core::Sex;
+
+namespace {
+
+constexpr int kYear = 2026;
+
+// Patient An: CCCD 079 (Hồ Chí Minh), G=0 (1900s, male), born 1990.
+constexpr char kAnCccd[] = "079090001234";
+const std::string kAnQr =
+    "079090001234|025123456|Nguyễn Văn An|15011990|Nam|12 Lê Lợi, Quận 1, TP Hồ Chí Minh|"
+    "01072021";
+// Patient Bình: CCCD 001 (Hà Nội), G=1 (1900s, female), born 1985; the QR of a card without the old id.
+constexpr char kBinhCccd[] = "001185004321";
+const std::string kBinhQr = "001185004321|Trần Thị Bình|02031985|Nữ|5 Hàng Bài, Hà Nội|10102022|";
+constexpr char kBhytCode[] = "DN4790123456789";
+
+KnownPatient known(std::string masked, std::string his_id) {
+    KnownPatient p;
+    p.masked_name = std::move(masked);
+    p.his_id = std::move(his_id);
+    return p;
+}
+
+LookupOutcome found(KnownPatient p, bool offline = false) {
+    LookupOutcome o;
+    o.kind = LookupOutcome::Kind::Found;
+    o.patient = std::move(p);
+    o.his_offline = offline;
+    return o;
+}
+LookupOutcome not_found(bool offline = false) {
+    LookupOutcome o;
+    o.kind = LookupOutcome::Kind::NotFound;
+    o.his_offline = offline;
+    return o;
+}
+LookupOutcome several() {
+    LookupOutcome o;
+    o.kind = LookupOutcome::Kind::Several;
+    return o;
+}
+
+bool no_effect(const Effect& e) {
+    return std::holds_alternative<std::monostate>(e);
+}
+
+// Every key of `keys` as one ev::Key.
+void type(Flow& f, std::string_view keys) {
+    for (const char c : keys)
+        EXPECT_TRUE(no_effect(f.handle(ev::Key{c})));
+}
+
+fx::LookupPatient lookup_of(const Effect& e) {
+    const auto* l = std::get_if<fx::LookupPatient>(&e);
+    EXPECT_NE(l, nullptr) << "expected fx::LookupPatient";
+    return l ? *l : fx::LookupPatient{};
+}
+
+fx::RegisterPatient register_of(const Effect& e) {
+    const auto* r = std::get_if<fx::RegisterPatient>(&e);
+    EXPECT_NE(r, nullptr) << "expected fx::RegisterPatient";
+    return r ? *r : fx::RegisterPatient{};
+}
+
+Flow on_keypad(IdKind kind) {
+    Flow f(Language::Vi);
+    f.handle(ev::TapFeature{Feature::Identify});
+    f.handle(ev::ChooseIdKind{kind});
+    EXPECT_EQ(f.screen(), Screen::EnterNumber);
+    return f;
+}
+
+// Scans `qr` on Welcome and answers the lookup with NotFound.
+Flow not_found_after_scan(const std::string& qr) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{qr, kYear}));
+    f.handle(ev::LookupDone{l.request, not_found()});
+    EXPECT_EQ(f.screen(), Screen::NotFound);
+    return f;
+}
+
+// The registration form prefilled from patient An's QR.
+Flow register_from_qr() {
+    Flow f = not_found_after_scan(kAnQr);
+    f.handle(ev::StartRegistration{});
+    EXPECT_EQ(f.screen(), Screen::Register);
+    return f;
+}
+
+// The registration form after typing a 10-digit BHYT number nobody carries: only the BHYT is filled in.
+Flow register_from_bhyt_number() {
+    Flow f = on_keypad(IdKind::Bhyt);
+    type(f, "0123456789");
+    const auto l = lookup_of(f.handle(ev::SubmitNumber{kYear}));
+    f.handle(ev::LookupDone{l.request, not_found()});
+    f.handle(ev::StartRegistration{});
+    EXPECT_EQ(f.screen(), Screen::Register);
+    return f;
+}
+
+// Opens `field`, empties it, types `keys` and confirms.
+void set_field(Flow& f, Field field, std::string_view keys) {
+    f.handle(ev::EditField{field});
+    ASSERT_EQ(f.screen(), Screen::EditField);
+    f.handle(ev::Clear{});
+    type(f, keys);
+    f.handle(ev::FieldOk{});
+    ASSERT_EQ(f.screen(), Screen::Register) << "field " << field_name(field) << " refused \"" << keys << "\"";
+}
+
+// Nothing about any patient is left in the state.
+void expect_no_patient_data(const FlowState& s) {
+    EXPECT_EQ(s.identity, PatientDetails{});
+    EXPECT_EQ(s.draft, PatientDetails{});
+    EXPECT_FALSE(s.editor.has_value());
+    EXPECT_FALSE(s.patient.has_value());
+    EXPECT_TRUE(s.number_digits.empty());
+    EXPECT_FALSE(s.id_problem.has_value());
+    EXPECT_FALSE(s.draft_problem.has_value());
+    EXPECT_FALSE(s.draft_problem_field.has_value());
+    EXPECT_FALSE(s.his_offline);
+}
+
+} // namespace
+
+// --- Names --------------------------------------------------------------------------------------------
+
+TEST(FlowIdentify, ScreenNamesAreDistinctAndKnown) {
+    const std::vector<Screen> all{
+        Screen::Welcome,      Screen::ChooseService, Screen::IssuingTicket, Screen::TicketIssued,
+        Screen::TicketFailed, Screen::Identify,      Screen::EnterNumber,   Screen::LookingUp,
+        Screen::Greeting,     Screen::NotFound,      Screen::SeeStaff,      Screen::IdRejected,
+        Screen::Register,     Screen::EditField,     Screen::Registering,   Screen::RegisterFailed};
+    std::vector<std::string> names;
+    for (const Screen s : all) {
+        const std::string n = screen_name(s);
+        EXPECT_NE(n, "?");
+        for (const auto& other : names)
+            EXPECT_NE(n, other);
+        names.push_back(n);
+    }
+    EXPECT_STREQ(screen_name(Screen::Identify), "identify");
+    EXPECT_STREQ(screen_name(Screen::EnterNumber), "enter_number");
+    EXPECT_STREQ(screen_name(Screen::RegisterFailed), "register_failed");
+}
+
+TEST(FlowIdentify, FieldNamesAndKeyboards) {
+    EXPECT_STREQ(field_name(Field::FullName), "full_name");
+    EXPECT_STREQ(field_name(Field::BirthDate), "birth_date");
+    EXPECT_STREQ(field_name(Field::Address), "address");
+    EXPECT_STREQ(field_name(Field::Phone), "phone");
+    EXPECT_STREQ(field_name(Field::Cccd), "cccd");
+    EXPECT_STREQ(field_name(Field::Bhyt), "bhyt");
+    EXPECT_FALSE(field_is_numeric(Field::FullName));
+    EXPECT_FALSE(field_is_numeric(Field::Address));
+    for (const Field f : {Field::BirthDate, Field::Phone, Field::Cccd, Field::Bhyt})
+        EXPECT_TRUE(field_is_numeric(f)) << field_name(f);
+    EXPECT_TRUE(feature_available(Feature::Identify));
+}
+
+TEST(FlowIdentify, FieldValueFormatsTheBirthDate) {
+    PatientDetails d;
+    EXPECT_EQ(field_value(d, Field::BirthDate), "");
+    d.birth_date = LocalDate{1990, 1, 5};
+    d.full_name = "Nguyễn Văn An";
+    d.address = "12 Lê Lợi";
+    d.phone = "0912345678";
+    d.cccd = kAnCccd;
+    d.bhyt = kBhytCode;
+    EXPECT_EQ(field_value(d, Field::BirthDate), "05/01/1990");
+    EXPECT_EQ(field_value(d, Field::FullName), "Nguyễn Văn An");
+    EXPECT_EQ(field_value(d, Field::Address), "12 Lê Lợi");
+    EXPECT_EQ(field_value(d, Field::Phone), "0912345678");
+    EXPECT_EQ(field_value(d, Field::Cccd), kAnCccd);
+    EXPECT_EQ(field_value(d, Field::Bhyt), kBhytCode);
+}
+
+// --- Identify and the keypad ----------------------------------------------------------------------------
+
+TEST(FlowIdentify, IdentifyFromWelcomeAndBackAgain) {
+    Flow f(Language::Vi);
+    f.handle(ev::TapFeature{Feature::Identify});
+    EXPECT_EQ(f.screen(), Screen::Identify);
+    EXPECT_TRUE(f.in_session());
+    EXPECT_FALSE(f.busy());
+    f.handle(ev::Back{});
+    EXPECT_EQ(f.screen(), Screen::Welcome);
+    EXPECT_FALSE(f.in_session());
+}
+
+TEST(FlowIdentify, ChooseIdKindOnlyOnIdentify) {
+    Flow f(Language::Vi);
+    f.handle(ev::ChooseIdKind{IdKind::Bhyt});
+    EXPECT_EQ(f.screen(), Screen::Welcome);
+    f.handle(ev::TapFeature{Feature::Identify});
+    f.handle(ev::ChooseIdKind{IdKind::Bhyt});
+    EXPECT_EQ(f.screen(), Screen::EnterNumber);
+    EXPECT_EQ(f.state().number_kind, IdKind::Bhyt);
+    EXPECT_TRUE(f.state().number_digits.empty());
+}
+
+TEST(FlowIdentify, ValidCccdNumberStartsALookup) {
+    Flow f = on_keypad(IdKind::Cccd);
+    type(f, kAnCccd);
+    EXPECT_EQ(f.state().number_digits, kAnCccd);
+    const Effect e = f.handle(ev::SubmitNumber{kYear});
+    const auto l = lookup_of(e);
+    EXPECT_EQ(l.kind, IdKind::Cccd);
+    EXPECT_EQ(l.value, kAnCccd);
+    EXPECT_NE(l.request, 0u);
+    EXPECT_EQ(l.request, f.state().request);
+    EXPECT_EQ(f.screen(), Screen::LookingUp);
+    EXPECT_TRUE(f.busy());
+    // The typed number is not kept around once it was used; what it says is.
+    EXPECT_TRUE(f.state().number_digits.empty());
+    EXPECT_EQ(f.state().identity.cccd, kAnCccd);
+    EXPECT_EQ(f.state().identity.sex, Sex::Male);
+    EXPECT_FALSE(f.state().id_problem);
+}
+
+TEST(FlowIdentify, ValidBhytNumbersStartALookup) {
+    {
+        Flow f = on_keypad(IdKind::Bhyt);
+        type(f, "0123456789"); // the 10-digit social insurance number
+        const auto l = lookup_of(f.handle(ev::SubmitNumber{kYear}));
+        EXPECT_EQ(l.kind, IdKind::Bhyt);
+        EXPECT_EQ(l.value, "0123456789");
+        EXPECT_EQ(f.screen(), Screen::LookingUp);
+        EXPECT_EQ(f.state().identity.bhyt, "0123456789");
+        EXPECT_TRUE(f.state().identity.cccd.empty());
+    }
+    {
+        Flow f = on_keypad(IdKind::Bhyt);
+        type(f, kBinhCccd); // the personal id, which replaces the BHYT number since 2025
+        const auto l = lookup_of(f.handle(ev::SubmitNumber{kYear}));
+        EXPECT_EQ(l.kind, IdKind::Bhyt);
+        EXPECT_EQ(l.value, kBinhCccd);
+        EXPECT_EQ(f.state().identity.bhyt, kBinhCccd);
+        EXPECT_EQ(f.state().identity.cccd, kBinhCccd);
+    }
+}
+
+TEST(FlowIdentify, InvalidNumberStaysOnTheKeypadWithTheDigits) {
+    struct Case {
+        IdKind kind;
+        const char* digits;
+        IdProblem problem;
+    };
+    const std::vector<Case> cases{
+        {IdKind::Cccd, "", IdProblem::Empty},
+        {IdKind::Cccd, "07909000123", IdProblem::WrongLength},   // 11 digits
+        {IdKind::Cccd, "0790900012345", IdProblem::WrongLength}, // 13 digits
+        {IdKind::Cccd, "003090001234", IdProblem::UnknownProvince},
+        {IdKind::Cccd, "079890001234", IdProblem::BadCenturySex},     // 2300s
+        {IdKind::Cccd, "079230001234", IdProblem::BirthYearInFuture}, // 2030
+        {IdKind::Bhyt, "12345", IdProblem::WrongLength},
+        {IdKind::Bhyt, "003090001234", IdProblem::UnknownProvince}, // 12 digits: checked as a CCCD
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.digits);
+        Flow f = on_keypad(c.kind);
+        type(f, c.digits);
+        const std::uint64_t before = f.state().request;
+        EXPECT_TRUE(no_effect(f.handle(ev::SubmitNumber{kYear})));
+        EXPECT_EQ(f.screen(), Screen::EnterNumber);
+        ASSERT_TRUE(f.state().id_problem);
+        EXPECT_EQ(*f.state().id_problem, c.problem);
+        EXPECT_EQ(f.state().number_digits, c.digits);
+        EXPECT_EQ(f.state().request, before);
+    }
+}
+
+TEST(FlowIdentify, TypingAgainClearsTheProblem) {
+    Flow f = on_keypad(IdKind::Cccd);
+    type(f, "07909000123");
+    f.handle(ev::SubmitNumber{kYear});
+    ASSERT_TRUE(f.state().id_problem);
+    type(f, "4");
+    EXPECT_FALSE(f.state().id_problem);
+    EXPECT_EQ(f.state().number_digits, kAnCccd);
+    EXPECT_TRUE(std::holds_alternative<fx::LookupPatient>(f.handle(ev::SubmitNumber{kYear})));
+
+    Flow g = on_keypad(IdKind::Cccd);
+    g.handle(ev::SubmitNumber{kYear});
+    ASSERT_TRUE(g.state().id_problem);
+    g.handle(ev::Erase{});
+    EXPECT_FALSE(g.state().id_problem);
+    g.handle(ev::SubmitNumber{kYear});
+    ASSERT_TRUE(g.state().id_problem);
+    g.handle(ev::Clear{});
+    EXPECT_FALSE(g.state().id_problem);
+}
+
+TEST(FlowIdentify, KeypadEraseClearAndLimits) {
+    Flow f = on_keypad(IdKind::Cccd);
+    type(f, "07a9-0 x9");
+    EXPECT_EQ(f.state().number_digits, "07909") << "only digits are taken";
+    f.handle(ev::Erase{});
+    EXPECT_EQ(f.state().number_digits, "0790");
+    f.handle(ev::Clear{});
+    EXPECT_EQ(f.state().number_digits, "");
+    f.handle(ev::Erase{}); // nothing to erase: no harm
+    EXPECT_EQ(f.state().number_digits, "");
+    type(f, "12345678901234567890");
+    EXPECT_EQ(f.state().number_digits.size(), kMaxDigits);
+    EXPECT_EQ(f.state().number_digits, "123456789012345");
+    f.handle(ev::Shift{}); // no meaning on the keypad
+    EXPECT_EQ(f.screen(), Screen::EnterNumber);
+}
+
+TEST(FlowIdentify, BackFromTheKeypadForgetsTheDigits) {
+    Flow f = on_keypad(IdKind::Cccd);
+    type(f, "0790");
+    f.handle(ev::Back{});
+    EXPECT_EQ(f.screen(), Screen::Identify);
+    EXPECT_TRUE(f.state().number_digits.empty());
+    f.handle(ev::ChooseIdKind{IdKind::Cccd});
+    EXPECT_TRUE(f.state().number_digits.empty());
+}
+
+TEST(FlowIdentify, SubmitNumberOutsideTheKeypadDoesNothing) {
+    Flow f(Language::Vi);
+    EXPECT_TRUE(no_effect(f.handle(ev::SubmitNumber{kYear})));
+    EXPECT_EQ(f.screen(), Screen::Welcome);
+    type(f, "079");
+    EXPECT_TRUE(f.state().number_digits.empty());
+    f.handle(ev::TapFeature{Feature::Identify});
+    EXPECT_TRUE(no_effect(f.handle(ev::SubmitNumber{kYear})));
+    EXPECT_EQ(f.screen(), Screen::Identify);
+}
+
+// --- Scanning -------------------------------------------------------------------------------------------
+
+TEST(FlowIdentify, ScanOfACccdQrOnWelcomeStartsALookupWithTheQrDetails) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    EXPECT_EQ(l.kind, IdKind::Cccd);
+    EXPECT_EQ(l.value, kAnCccd);
+    EXPECT_EQ(f.screen(), Screen::LookingUp);
+    const PatientDetails& id = f.state().identity;
+    EXPECT_EQ(id.cccd, kAnCccd);
+    EXPECT_EQ(id.full_name, "Nguyễn Văn An");
+    ASSERT_TRUE(id.birth_date);
+    EXPECT_EQ(*id.birth_date, (LocalDate{1990, 1, 15}));
+    EXPECT_EQ(id.sex, Sex::Male);
+    EXPECT_EQ(id.address, "12 Lê Lợi, Quận 1, TP Hồ Chí Minh");
+    EXPECT_TRUE(id.bhyt.empty());
+    EXPECT_TRUE(f.in_session());
+}
+
+TEST(FlowIdentify, ScanOfABareNumberOrABhytCodeIsTakenToo) {
+    {
+        Flow f(Language::Vi);
+        const auto l = lookup_of(f.handle(ev::Scanned{"079 090 001 234\r\n", kYear}));
+        EXPECT_EQ(l.kind, IdKind::Cccd);
+        EXPECT_EQ(l.value, kAnCccd);
+        EXPECT_EQ(f.state().identity.cccd, kAnCccd);
+        EXPECT_TRUE(f.state().identity.full_name.empty());
+    }
+    {
+        Flow f(Language::Vi);
+        const auto l = lookup_of(f.handle(ev::Scanned{"dn4790123456789", kYear}));
+        EXPECT_EQ(l.kind, IdKind::Bhyt);
+        EXPECT_EQ(l.value, kBhytCode) << "normalised to upper case";
+        EXPECT_EQ(f.state().identity.bhyt, kBhytCode);
+        EXPECT_TRUE(f.state().identity.cccd.empty());
+    }
+}
+
+TEST(FlowIdentify, GarbageScanIsRejectedWithItsProblem) {
+    struct Case {
+        std::string text;
+        IdProblem problem;
+    };
+    const std::vector<Case> cases{
+        {"https://example.com/promo", IdProblem::NotCccdQr},
+        {"hello world", IdProblem::NotCccdQr},
+        // A real QR layout whose date of birth disagrees with the number (1991 vs 1990).
+        {"079090001234|025123456|Nguyễn Văn An|15011991|Nam|12 Lê Lợi|01072021", IdProblem::QrDobMismatch},
+        {"079090001234|025123456|Nguyễn Văn An|15011990|Nữ|12 Lê Lợi|01072021", IdProblem::QrSexMismatch},
+        {"079090001234|025123456||15011990|Nam|12 Lê Lợi|01072021", IdProblem::MissingName},
+        {"079090001234|025123456|Nguyễn Văn An|31021990|Nam|12 Lê Lợi|01072021", IdProblem::BadQrDate},
+        {std::string(3000, '7'), IdProblem::TooLong},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.text.substr(0, 60));
+        Flow f(Language::Vi);
+        EXPECT_TRUE(no_effect(f.handle(ev::Scanned{c.text, kYear})));
+        EXPECT_EQ(f.screen(), Screen::IdRejected);
+        ASSERT_TRUE(f.state().id_problem);
+        EXPECT_EQ(*f.state().id_problem, c.problem);
+        EXPECT_EQ(f.state().identity, PatientDetails{}) << "nothing of a refused scan is kept";
+    }
+}
+
+TEST(FlowIdentify, RejectedScanRetryAndBackGoToIdentify) {
+    for (const Event& leave : {Event{ev::Retry{}}, Event{ev::Back{}}}) {
+        Flow f(Language::Vi);
+        f.handle(ev::Scanned{"hello world", kYear});
+        ASSERT_EQ(f.screen(), Screen::IdRejected);
+        f.handle(leave);
+        EXPECT_EQ(f.screen(), Screen::Identify);
+        EXPECT_FALSE(f.state().id_problem);
+    }
+    Flow f(Language::Vi);
+    f.handle(ev::Scanned{"hello world", kYear});
+    f.handle(ev::Done{});
+    EXPECT_EQ(f.screen(), Screen::Welcome);
+    expect_no_patient_data(f.state());
+}
+
+TEST(FlowIdentify, RejectedScanForgetsThePreviousPatient) {
+    Flow f = register_from_qr();
+    f.handle(ev::Scanned{"hello world", kYear});
+    EXPECT_EQ(f.screen(), Screen::IdRejected);
+    EXPECT_EQ(f.state().draft, PatientDetails{});
+    EXPECT_EQ(f.state().identity, PatientDetails{});
+}
+
+namespace {
+
+// Drives a flow to `target` with patient Bình's data around (where the screen has any).
+Flow at_screen(Screen target) {
+    const auto busy_lookup = [] {
+        Flow f(Language::Vi);
+        f.handle(ev::Scanned{kBinhQr, kYear});
+        return f;
+    };
+    switch (target) {
+    case Screen::Welcome:
+        return Flow(Language::Vi);
+    case Screen::ChooseService: {
+        Flow f(Language::Vi);
+        f.handle(ev::TapFeature{Feature::QueueTicket});
+        return f;
+    }
+    case Screen::IssuingTicket: {
+        Flow f(Language::Vi);
+        f.handle(ev::TapFeature{Feature::QueueTicket});
+        f.handle(ev::ChooseService{"KBH"});
+        return f;
+    }
+    case Screen::TicketIssued:
+    case Screen::TicketFailed: {
+        Flow f = busy_lookup();
+        f.handle(ev::LookupDone{f.state().request, found(known("Trần T*** B", "his-b"))});
+        f.handle(ev::TapFeature{Feature::QueueTicket});
+        f.handle(ev::ChooseService{"KBH"});
+        const std::uint64_t req = f.state().request;
+        if (target == Screen::TicketIssued) {
+            kiosk::core::Ticket ticket;
+            ticket.display_number = "AB-001";
+            ticket.service_code = "KBH";
+            f.handle(ev::TicketStored{req, ticket});
+        } else {
+            f.handle(ev::TicketFailed{req});
+        }
+        return f;
+    }
+    case Screen::Identify: {
+        Flow f(Language::Vi);
+        f.handle(ev::TapFeature{Feature::Identify});
+        return f;
+    }
+    case Screen::EnterNumber: {
+        Flow f = on_keypad(IdKind::Cccd);
+        type(f, "0011850");
+        return f;
+    }
+    case Screen::LookingUp:
+        return busy_lookup();
+    case Screen::Greeting: {
+        Flow f = busy_lookup();
+        f.handle(ev::LookupDone{f.state().request, found(known("Trần T*** B", "his-b"))});
+        return f;
+    }
+    case Screen::NotFound:
+        return not_found_after_scan(kBinhQr);
+    case Screen::SeeStaff: {
+        Flow f = busy_lookup();
+        f.handle(ev::LookupDone{f.state().request, several()});
+        return f;
+    }
+    case Screen::IdRejected: {
+        Flow f(Language::Vi);
+        f.handle(ev::Scanned{"garbage", kYear});
+        return f;
+    }
+    case Screen::Register:
+    case Screen::EditField:
+    case Screen::Registering:
+    case Screen::RegisterFailed: {
+        Flow f = not_found_after_scan(kBinhQr);
+        f.handle(ev::StartRegistration{});
+        if (target == Screen::Register) return f;
+        if (target == Screen::EditField) {
+            f.handle(ev::EditField{Field::Phone});
+            type(f, "0912");
+            return f;
+        }
+        const auto r = register_of(f.handle(ev::SubmitRegistration{kYear}));
+        if (target == Screen::RegisterFailed) f.handle(ev::RegistrationFailed{r.request});
+        return f;
+    }
+    }
+    return Flow(Language::Vi);
+}
+
+} // namespace
+
+TEST(FlowIdentify, ScanOnAnyIdleScreenStartsOverForTheNewPatient) {
+    for (const Screen s :
+         {Screen::Welcome, Screen::ChooseService, Screen::TicketIssued, Screen::TicketFailed,
+          Screen::Identify, Screen::EnterNumber, Screen::Greeting, Screen::NotFound, Screen::SeeStaff,
+          Screen::IdRejected, Screen::Register, Screen::EditField, Screen::RegisterFailed}) {
+        SCOPED_TRACE(screen_name(s));
+        Flow f = at_screen(s);
+        ASSERT_EQ(f.screen(), s);
+        f.handle(ev::SetLanguage{Language::En});
+        const std::uint64_t before = f.state().request;
+        const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+        EXPECT_EQ(l.value, kAnCccd);
+        EXPECT_GT(l.request, before);
+        EXPECT_EQ(f.screen(), Screen::LookingUp);
+        // Only the new patient's scan is left; Bình's data is gone.
+        EXPECT_EQ(f.state().identity.cccd, kAnCccd);
+        EXPECT_EQ(f.state().identity.full_name, "Nguyễn Văn An");
+        EXPECT_EQ(f.state().draft, PatientDetails{});
+        EXPECT_FALSE(f.state().editor);
+        EXPECT_FALSE(f.state().patient);
+        EXPECT_TRUE(f.state().number_digits.empty());
+        EXPECT_FALSE(f.state().id_problem);
+        EXPECT_FALSE(f.state().draft_problem);
+        EXPECT_EQ(f.state().language, Language::En) << "the language chosen is kept";
+    }
+}
+
+TEST(FlowIdentify, ScanWhileBusyIsIgnored) {
+    for (const Screen s : {Screen::LookingUp, Screen::IssuingTicket, Screen::Registering}) {
+        SCOPED_TRACE(screen_name(s));
+        Flow f = at_screen(s);
+        ASSERT_EQ(f.screen(), s);
+        EXPECT_TRUE(f.busy());
+        const FlowState before = f.state();
+        EXPECT_TRUE(no_effect(f.handle(ev::Scanned{kAnQr, kYear})));
+        EXPECT_TRUE(no_effect(f.handle(ev::Scanned{"hello world", kYear})));
+        EXPECT_EQ(f.screen(), s);
+        EXPECT_EQ(f.state().request, before.request);
+        EXPECT_EQ(f.state().identity, before.identity);
+        EXPECT_EQ(f.state().draft, before.draft);
+        EXPECT_FALSE(f.state().id_problem);
+    }
+}
+
+// --- Lookup results ---------------------------------------------------------------------------------------
+
+TEST(FlowIdentify, FoundGreetsThePatient) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    KnownPatient p = known("Nguyễn V*** A", "his-17");
+    p.from_cache = true;
+    EXPECT_TRUE(no_effect(f.handle(ev::LookupDone{l.request, found(p, true)})));
+    EXPECT_EQ(f.screen(), Screen::Greeting);
+    EXPECT_FALSE(f.busy());
+    ASSERT_TRUE(f.state().patient);
+    EXPECT_EQ(f.state().patient->masked_name, "Nguyễn V*** A");
+    EXPECT_EQ(f.state().patient->his_id, "his-17");
+    EXPECT_TRUE(f.state().patient->from_cache);
+    EXPECT_TRUE(f.state().his_offline);
+}
+
+TEST(FlowIdentify, NotFoundOffersRegistrationPrefilledFromTheQr) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    f.handle(ev::LookupDone{l.request, not_found(true)});
+    EXPECT_EQ(f.screen(), Screen::NotFound);
+    EXPECT_TRUE(f.state().his_offline);
+    EXPECT_FALSE(f.state().patient);
+    const PatientDetails identity = f.state().identity;
+    f.handle(ev::StartRegistration{});
+    EXPECT_EQ(f.screen(), Screen::Register);
+    EXPECT_EQ(f.state().draft, identity);
+    EXPECT_EQ(f.state().draft.full_name, "Nguyễn Văn An");
+    EXPECT_EQ(f.state().draft.sex, Sex::Male);
+}
+
+TEST(FlowIdentify, NotFoundAfterTypingACccdPrefillsNumberAndSex) {
+    Flow f = on_keypad(IdKind::Cccd);
+    type(f, kBinhCccd);
+    const auto l = lookup_of(f.handle(ev::SubmitNumber{kYear}));
+    f.handle(ev::LookupDone{l.request, not_found()});
+    f.handle(ev::StartRegistration{});
+    EXPECT_EQ(f.state().draft.cccd, kBinhCccd);
+    EXPECT_EQ(f.state().draft.sex, Sex::Female);
+    EXPECT_TRUE(f.state().draft.full_name.empty());
+    EXPECT_FALSE(f.state().draft.birth_date);
+}
+
+TEST(FlowIdentify, StartRegistrationOnlyFromNotFound) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    f.handle(ev::StartRegistration{});
+    EXPECT_EQ(f.screen(), Screen::LookingUp);
+    f.handle(ev::LookupDone{l.request, found(known("Nguyễn V*** A", "his-1"))});
+    f.handle(ev::StartRegistration{});
+    EXPECT_EQ(f.screen(), Screen::Greeting);
+    EXPECT_EQ(f.state().draft, PatientDetails{});
+}
+
+TEST(FlowIdentify, NotFoundBackGoesToIdentifyAndForgets) {
+    Flow f = not_found_after_scan(kAnQr);
+    f.handle(ev::Back{});
+    EXPECT_EQ(f.screen(), Screen::Identify);
+    EXPECT_EQ(f.state().identity, PatientDetails{});
+}
+
+TEST(FlowIdentify, SeveralSendsToStaff) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    f.handle(ev::LookupDone{l.request, several()});
+    EXPECT_EQ(f.screen(), Screen::SeeStaff);
+    EXPECT_FALSE(f.state().patient);
+    f.handle(ev::StartRegistration{}); // no registration of a duplicate
+    EXPECT_EQ(f.screen(), Screen::SeeStaff);
+    f.handle(ev::Done{});
+    EXPECT_EQ(f.screen(), Screen::Welcome);
+    expect_no_patient_data(f.state());
+}
+
+TEST(FlowIdentify, StaleLookupResultsAreIgnored) {
+    Flow f(Language::Vi);
+    const auto first = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    f.handle(ev::IdleTimeout{});
+    const auto second = lookup_of(f.handle(ev::Scanned{kBinhQr, kYear}));
+    EXPECT_NE(first.request, second.request);
+    // An's answer arrives late: it must not greet Bình.
+    f.handle(ev::LookupDone{first.request, found(known("Nguyễn V*** A", "his-a"))});
+    EXPECT_EQ(f.screen(), Screen::LookingUp);
+    EXPECT_FALSE(f.state().patient);
+    f.handle(ev::LookupDone{second.request, found(known("Trần T*** B", "his-b"))});
+    EXPECT_EQ(f.screen(), Screen::Greeting);
+    EXPECT_EQ(f.state().patient->his_id, "his-b");
+    // A repeat of the answer changes nothing.
+    f.handle(ev::LookupDone{second.request, not_found()});
+    EXPECT_EQ(f.screen(), Screen::Greeting);
+}
+
+TEST(FlowIdentify, LookupResultAfterAResetIsIgnored) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    f.handle(ev::IdleTimeout{});
+    f.handle(ev::LookupDone{l.request, found(known("Nguyễn V*** A", "his-a"))});
+    EXPECT_EQ(f.screen(), Screen::Welcome);
+    EXPECT_FALSE(f.state().patient);
+}
+
+TEST(FlowIdentify, BackWhileLookingUpDoesNothing) {
+    Flow f(Language::Vi);
+    f.handle(ev::Scanned{kAnQr, kYear});
+    f.handle(ev::Back{});
+    f.handle(ev::Done{});
+    EXPECT_EQ(f.screen(), Screen::LookingUp);
+}
+
+// --- Greeting -------------------------------------------------------------------------------------------
+
+TEST(FlowIdentify, GreetingToQueueTicketAndBack) {
+    Flow f = at_screen(Screen::Greeting);
+    f.handle(ev::TapFeature{Feature::Identify}); // already identified
+    EXPECT_EQ(f.screen(), Screen::Greeting);
+    f.handle(ev::TapFeature{Feature::QueueTicket});
+    EXPECT_EQ(f.screen(), Screen::ChooseService);
+    f.handle(ev::Back{});
+    EXPECT_EQ(f.screen(), Screen::Greeting);
+    ASSERT_TRUE(f.state().patient);
+    EXPECT_EQ(f.state().patient->his_id, "his-b");
+    f.handle(ev::Back{}); // the greeting has no way back, only Done
+    EXPECT_EQ(f.screen(), Screen::Greeting);
+}
+
+TEST(FlowIdentify, TicketForAnIdentifiedPatientThenDoneForgetsThem) {
+    Flow f = at_screen(Screen::TicketIssued);
+    ASSERT_TRUE(f.state().ticket);
+    ASSERT_TRUE(f.state().patient);
+    f.handle(ev::Done{});
+    EXPECT_EQ(f.screen(), Screen::Welcome);
+    EXPECT_FALSE(f.state().ticket);
+    expect_no_patient_data(f.state());
+}
+
+// --- Field editors --------------------------------------------------------------------------------------
+
+TEST(FlowIdentify, NameIsTypedInTelexWithCapitals) {
+    Flow f = register_from_bhyt_number();
+    f.handle(ev::EditField{Field::FullName});
+    EXPECT_EQ(f.screen(), Screen::EditField);
+    ASSERT_TRUE(f.state().editor);
+    EXPECT_EQ(f.state().editor->field, Field::FullName);
+    EXPECT_TRUE(f.state().editor->shift) << "an empty field starts with a capital";
+    type(f, "nguyeenx vawn an");
+    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn Văn An");
+    f.handle(ev::FieldOk{});
+    EXPECT_EQ(f.screen(), Screen::Register);
+    EXPECT_FALSE(f.state().editor);
+    EXPECT_EQ(f.state().draft.full_name, "Nguyễn Văn An");
+}
+
+TEST(FlowIdentify, NameWithDdAndTones) {
+    Flow f = register_from_bhyt_number();
+    set_field(f, Field::FullName, "ddoox thij hoaf");
+    EXPECT_EQ(f.state().draft.full_name, "Đỗ Thị Hoà");
+    set_field(f, Field::FullName, "tran thij thuyr  ");
+    EXPECT_EQ(f.state().draft.full_name, "Tran Thị Thuỷ") << "trailing spaces are dropped";
+}
+
+TEST(FlowIdentify, EditingAPrefilledNameContinuesIt) {
+    Flow f = register_from_qr();
+    f.handle(ev::EditField{Field::FullName});
+    ASSERT_TRUE(f.state().editor);
+    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn Văn An");
+    EXPECT_FALSE(f.state().editor->shift);
+    f.handle(ev::Erase{});
+    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn Văn A");
+    for (int i = 0; i < 3; ++i)
+        f.handle(ev::Erase{}); // "A", " ", "n"
+    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn Vă");
+    f.handle(ev::Erase{}); // the whole "ă" goes at once
+    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn V");
+    type(f, "aan");
+    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn Vân");
+    f.handle(ev::FieldOk{});
+    EXPECT_EQ(f.state().draft.full_name, "Nguyễn Vân");
+}
+
+TEST(FlowIdentify, AddressCapitalisesOnlyWithShift) {
+    Flow f = register_from_qr();
+    set_field(f, Field::Address, "so 5 nha trang");
+    EXPECT_EQ(f.state().draft.address, "So 5 nha trang") << "only the first letter of an empty field";
+    f.handle(ev::EditField{Field::Address});
+    f.handle(ev::Clear{});
+    ASSERT_TRUE(f.state().editor);
+    EXPECT_TRUE(f.state().editor->shift) << "Clear starts over with a capital";
+    type(f, "12 ");
+    EXPECT_TRUE(f.state().editor->shift) << "digits and spaces do not use the shift";
+    type(f, "le ");
+    f.handle(ev::Shift{});
+    EXPECT_TRUE(f.state().editor->shift);
+    type(f, "lowji");
+    EXPECT_FALSE(f.state().editor->shift) << "the shift is one-shot";
+    EXPECT_EQ(f.state().editor->text.text(), "12 Le Lợi");
+    f.handle(ev::Shift{});
+    f.handle(ev::Shift{}); // toggled off again
+    type(f, " q");
+    EXPECT_EQ(f.state().editor->text.text(), "12 Le Lợi q");
+}
+
+TEST(FlowIdentify, TextFieldsStopAtTheirLength) {
+    Flow f = register_from_qr();
+    f.handle(ev::EditField{Field::FullName});
+    f.handle(ev::Clear{});
+    type(f, std::string(kMaxNameLength + 20, 'b'));
+    EXPECT_EQ(f.state().editor->text.length(), kMaxNameLength);
+    f.handle(ev::Back{});
+    f.handle(ev::EditField{Field::Address});
+    f.handle(ev::Clear{});
+    type(f, std::string(kMaxAddressLength + 20, 'b'));
+    EXPECT_EQ(f.state().editor->text.length(), kMaxAddressLength);
+}
+
+TEST(FlowIdentify, BirthDateOnTheKeypad) {
+    Flow f = register_from_bhyt_number();
+    f.handle(ev::EditField{Field::BirthDate});
+    ASSERT_TRUE(f.state().editor);
+    EXPECT_TRUE(f.state().editor->digits.empty());
+    type(f, "2902199612"); // two keys too many
+    EXPECT_EQ(f.state().editor->digits, "29021996");
+    f.handle(ev::FieldOk{});
+    EXPECT_EQ(f.screen(), Screen::Register);
+    ASSERT_TRUE(f.state().draft.birth_date);
+    EXPECT_EQ(*f.state().draft.birth_date, (LocalDate{1996, 2, 29}));
+    EXPECT_EQ(field_value(f.state().draft, Field::BirthDate), "29/02/1996");
+    // Reopened: the date as DDMMYYYY.
+    f.handle(ev::EditField{Field::BirthDate});
+    EXPECT_EQ(f.state().editor->digits, "29021996");
+}
+
+TEST(FlowIdentify, InvalidBirthDateKeepsTheEditorOpen) {
+    Flow f = register_from_qr();
+    for (const char* digits : {"29021990", "31041990", "1501199", "00011990", "15131990"}) {
+        SCOPED_TRACE(digits);
+        f.handle(ev::EditField{Field::BirthDate});
+        f.handle(ev::Clear{});
+        type(f, digits);
+        f.handle(ev::FieldOk{});
+        EXPECT_EQ(f.screen(), Screen::EditField);
+        ASSERT_TRUE(f.state().editor);
+        EXPECT_EQ(f.state().editor->digits, digits) << "the digits stay to be corrected";
+        EXPECT_EQ(*f.state().draft.birth_date, (LocalDate{1990, 1, 15})) << "the old date is kept";
+        f.handle(ev::Back{});
+    }
+}
+
+TEST(FlowIdentify, EmptyBirthDateRemovesIt) {
+    Flow f = register_from_qr();
+    f.handle(ev::EditField{Field::BirthDate});
+    f.handle(ev::Erase{});
+    EXPECT_EQ(f.state().editor->digits, "1501199");
+    f.handle(ev::Clear{});
+    EXPECT_FALSE(f.state().editor->shift);
+    f.handle(ev::FieldOk{});
+    EXPECT_EQ(f.screen(), Screen::Register);
+    EXPECT_FALSE(f.state().draft.birth_date);
+}
+
+TEST(FlowIdentify, BackOnAnEditorCancelsIt) {
+    Flow f = register_from_qr();
+    const PatientDetails before = f.state().draft;
+    for (const Field field : {Field::FullName, Field::Address, Field::BirthDate, Field::Cccd}) {
+        SCOPED_TRACE(field_name(field));
+        f.handle(ev::EditField{field});
+        f.handle(ev::Clear{});
+        type(f, "1234");
+        f.handle(ev::Back{});
+        EXPECT_EQ(f.screen(), Screen::Register);
+        EXPECT_FALSE(f.state().editor);
+        EXPECT_EQ(f.state().draft, before);
+    }
+}
+
+TEST(FlowIdentify, NumericFieldsTakeDigitsOnly) {
+    Flow f = register_from_qr();
+    f.handle(ev::EditField{Field::Phone});
+    type(f, "09a1 2-3");
+    EXPECT_EQ(f.state().editor->digits, "09123");
+    type(f, "45678901234567");
+    EXPECT_EQ(f.state().editor->digits.size(), kMaxDigits);
+    f.handle(ev::Erase{});
+    EXPECT_EQ(f.state().editor->digits.size(), kMaxDigits - 1);
+    f.handle(ev::Clear{});
+    type(f, "0912345678");
+    f.handle(ev::FieldOk{});
+    EXPECT_EQ(f.state().draft.phone, "0912345678");
+    f.handle(ev::EditField{Field::Cccd});
+    EXPECT_EQ(f.state().editor->digits, kAnCccd) << "prefilled with the current value";
+}
+
+TEST(FlowIdentify, EditorEventsOutsideTheEditorDoNothing) {
+    Flow f = register_from_qr();
+    const PatientDetails before = f.state().draft;
+    type(f, "abc");
+    f.handle(ev::Erase{});
+    f.handle(ev::Clear{});
+    f.handle(ev::Shift{});
+    f.handle(ev::FieldOk{});
+    EXPECT_EQ(f.screen(), Screen::Register);
+    EXPECT_EQ(f.state().draft, before);
+    EXPECT_FALSE(f.state().editor);
+    // EditField and SetSex only on the form.
+    Flow g(Language::Vi);
+    g.handle(ev::EditField{Field::FullName});
+    g.handle(ev::SetSex{Sex::Female});
+    EXPECT_EQ(g.screen(), Screen::Welcome);
+    EXPECT_EQ(g.state().draft, PatientDetails{});
+}
+
+// --- Submitting the registration ------------------------------------------------------------------------
+
+TEST(FlowIdentify, RegistrationFromTheQrSubmitsTheDetails) {
+    Flow f = register_from_qr();
+    set_field(f, Field::Phone, "84912345678");
+    const auto r = register_of(f.handle(ev::SubmitRegistration{kYear}));
+    EXPECT_EQ(f.screen(), Screen::Registering);
+    EXPECT_TRUE(f.busy());
+    EXPECT_EQ(r.request, f.state().request);
+    EXPECT_EQ(r.details.cccd, kAnCccd);
+    EXPECT_EQ(r.details.full_name, "Nguyễn Văn An");
+    EXPECT_EQ(*r.details.birth_date, (LocalDate{1990, 1, 15}));
+    EXPECT_EQ(r.details.sex, Sex::Male);
+    EXPECT_EQ(r.details.address, "12 Lê Lợi, Quận 1, TP Hồ Chí Minh");
+    EXPECT_EQ(r.details.phone, "0912345678") << "normalised";
+    EXPECT_FALSE(f.state().draft_problem_field);
+    // A double tap registers once.
+    EXPECT_TRUE(no_effect(f.handle(ev::SubmitRegistration{kYear})));
+}
+
+TEST(FlowIdentify, SexIsTakenFromTheCccdWhenNotChosen) {
+    Flow f = register_from_bhyt_number();
+    set_field(f, Field::FullName, "traanf thij binhf");
+    set_field(f, Field::BirthDate, "02031985");
+    set_field(f, Field::Cccd, kBinhCccd);
+    EXPECT_EQ(f.state().draft.sex, Sex::Unknown);
+    const auto r = register_of(f.handle(ev::SubmitRegistration{kYear}));
+    EXPECT_EQ(r.details.full_name, "Trần Thị Bình");
+    EXPECT_EQ(r.details.sex, Sex::Female);
+    EXPECT_EQ(r.details.cccd, kBinhCccd);
+    EXPECT_EQ(r.details.bhyt, "0123456789");
+    EXPECT_TRUE(r.details.phone.empty());
+}
+
+TEST(FlowIdentify, RegistrationWithABhytCodeOnly) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{"dn 479 0123456789", kYear}));
+    f.handle(ev::LookupDone{l.request, not_found()});
+    f.handle(ev::StartRegistration{});
+    set_field(f, Field::FullName, "le an");
+    set_field(f, Field::BirthDate, "01012020");
+    f.handle(ev::SetSex{Sex::Female});
+    const auto r = register_of(f.handle(ev::SubmitRegistration{kYear}));
+    EXPECT_EQ(r.details.bhyt, kBhytCode);
+    EXPECT_TRUE(r.details.cccd.empty());
+    EXPECT_EQ(r.details.full_name, "Le An");
+    EXPECT_EQ(r.details.sex, Sex::Female);
+}
+
+TEST(FlowIdentify, SubmitRefusalsPointAtTheField) {
+    struct Case {
+        const char* what;
+        std::function<void(Flow&)> change; // applied to a complete, valid form (BHYT 10 digits + CCCD An)
+        Field field;
+        std::optional<IdProblem> problem;
+    };
+    const std::vector<Case> cases{
+        {"missing name", [](Flow& f) { set_field(f, Field::FullName, ""); }, Field::FullName, std::nullopt},
+        {"blank name", [](Flow& f) { set_field(f, Field::FullName, "   "); }, Field::FullName, std::nullopt},
+        {"missing birth date", [](Flow& f) { set_field(f, Field::BirthDate, ""); }, Field::BirthDate,
+         std::nullopt},
+        {"future birth date", [](Flow& f) { set_field(f, Field::BirthDate, "01012027"); }, Field::BirthDate,
+         std::nullopt},
+        {"neither CCCD nor BHYT",
+         [](Flow& f) {
+             set_field(f, Field::Cccd, "");
+             set_field(f, Field::Bhyt, "");
+         },
+         Field::Cccd, IdProblem::Empty},
+        {"CCCD too short", [](Flow& f) { set_field(f, Field::Cccd, "07909000123"); }, Field::Cccd,
+         IdProblem::WrongLength},
+        {"CCCD bad province", [](Flow& f) { set_field(f, Field::Cccd, "003090001234"); }, Field::Cccd,
+         IdProblem::UnknownProvince},
+        {"CCCD century", [](Flow& f) { set_field(f, Field::Cccd, "079890001234"); }, Field::Cccd,
+         IdProblem::BadCenturySex},
+        {"CCCD year vs birth date", [](Flow& f) { set_field(f, Field::BirthDate, "15011991"); }, Field::Cccd,
+         IdProblem::QrDobMismatch},
+        {"CCCD sex vs chosen sex", [](Flow& f) { f.handle(ev::SetSex{Sex::Female}); }, Field::Cccd,
+         IdProblem::QrSexMismatch},
+        {"BHYT wrong length", [](Flow& f) { set_field(f, Field::Bhyt, "12345"); }, Field::Bhyt,
+         IdProblem::WrongLength},
+        {"BHYT 12 digits not a CCCD", [](Flow& f) { set_field(f, Field::Bhyt, "003090001234"); }, Field::Bhyt,
+         IdProblem::UnknownProvince},
+        {"phone too short", [](Flow& f) { set_field(f, Field::Phone, "09123"); }, Field::Phone, std::nullopt},
+        {"phone international prefix", [](Flow& f) { set_field(f, Field::Phone, "00912345678"); },
+         Field::Phone, std::nullopt},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.what);
+        Flow f = register_from_bhyt_number();
+        set_field(f, Field::FullName, "nguyeenx vawn an");
+        set_field(f, Field::BirthDate, "15011990");
+        set_field(f, Field::Cccd, kAnCccd);
+        set_field(f, Field::Phone, "0912345678");
+        c.change(f);
+        const std::uint64_t before = f.state().request;
+        EXPECT_TRUE(no_effect(f.handle(ev::SubmitRegistration{kYear})));
+        EXPECT_EQ(f.screen(), Screen::Register);
+        EXPECT_EQ(f.state().request, before);
+        ASSERT_TRUE(f.state().draft_problem_field);
+        EXPECT_EQ(*f.state().draft_problem_field, c.field);
+        EXPECT_EQ(f.state().draft_problem, c.problem);
+    }
+}
+
+TEST(FlowIdentify, FixingTheRefusedFieldClearsTheProblem) {
+    Flow f = register_from_qr();
+    set_field(f, Field::Phone, "123");
+    f.handle(ev::SubmitRegistration{kYear});
+    ASSERT_EQ(f.state().draft_problem_field, Field::Phone);
+    // Editing another field leaves the problem shown.
+    set_field(f, Field::Address, "so 1");
+    EXPECT_EQ(f.state().draft_problem_field, Field::Phone);
+    // Cancelling the editor of the refused field too.
+    f.handle(ev::EditField{Field::Phone});
+    f.handle(ev::Back{});
+    EXPECT_EQ(f.state().draft_problem_field, Field::Phone);
+    set_field(f, Field::Phone, "0912345678");
+    EXPECT_FALSE(f.state().draft_problem_field);
+    EXPECT_TRUE(std::holds_alternative<fx::RegisterPatient>(f.handle(ev::SubmitRegistration{kYear})));
+}
+
+TEST(FlowIdentify, BirthDateLaterThisYearIsAcceptedByTheYearCheck) {
+    // The flow only knows the current year: 31/12 of this year passes (documents the limit of the check).
+    Flow f = register_from_bhyt_number();
+    set_field(f, Field::FullName, "be an");
+    set_field(f, Field::BirthDate, "31122026");
+    EXPECT_TRUE(std::holds_alternative<fx::RegisterPatient>(f.handle(ev::SubmitRegistration{kYear})));
+}
+
+TEST(FlowIdentify, SubmitOutsideTheFormDoesNothing) {
+    Flow f = not_found_after_scan(kAnQr);
+    EXPECT_TRUE(no_effect(f.handle(ev::SubmitRegistration{kYear})));
+    EXPECT_EQ(f.screen(), Screen::NotFound);
+    Flow g = register_from_qr();
+    g.handle(ev::EditField{Field::Phone});
+    EXPECT_TRUE(no_effect(g.handle(ev::SubmitRegistration{kYear})));
+    EXPECT_EQ(g.screen(), Screen::EditField);
+}
+
+TEST(FlowIdentify, RegisteredGreetsTheNewPatientAndWipesTheForm) {
+    Flow f = register_from_qr();
+    const auto r = register_of(f.handle(ev::SubmitRegistration{kYear}));
+    KnownPatient p;
+    p.masked_name = "Nguyễn V*** A";
+    p.kiosk_patient_id = "BVDK-QN-20261130-P-A0007";
+    f.handle(ev::Registered{r.request + 100, p}); // not ours
+    EXPECT_EQ(f.screen(), Screen::Registering);
+    f.handle(ev::RegistrationFailed{r.request + 100});
+    EXPECT_EQ(f.screen(), Screen::Registering);
+    f.handle(ev::Registered{r.request, p});
+    EXPECT_EQ(f.screen(), Screen::Greeting);
+    ASSERT_TRUE(f.state().patient);
+    EXPECT_EQ(f.state().patient->kiosk_patient_id, "BVDK-QN-20261130-P-A0007");
+    EXPECT_EQ(f.state().patient->masked_name, "Nguyễn V*** A");
+    EXPECT_EQ(f.state().draft, PatientDetails{});
+    EXPECT_EQ(f.state().identity, PatientDetails{});
+    // Now a ticket.
+    f.handle(ev::TapFeature{Feature::QueueTicket});
+    EXPECT_EQ(f.screen(), Screen::ChooseService);
+}
+
+TEST(FlowIdentify, RegistrationFailedThenRetryKeepsTheData) {
+    Flow f = register_from_qr();
+    set_field(f, Field::Phone, "0912345678");
+    const auto first = register_of(f.handle(ev::SubmitRegistration{kYear}));
+    const PatientDetails submitted = f.state().draft;
+    f.handle(ev::RegistrationFailed{first.request});
+    EXPECT_EQ(f.screen(), Screen::RegisterFailed);
+    EXPECT_FALSE(f.busy());
+    f.handle(ev::Retry{});
+    EXPECT_EQ(f.screen(), Screen::Register);
+    EXPECT_EQ(f.state().draft, submitted);
+    const auto second = register_of(f.handle(ev::SubmitRegistration{kYear}));
+    EXPECT_NE(second.request, first.request);
+    EXPECT_EQ(second.details, first.details);
+    // The first attempt's late success is not taken for the second.
+    f.handle(ev::Registered{first.request, known("Nguyễn V*** A", "")});
+    EXPECT_EQ(f.screen(), Screen::Registering);
+}
+
+TEST(FlowIdentify, RegisterFailedBackReturnsToTheFormAndDoneResets) {
+    Flow f = at_screen(Screen::RegisterFailed);
+    const PatientDetails draft = f.state().draft;
+    f.handle(ev::Back{});
+    EXPECT_EQ(f.screen(), Screen::Register);
+    EXPECT_EQ(f.state().draft, draft);
+    Flow g = at_screen(Screen::RegisterFailed);
+    g.handle(ev::Done{});
+    EXPECT_EQ(g.screen(), Screen::Welcome);
+    expect_no_patient_data(g.state());
+}
+
+TEST(FlowIdentify, BackOnTheFormForgetsItAndGoesToIdentify) {
+    Flow f = register_from_qr();
+    set_field(f, Field::Phone, "0912345678");
+    f.handle(ev::Back{});
+    EXPECT_EQ(f.screen(), Screen::Identify);
+    expect_no_patient_data(f.state());
+}
+
+// --- Ending the session -----------------------------------------------------------------------------------
+
+TEST(FlowIdentify, DoneAndIdleTimeoutWipeEverything) {
+    // IdleTimeout from every screen; Done from the screens that offer it.
+    const std::vector<Screen> screens{Screen::Identify,     Screen::EnterNumber,    Screen::LookingUp,
+                                      Screen::Greeting,     Screen::NotFound,       Screen::SeeStaff,
+                                      Screen::IdRejected,   Screen::Register,       Screen::EditField,
+                                      Screen::Registering,  Screen::RegisterFailed, Screen::TicketIssued,
+                                      Screen::TicketFailed, Screen::ChooseService};
+    for (const Screen s : screens) {
+        SCOPED_TRACE(screen_name(s));
+        Flow f = at_screen(s);
+        ASSERT_EQ(f.screen(), s);
+        f.handle(ev::SetLanguage{Language::En});
+        f.handle(ev::IdleTimeout{});
+        EXPECT_EQ(f.screen(), Screen::Welcome);
+        EXPECT_EQ(f.state().language, Language::Vi);
+        EXPECT_FALSE(f.in_session());
+        EXPECT_FALSE(f.state().ticket);
+        EXPECT_TRUE(f.state().service_code.empty());
+        expect_no_patient_data(f.state());
+    }
+    for (const Screen s : {Screen::Greeting, Screen::SeeStaff, Screen::IdRejected, Screen::RegisterFailed,
+                           Screen::TicketIssued, Screen::TicketFailed}) {
+        SCOPED_TRACE(std::string("Done on ") + screen_name(s));
+        Flow f = at_screen(s);
+        f.handle(ev::SetLanguage{Language::En});
+        f.handle(ev::Done{});
+        EXPECT_EQ(f.screen(), Screen::Welcome);
+        EXPECT_EQ(f.state().language, Language::Vi);
+        expect_no_patient_data(f.state());
+    }
+}
+
+TEST(FlowIdentify, DoneIsIgnoredMidForm) {
+    for (const Screen s :
+         {Screen::EnterNumber, Screen::Register, Screen::EditField, Screen::LookingUp, Screen::Registering}) {
+        SCOPED_TRACE(screen_name(s));
+        Flow f = at_screen(s);
+        f.handle(ev::Done{});
+        EXPECT_EQ(f.screen(), s);
+    }
+}
+
+TEST(FlowIdentify, IdleTimeoutMidEditIgnoresLateRegistration) {
+    Flow f = register_from_qr();
+    const auto r = register_of(f.handle(ev::SubmitRegistration{kYear}));
+    f.handle(ev::IdleTimeout{});
+    f.handle(ev::Registered{r.request, known("Nguyễn V*** A", "")});
+    EXPECT_EQ(f.screen(), Screen::Welcome);
+    EXPECT_FALSE(f.state().patient);
+}
+
+// --- Suspected bugs ---------------------------------------------------------------------------------------
+
+TEST(FlowIdentify, RefusedSubmitDoesNotChooseTheSex) {
+    // The patient never chose a sex; the first submit is refused (bad phone) after the CCCD check already
+    // copied the CCCD's sex into the draft. The patient then corrects a CCCD typo (female digit -> male)
+    // and the phone: the second submit is refused with QrSexMismatch for a sex they never chose.
+    Flow f = register_from_bhyt_number();
+    set_field(f, Field::FullName, "nguyeenx vawn an");
+    set_field(f, Field::BirthDate, "15011990");
+    set_field(f, Field::Cccd, "079190001234"); // typo: 1 (female) for 0 (male)
+    set_field(f, Field::Phone, "123");
+    ASSERT_EQ(f.state().draft.sex, Sex::Unknown);
+    f.handle(ev::SubmitRegistration{kYear});
+    ASSERT_EQ(f.state().draft_problem_field, Field::Phone);
+    EXPECT_EQ(f.state().draft.sex, Sex::Unknown); // a refused submit chose nothing for the patient
+    set_field(f, Field::Cccd, kAnCccd);
+    set_field(f, Field::Phone, "0912345678");
+    const auto r = register_of(f.handle(ev::SubmitRegistration{kYear}));
+    EXPECT_EQ(r.details.sex, Sex::Male);
+}
+
+TEST(FlowIdentify, TypedNameIsStoredWithoutExtraSpaces) {
+    // A scanned name is cleaned (runs of spaces collapsed, trimmed); a typed one only loses trailing spaces.
+    Flow f = register_from_bhyt_number();
+    set_field(f, Field::FullName, " le  an");
+    EXPECT_EQ(f.state().draft.full_name, "Le An");
+}
