@@ -41,7 +41,7 @@ void key_rows(UiContext& ctx, Box area, const std::vector<std::vector<KeyDef>>& 
     }
     const auto n_rows = static_cast<float>(rows.size());
     const float key_w = std::min((area.width() - gap * (units - 1)) / units, ctx.em(7.0f));
-    const float key_h = std::min((area.height() - gap * (n_rows - 1)) / n_rows, ctx.em(4.0f));
+    const float key_h = std::min((area.height() - gap * (n_rows - 1)) / n_rows, ctx.em(5.0f));
     float y = area.min.y;
     for (const auto& row : rows) {
         float row_w = -gap;
@@ -50,11 +50,15 @@ void key_rows(UiContext& ctx, Box area, const std::vector<std::vector<KeyDef>>& 
         float x = area.min.x + (area.width() - row_w) * 0.5f;
         for (const auto& k : row) {
             const float w = key_w * k.width + gap * (k.width - 1);
-            // Word keys ("Delete", "Xoá hết") step down a font size rather than wrap.
+            // Word keys ("Delete", "Xoá hết") and short keys (landscape) step down a font size rather than
+            // wrap or overflow (big_button pads 0.6 em at the sides and the top).
             ImFont* font = ctx.fonts.title;
             for (ImFont* f : {ctx.fonts.title, ctx.fonts.button, ctx.fonts.body}) {
                 font = f;
-                if (f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, k.label).x < w - ctx.em(0.6f)) break;
+                const bool fits_h = f->FontSize * 1.15f <= key_h - ctx.em(0.7f);
+                const bool fits_w = std::strlen(k.label) <= 1 ||
+                                    f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, k.label).x <= w - ctx.em(1.25f);
+                if (fits_h && fits_w) break;
             }
             if (button_at(ctx, ImVec2(x, y), std::string("key.") + k.id, k.label, nullptr, ImVec2(w, key_h),
                           k.tone, font))
@@ -150,7 +154,8 @@ void identify(UiContext& ctx, Box area, std::optional<Event>& out) {
     float y = area.min.y + ctx.em(0.5f);
     // The scanner is the fast path: say so first, in big letters, with a card drawn beside the words.
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float card_w = ctx.em(7.0f), card_h = ctx.em(4.4f);
+    const float card_scale = area.width() > area.height() * 1.2f ? 0.7f : 1.0f;
+    const float card_w = ctx.em(7.0f * card_scale), card_h = ctx.em(4.4f * card_scale);
     const ImVec2 c0(area.min.x + (area.width() - card_w) * 0.5f, y);
     dl->AddRectFilled(c0, ImVec2(c0.x + card_w, c0.y + card_h), IM_COL32(226, 236, 246, 255), ctx.em(0.4f));
     dl->AddRect(c0, ImVec2(c0.x + card_w, c0.y + card_h), kAccent, ctx.em(0.4f), 0, ctx.em(0.08f));
@@ -175,13 +180,16 @@ void identify(UiContext& ctx, Box area, std::optional<Event>& out) {
     y += text_line(ctx.fonts.button, area.min.x, y, area.width(), ctx.tr("identify.or_type"), kInk);
     y += ctx.em(0.6f);
     const float gap = ctx.em(0.8f);
-    const ImVec2 size(area.width(), std::min(ctx.em(4.0f), (area.max.y - y - gap) * 0.5f));
+    // Side by side when the screen is wide, one above the other when it is tall.
+    const bool wide = area.width() > area.height() * 1.2f;
+    const ImVec2 size = wide ? ImVec2((area.width() - gap) * 0.5f, std::min(ctx.em(4.6f), area.max.y - y))
+                             : ImVec2(area.width(), std::min(ctx.em(4.6f), (area.max.y - y - gap) * 0.5f));
+    const ImVec2 second = wide ? ImVec2(area.min.x + size.x + gap, y) : ImVec2(area.min.x, y + size.y + gap);
     if (button_at(ctx, ImVec2(area.min.x, y), "identify.type_cccd", ctx.tr("identify.type_cccd"),
-                  ctx.tr("identify.type_cccd_hint"), size, Tone::Primary, ctx.fonts.title))
+                  ctx.tr("identify.type_cccd_hint"), size, Tone::Primary, ctx.fonts.button))
         out = ev::ChooseIdKind{IdKind::Cccd};
-    if (button_at(ctx, ImVec2(area.min.x, y + size.y + gap), "identify.type_bhyt",
-                  ctx.tr("identify.type_bhyt"), ctx.tr("identify.type_bhyt_hint"), size, Tone::Primary,
-                  ctx.fonts.title))
+    if (button_at(ctx, second, "identify.type_bhyt", ctx.tr("identify.type_bhyt"),
+                  ctx.tr("identify.type_bhyt_hint"), size, Tone::Primary, ctx.fonts.button))
         out = ev::ChooseIdKind{IdKind::Bhyt};
 }
 
@@ -289,13 +297,22 @@ void register_form(UiContext& ctx, Box area, std::optional<Event>& out) {
                                        Field::Bhyt,     Field::Phone,     Field::Address};
     const float submit_h = ctx.em(3.0f);
     const float sex_h = ctx.em(2.6f);
+    // Two columns of three fields on a wide screen, one column of six on a tall one.
+    const int cols = area.width() > area.height() * 1.2f ? 2 : 1;
+    const int rows = 6 / cols;
+    const float col_gap = ctx.em(1.0f);
+    const float col_w = (area.width() - col_gap * static_cast<float>(cols - 1)) / static_cast<float>(cols);
     const float rows_h = area.max.y - y - submit_h - sex_h - ctx.em(3.4f);
-    const float row_h = std::clamp(rows_h / 6.0f, ctx.em(2.4f), ctx.em(3.4f));
-    for (Field f : fields) {
+    const float row_h = std::clamp(rows_h / static_cast<float>(rows), ctx.em(2.4f), ctx.em(3.4f));
+    const float top = y;
+    for (int i = 0; i < 6; ++i) {
+        const Field f = fields[i];
         char key[48];
         std::snprintf(key, sizeof key, "field.%s", field_name(f));
         const std::string id = std::string("field.") + field_name(f);
-        const ImVec2 a(area.min.x, y), b(area.max.x, y + row_h - ctx.em(0.3f));
+        const float x0 = area.min.x + static_cast<float>(i / rows) * (col_w + col_gap);
+        const float y0 = top + static_cast<float>(i % rows) * row_h;
+        const ImVec2 a(x0, y0), b(x0 + col_w, y0 + row_h - ctx.em(0.3f));
         ImGui::SetCursorScreenPos(a);
         if (ImGui::InvisibleButton(id.c_str(), ImVec2(b.x - a.x, b.y - a.y))) out = ev::EditField{f};
         ctx.targets.add(id, a, b);
@@ -307,15 +324,15 @@ void register_form(UiContext& ctx, Box area, std::optional<Event>& out) {
         const float ty = a.y + (b.y - a.y - ctx.fonts.button->FontSize) * 0.5f;
         dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, ImVec2(a.x + ctx.em(0.6f), ty + ctx.em(0.2f)),
                     kMuted, ctx.tr(key));
-        const float vx = a.x + std::min(ctx.em(9.0f), area.width() * 0.3f);
+        const float vx = a.x + std::min(ctx.em(9.0f), col_w * 0.3f);
         const std::string value = field_value(d, f);
         dl->PushClipRect(ImVec2(vx, a.y), ImVec2(b.x - ctx.em(0.5f), b.y), true);
         dl->AddText(ctx.fonts.button, ctx.fonts.button->FontSize, ImVec2(vx, ty),
                     value.empty() ? kMuted : kInk,
                     value.empty() ? ctx.tr("register.tap_to_enter") : value.c_str());
         dl->PopClipRect();
-        y += row_h;
     }
+    y = top + static_cast<float>(rows) * row_h;
     // Sex: two toggles.
     const float sw = std::min(ctx.em(9.0f), (area.width() - ctx.em(10.0f)) * 0.5f);
     dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize,

@@ -23,10 +23,10 @@ const std::vector<std::string> kPersonal = {
     "1990-01-15",   "15/01/1990",      "Lê Lợi",        "Bến Nghé", "0912345678", "912345678"};
 
 ProcessResult run_script(const TempDir& dir, const std::filesystem::path& config, const std::string& script,
-                         const std::string& name) {
+                         const std::string& name, const std::string& size = "1080x1920") {
     const auto file = dir / (name + ".script");
     write_text(file, script);
-    return run_kiosk("--headless --windowed 1080x1920 --log-level trace --config " +
+    return run_kiosk("--headless --windowed " + size + " --log-level trace --config " +
                          shell_quote(config.string()) + " --script " + shell_quote(file.string()),
                      dir.path());
 }
@@ -133,4 +133,17 @@ TEST(KioskIdentify, ScanOfSomethingElseIsRefusedWithAMessageAndTryAgainWorks) {
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_TRUE(std::filesystem::exists(dir / "rejected.png"));
     EXPECT_NE(r.err.find("screen enter_number -> looking_up"), std::string::npos) << r.err;
+}
+
+TEST(KioskIdentify, LandscapeScreenHasEveryControlOfTheFormOnScreen) {
+    TempDir dir;
+    const auto config = write_site_config(dir, (dir / "data").string());
+    // A tap target that does not fit on the screen is not a target: the script would stop there.
+    const auto r = run_script(dir, config,
+                              "scan " + kQr +
+                                  "\nwait not_found\ntap notfound.register\nwait register\ntap sex.female\n"
+                                  "tap register.submit\ntap sex.male\ntap field.bhyt\nwait edit_field\n"
+                                  "tap key.ok\nwait register\ntap register.submit\nwait greeting\nquit\n",
+                              "landscape", "1920x1080");
+    ASSERT_EQ(r.status, 0) << r.err;
 }
