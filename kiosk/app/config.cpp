@@ -255,11 +255,20 @@ std::string format_offset(int minutes) {
 
 // ---- the schema -------------------------------------------------------------------------------------
 
-constexpr std::array<std::string_view, 13> kRootKeys{
-    "site_id",          "kiosk_id",   "kiosk_letter", "hospital_name",
-    "hospital_name_en", "utc_offset", "languages",    "idle_timeout_seconds",
-    "ui_scale",         "data_dir",   "fonts",        "his",
-    "services"};
+constexpr std::array<std::string_view, 14> kRootKeys{"site_id",
+                                                     "kiosk_id",
+                                                     "kiosk_letter",
+                                                     "hospital_name",
+                                                     "hospital_name_en",
+                                                     "utc_offset",
+                                                     "languages",
+                                                     "idle_timeout_seconds",
+                                                     "ui_scale",
+                                                     "data_dir",
+                                                     "patient_cache_days",
+                                                     "fonts",
+                                                     "his",
+                                                     "services"};
 constexpr std::array<std::string_view, 2> kFontKeys{"regular", "bold"};
 constexpr std::array<std::string_view, 7> kHisKeys{
     "base_url", "ca_bundle", "token_url", "client_id", "client_secret_file", "cccd_system", "bhyt_system"};
@@ -385,7 +394,11 @@ public:
         if (const auto* n = root.get("languages"))
             if (auto langs = languages(*n)) cfg.languages = std::move(*langs);
         if (const auto* n = root.get("idle_timeout_seconds"))
-            if (auto s = idle_timeout(*n)) cfg.idle_timeout_seconds = *s;
+            if (auto s =
+                    whole_number(*n, "idle_timeout_seconds", kMinIdleSeconds, kMaxIdleSeconds, "seconds"))
+                cfg.idle_timeout_seconds = *s;
+        if (const auto* n = root.get("patient_cache_days"))
+            if (auto d = whole_number(*n, "patient_cache_days", 1, 3650, "days")) cfg.patient_cache_days = *d;
         if (const auto* n = root.get("ui_scale"))
             if (auto s = ui_scale(*n)) cfg.ui_scale = *s;
 
@@ -605,19 +618,21 @@ private:
         return out;
     }
 
-    std::optional<int> idle_timeout(const toml::node& n) {
+    // A whole number of `unit` in [lo, hi] for `key`.
+    std::optional<int> whole_number(const toml::node& n, const char* key, std::int64_t lo, std::int64_t hi,
+                                    const char* unit) {
         const auto* i = n.as_integer();
         if (!i) {
-            std::string message = "must be an integer (whole number of seconds)" + not_a(n);
+            std::string message = std::string("must be an integer (whole number of ") + unit + ")" + not_a(n);
             if (n.is_string()) message += ": remove the quotes";
-            report(pos_of(n), "idle_timeout_seconds", std::move(message));
+            report(pos_of(n), key, std::move(message));
             return std::nullopt;
         }
         const std::int64_t v = i->get();
-        if (v < kMinIdleSeconds || v > kMaxIdleSeconds) {
-            report(pos_of(n), "idle_timeout_seconds",
-                   "must be between " + std::to_string(kMinIdleSeconds) + " and " +
-                       std::to_string(kMaxIdleSeconds) + " seconds, got " + std::to_string(v));
+        if (v < lo || v > hi) {
+            report(pos_of(n), key,
+                   "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " " + unit +
+                       ", got " + std::to_string(v));
             return std::nullopt;
         }
         return static_cast<int>(v);

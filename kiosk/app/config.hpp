@@ -31,6 +31,9 @@ struct SiteConfig {
     std::string hospital_name_en;                   // optional; falls back to hospital_name
     std::vector<std::string> languages{"vi", "en"}; // first one is the default
     int idle_timeout_seconds = 60;
+    // Patients the kiosk learnt from the HIS, and registrations the HIS has received, are forgotten after
+    // this many days (personal data is kept no longer than needed).
+    int patient_cache_days = 30;
     float ui_scale = 1.0f;
     std::vector<core::Service> services;
     std::string his_base_url;            // FHIR R4 base of the HIS; "" = no sync (records wait in the outbox)

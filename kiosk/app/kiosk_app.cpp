@@ -101,6 +101,17 @@ struct Lookup {
     std::optional<his::OAuth2Transport> oauth2;
     std::optional<his::PatientLookup> his;
     std::optional<PatientFinder> finder;
+    core::UnixMillis retention_done_at = 0;
+
+    // Forgets old patient data at most once a day (on start and before lookups).
+    void retention(int days) {
+        constexpr core::UnixMillis kDay = 24LL * 60 * 60 * 1000;
+        const core::UnixMillis now = clock.now();
+        if (retention_done_at != 0 && now - retention_done_at < kDay) return;
+        retention_done_at = now;
+        if (const auto n = finder->forget_older_than(now - days * kDay))
+            spdlog::info("forgot {} patient record(s) older than {} days", n, days);
+    }
 };
 
 class KioskApp {
@@ -431,6 +442,7 @@ void KioskApp::start_lookup() {
                 his_lookup = &*l->his;
             }
             l->finder.emplace(l->db, his_lookup, identifier_systems(), l->clock);
+            l->retention(config_.patient_cache_days);
             lookup_ = std::move(l);
         } catch (const std::exception& e) {
             spdlog::error("patient lookup unavailable: {}", e.what());
@@ -444,6 +456,7 @@ void KioskApp::lookup_patient(const ui::fx::LookupPatient& fx) {
         const auto t0 = Clock::now();
         try {
             if (!lookup_) throw std::runtime_error("patient lookup is not available");
+            lookup_->retention(config_.patient_cache_days);
             outcome = lookup_->finder->find(kind, value);
             static constexpr const char* kinds[] = {"found", "not found", "several patients"};
             spdlog::info("patient lookup by {}: {}{} in {:.0f} ms",

@@ -55,6 +55,12 @@ PatientFinder::PatientFinder(store::Database& db, his::PatientLookup* lookup,
                              store::IdentifierSystems systems, const core::Clock& clock)
     : db_(db), lookup_(lookup), clock_(clock), systems_(std::move(systems)), registry_(db), cache_(db) {}
 
+std::int64_t PatientFinder::forget_older_than(core::UnixMillis cutoff) {
+    const std::int64_t before = cache_.count();
+    cache_.forget_older_than(cutoff);
+    return before - cache_.count() + registry_.forget_delivered_older_than(cutoff);
+}
+
 ui::LookupOutcome PatientFinder::from_registry(ui::IdKind kind, const std::string& value, bool offline) {
     const auto registered =
         kind == ui::IdKind::Cccd ? registry_.find_by_cccd(value) : registry_.find_by_bhyt(value);

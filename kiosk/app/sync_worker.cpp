@@ -1,6 +1,7 @@
 #include "kiosk/app/sync_worker.hpp"
 
 #include "kiosk/core/clock.hpp"
+#include "kiosk/core/text.hpp"
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/reference_download.hpp"
@@ -52,8 +53,8 @@ void SyncWorker::run() {
             const his::SyncStatus st = engine.run_once();
             if (st.online != before.online || st.last_error != before.last_error)
                 spdlog::info("HIS {}: {} waiting, {} quarantined{}{}", st.online ? "online" : "offline",
-                             st.waiting, st.quarantined,
-                             st.last_error.empty() ? "" : ", last error: ", st.last_error);
+                             st.waiting, st.quarantined, st.last_error.empty() ? "" : ", last error: ",
+                             core::redact_numbers(st.last_error));
             on_status_(st);
             auto now = clock.now();
             if (now >= next_download) {
@@ -62,7 +63,9 @@ void SyncWorker::run() {
                 for (const auto& t : r.types) {
                     fetched += t.fetched;
                     removed += t.removed;
-                    if (!t.ok()) spdlog::warn("reference download of {}: {}", t.resource_type, t.error);
+                    if (!t.ok())
+                        spdlog::warn("reference download of {}: {}", t.resource_type,
+                                     core::redact_numbers(t.error));
                 }
                 if (fetched || removed)
                     spdlog::info("reference data: {} new or changed, {} removed", fetched, removed);

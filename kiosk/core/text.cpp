@@ -23,4 +23,24 @@ void wipe(std::string& s) {
     s.clear();
 }
 
+std::string redact_numbers(std::string_view text) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t j = i;
+        while (j < text.size() && text[j] >= '0' && text[j] <= '9')
+            ++j;
+        if (j - i >= 8) {
+            out += "[number]";
+        } else if (j > i) {
+            out.append(text.substr(i, j - i));
+        } else {
+            out += text[i];
+            ++j;
+        }
+        i = j;
+    }
+    return out;
+}
+
 } // namespace kiosk::core

@@ -13,4 +13,8 @@ namespace kiosk::core {
 // data is wiped from memory, not just forgotten, when a patient's session ends.
 void wipe(std::string& s);
 
+// Text for a log line with every run of 8 or more digits (ID card, insurance and phone numbers) replaced
+// by "[number]": for messages that may quote what a server said about a patient record.
+[[nodiscard]] std::string redact_numbers(std::string_view text);
+
 } // namespace kiosk::core

@@ -326,3 +326,26 @@ TEST(FhirPatientName, NoNameOrGarbageIsEmpty) {
         EXPECT_EQ(app::fhir_patient_name(json), "");
     }
 }
+
+TEST_F(PatientFinderTest, RetentionForgetsOldHisAnswersAndDeliveredRegistrationsOnly) {
+    constexpr core::UnixMillis kDay = 24LL * 60 * 60 * 1000;
+    store::PatientCache cache(db_);
+    cache.put("his-old", patient_json("his-old", "Lê", {"An"}, {{systems_.cccd, kCccd}}).dump(),
+              {{systems_.cccd, kCccd}}, kNow - 40 * kDay);
+    store::PatientRegistry registry(db_);
+    registry.register_patient(kiosk_a(), an(), systems_, kNow - 40 * kDay); // still waiting for the HIS
+    app::PatientFinder finder(db_, nullptr, systems_, clock_);
+
+    EXPECT_EQ(finder.forget_older_than(kNow - 30 * kDay), 1); // the old HIS answer
+    EXPECT_EQ(cache.count(), 0);
+    EXPECT_EQ(registry.count(), 1); // undelivered: kept until the HIS has it
+    // Delivered (its outbox row is gone): now it goes too.
+    store::Outbox outbox(db_);
+    std::vector<std::int64_t> ids;
+    for (const auto& e : outbox.peek(10))
+        ids.push_back(e.id);
+    outbox.acknowledge(ids);
+    EXPECT_EQ(finder.forget_older_than(kNow - 30 * kDay), 1);
+    EXPECT_EQ(registry.count(), 0);
+    EXPECT_EQ(finder.find(ui::IdKind::Cccd, kCccd).kind, ui::LookupOutcome::Kind::NotFound);
+}

@@ -1,0 +1,24 @@
+#include "kiosk/core/text.hpp"
+
+#include <gtest/gtest.h>
+
+using kiosk::core::redact_numbers;
+
+TEST(Text, RedactNumbersHidesIdentityAndPhoneNumbersOnly) {
+    EXPECT_EQ(redact_numbers("Patient 079090001234 exists"), "Patient [number] exists");
+    EXPECT_EQ(redact_numbers("phone 0912345678, card DN4790123456789"), "phone [number], card DN[number]");
+    // Status codes, ports, dates and short counts stay readable for staff.
+    EXPECT_EQ(redact_numbers("HTTP 503 from 127.0.0.1:8080 on 2026-11-30, 1234567 bytes"),
+              "HTTP 503 from 127.0.0.1:8080 on 2026-11-30, 1234567 bytes");
+    EXPECT_EQ(redact_numbers("12345678"), "[number]");
+    EXPECT_EQ(redact_numbers(""), "");
+}
+
+TEST(Text, WipeEmptiesTheString) {
+    std::string s = "079090001234 Nguyễn Văn An";
+    kiosk::core::wipe(s);
+    EXPECT_TRUE(s.empty());
+    std::string empty;
+    kiosk::core::wipe(empty);
+    EXPECT_TRUE(empty.empty());
+}
