@@ -56,6 +56,13 @@ std::optional<LocalDate> date_from_ddmmyyyy(std::string_view digits) {
     return LocalDate{year, month, day};
 }
 
+std::optional<LocalDate> date_from_iso(std::string_view text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+    std::string digits; // DDMMYYYY, to share the digit and calendar checks
+    digits.append(text.substr(8, 2)).append(text.substr(5, 2)).append(text.substr(0, 4));
+    return date_from_ddmmyyyy(digits);
+}
+
 LocalDate local_date(UnixMillis t, int utc_offset_minutes) {
     return split_local(t, utc_offset_minutes).date;
 }

@@ -24,6 +24,8 @@ struct LocalDate {
 [[nodiscard]] bool is_valid_date(int year, unsigned month, unsigned day);
 // "DDMMYYYY" (exactly 8 digits) as written on Vietnamese documents; nullopt if not a real day.
 [[nodiscard]] std::optional<LocalDate> date_from_ddmmyyyy(std::string_view digits);
+// "YYYY-MM-DD" as LocalDate::iso() writes it; nullopt if not that shape or not a real day.
+[[nodiscard]] std::optional<LocalDate> date_from_iso(std::string_view text);
 
 // The local calendar day and time-of-day of an instant at a UTC offset.
 [[nodiscard]] LocalDate local_date(UnixMillis t, int utc_offset_minutes);

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
-#include <charconv>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
@@ -37,21 +36,6 @@ std::optional<core::Sex> sex_from_text(std::string_view s) {
     if (s == "female") return core::Sex::Female;
     if (s == "unknown") return core::Sex::Unknown;
     return std::nullopt;
-}
-
-// Reads back a LocalDate::iso() string ("1990-04-12").
-bool parse_iso_date(std::string_view s, core::LocalDate& out) {
-    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-    const auto num = [&](std::size_t pos, std::size_t len, auto& value) {
-        const char* first = s.data() + pos;
-        const auto [end, ec] = std::from_chars(first, first + len, value);
-        return ec == std::errc{} && end == first + len;
-    };
-    core::LocalDate d;
-    if (!num(0, 4, d.year) || !num(5, 2, d.month) || !num(8, 2, d.day)) return false;
-    if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) return false;
-    out = d;
-    return true;
 }
 
 bool blank(std::string_view s) {
@@ -106,8 +90,8 @@ RegisteredPatient read_patient(const detail::Statement& s, const std::string& db
     p.details.bhyt = s.column_text(2);
     p.details.full_name = s.column_text(3);
     if (!s.column_is_null(4)) {
-        core::LocalDate day;
-        if (!parse_iso_date(s.column_text(4), day))
+        const auto day = core::date_from_iso(s.column_text(4));
+        if (!day)
             throw StoreError("database " + db_path + " holds kiosk patient " + p.kiosk_patient_id +
                              " with a malformed birth_date");
         p.details.birth_date = day;

@@ -4,28 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <charconv>
 #include <limits>
 #include <string>
 #include <string_view>
 
 namespace kiosk::store {
 namespace {
-
-// Reads back a LocalDate::iso() string ("2026-11-24").
-bool parse_iso_date(std::string_view s, core::LocalDate& out) {
-    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-    const auto num = [&](std::size_t pos, std::size_t len, auto& value) {
-        const char* first = s.data() + pos;
-        const auto [end, ec] = std::from_chars(first, first + len, value);
-        return ec == std::errc{} && end == first + len;
-    };
-    core::LocalDate d;
-    if (!num(0, 4, d.year) || !num(5, 2, d.month) || !num(8, 2, d.day)) return false;
-    if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) return false;
-    out = d;
-    return true;
-}
 
 std::string outbox_payload(const core::Ticket& t, const core::KioskIdentity& kiosk) {
     const nlohmann::json payload = {
@@ -147,9 +131,11 @@ std::optional<core::Ticket> TicketStore::find(const std::string& reference) cons
     t.display_number = s.column_text(1);
     t.service_code = s.column_text(2);
     const std::string day = s.column_text(3);
-    if (!parse_iso_date(day, t.service_day))
+    const auto service_day = core::date_from_iso(day);
+    if (!service_day)
         throw StoreError("database " + db_.path().string() + " holds ticket " + reference +
                          " with a malformed service_day '" + day + "'");
+    t.service_day = *service_day;
     t.sequence = static_cast<int>(s.column_int64(4));
     t.issued_at = s.column_int64(5);
     t.site_id = s.column_text(6);

@@ -52,3 +52,16 @@ TEST(Text, NormalisesToNfcAndRejectsInvalidUtf8) {
     EXPECT_EQ(to_nfc("Tiếng Việt"), std::optional<std::string>("Tiếng Việt"));
     EXPECT_FALSE(to_nfc("bad \xff\xfe bytes").has_value());
 }
+
+TEST(LocalDate, ReadsBackWhatItWrites) {
+    using kiosk::core::date_from_iso;
+    ASSERT_TRUE(date_from_iso("2024-02-29"));
+    EXPECT_EQ(date_from_iso("2024-02-29")->iso(), "2024-02-29");
+    EXPECT_FALSE(date_from_iso("2023-02-29"));
+    EXPECT_FALSE(date_from_iso("2026-13-01"));
+    EXPECT_FALSE(date_from_iso("2026-1-01"));
+    EXPECT_FALSE(date_from_iso("20261101"));
+    EXPECT_FALSE(date_from_iso("2026-11-0a"));
+    EXPECT_EQ(kiosk::core::date_from_ddmmyyyy("15011990")->iso(), "1990-01-15");
+    EXPECT_FALSE(kiosk::core::date_from_ddmmyyyy("31041990"));
+}
