@@ -193,7 +193,9 @@ Effect Flow::on_scan(const ev::Scanned& e) {
             d.cccd = n->digits;
             return lookup(IdKind::Cccd, n->digits, d);
         }
-        if (const auto b = core::parse_bhyt_number(e.text, e.year)) {
+        // A BHYT card code alone, or the QR of a BHYT card (VssID), whose first '|' field is the card code.
+        const std::string_view first = std::string_view(e.text).substr(0, e.text.find('|'));
+        if (const auto b = core::parse_bhyt_number(first, e.year)) {
             core::PatientDetails d;
             d.bhyt = b->code;
             return lookup(IdKind::Bhyt, b->code, d);

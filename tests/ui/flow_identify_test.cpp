@@ -382,6 +382,16 @@ TEST(FlowIdentify, ScanOfABareNumberOrABhytCodeIsTakenToo) {
         EXPECT_EQ(f.state().identity.bhyt, kBhytCode);
         EXPECT_TRUE(f.state().identity.cccd.empty());
     }
+    {
+        // The QR of a BHYT card (VssID): the card code first, then the hex-encoded name and more fields.
+        Flow f(Language::Vi);
+        const auto l = lookup_of(f.handle(
+            ev::Scanned{"DN4790123456789|4e677579e1bb856e2056c4836e20416e|15/01/1990|1|12 Le Loi|79 - 001|"
+                        "01/01/2026|-|...",
+                        kYear}));
+        EXPECT_EQ(l.kind, IdKind::Bhyt);
+        EXPECT_EQ(l.value, kBhytCode);
+    }
 }
 
 TEST(FlowIdentify, GarbageScanIsRejectedWithItsProblem) {

@@ -71,3 +71,18 @@ TEST(Catalogs, BadFilesAreReportedWithSourceAndLine) {
     EXPECT_THROW(Catalog::parse("\"a.b\" = \"unterminated\n", "en.toml"), CatalogError);
     EXPECT_THROW(Catalog::load("/nonexistent/vi.toml"), CatalogError);
 }
+
+TEST(Catalogs, EveryIdentityProblemAndFormFieldHasItsTexts) {
+    const Catalogs c = Catalogs::load(kSource / "assets");
+    std::vector<std::string> keys;
+    for (int p = 0; p <= static_cast<int>(kiosk::core::IdProblem::BadBhytProvince); ++p)
+        keys.emplace_back(kiosk::core::problem_key(static_cast<kiosk::core::IdProblem>(p)));
+    for (Field f :
+         {Field::FullName, Field::BirthDate, Field::Address, Field::Phone, Field::Cccd, Field::Bhyt})
+        for (const char* prefix : {"field.", "edit.hint.", "register.problem."})
+            keys.push_back(prefix + std::string(field_name(f)));
+    for (const auto& key : keys) {
+        EXPECT_TRUE(c.vi.entries().count(key)) << key << " missing from vi.toml";
+        EXPECT_TRUE(c.en.entries().count(key)) << key << " missing from en.toml";
+    }
+}
