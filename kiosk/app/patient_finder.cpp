@@ -1,6 +1,7 @@
 #include "kiosk/app/patient_finder.hpp"
 
 #include "kiosk/core/identity.hpp"
+#include "kiosk/his/fhir_mapping.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -30,8 +31,8 @@ std::string fhir_patient_name(const std::string& patient_json) {
     if (j.is_discarded() || !j.is_object() || !j.contains("name") || !j["name"].is_array()) return "";
     const nlohmann::json* chosen = nullptr;
     for (const auto& n : j["name"])
-        if (n.is_object() && (!chosen || n.value("use", "") == "official")) {
-            if (chosen && chosen->value("use", "") == "official") continue;
+        if (n.is_object() && (!chosen || his::json_text(n, "use") == "official")) {
+            if (chosen && his::json_text(*chosen, "use") == "official") continue;
             chosen = &n;
         }
     if (!chosen) return "";

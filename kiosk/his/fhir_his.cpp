@@ -12,24 +12,6 @@ namespace {
 
 constexpr const char* kFhirJson = "application/fhir+json";
 
-std::string transport_text(const HttpResponse& r) {
-    switch (r.error) {
-    case TransportError::None:
-        return "";
-    case TransportError::Connect:
-        return "cannot connect to the HIS: " + r.error_detail;
-    case TransportError::Timeout:
-        return "the HIS did not answer in time: " + r.error_detail;
-    case TransportError::Interrupted:
-        return "the connection to the HIS broke: " + r.error_detail;
-    case TransportError::TooLarge:
-        return "the HIS reply was too large: " + r.error_detail;
-    case TransportError::Other:
-        return "HTTP error: " + r.error_detail;
-    }
-    return r.error_detail;
-}
-
 // The status code at the start of a batch-response entry's response.status ("201 Created").
 long leading_status(const std::string& s) {
     long v = 0;
@@ -59,7 +41,7 @@ Delivery classify_status(long status) {
 
 std::string operation_outcome_text(const std::string& json_body) {
     const auto j = nlohmann::json::parse(json_body, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || j.value("resourceType", "") != "OperationOutcome") return "";
+    if (j.is_discarded() || !j.is_object() || json_text(j, "resourceType") != "OperationOutcome") return "";
     std::string out;
     for (const auto& issue : j.value("issue", nlohmann::json::array())) {
         std::string text;
@@ -67,7 +49,7 @@ std::string operation_outcome_text(const std::string& json_body) {
             text = issue["diagnostics"];
         else if (issue.contains("details") && issue["details"].is_object() &&
                  issue["details"].contains("text"))
-            text = issue["details"].value("text", "");
+            text = json_text(issue["details"], "text");
         if (text.empty()) continue;
         if (!out.empty()) out += "; ";
         out += text;
@@ -169,13 +151,14 @@ std::vector<DeliveryResult> FhirHis::deliver_batch(const std::vector<store::Outb
     }
     const auto bundle = nlohmann::json::parse(resp.body, nullptr, false);
     const bool shaped = !bundle.is_discarded() && bundle.is_object() &&
-                        bundle.value("resourceType", "") == "Bundle" && bundle.contains("entry") &&
+                        json_text(bundle, "resourceType") == "Bundle" && bundle.contains("entry") &&
                         bundle["entry"].is_array() && bundle["entry"].size() == writes.size();
     if (!shaped) return fill({Delivery::RetryLater, "malformed batch-response from the HIS", {}});
     for (std::size_t k = 0; k < writes.size(); ++k) {
         const auto& e = bundle["entry"][k];
-        const auto response = e.value("response", nlohmann::json::object());
-        const long status = leading_status(response.value("status", ""));
+        const auto response =
+            e.is_object() && e.contains("response") ? e["response"] : nlohmann::json::object();
+        const long status = leading_status(json_text(response, "status"));
         std::string text;
         if (response.contains("outcome")) text = operation_outcome_text(response["outcome"].dump());
         results[sent[k]] = status == 0

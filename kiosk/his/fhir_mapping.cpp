@@ -199,6 +199,12 @@ std::string identifier_system(const std::string& site_id, const std::string& kin
     return "urn:kiosk:" + site_id + ":" + kind;
 }
 
+std::string json_text(const nlohmann::json& object, const char* key) {
+    if (!object.is_object()) return "";
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 std::string url_encode(const std::string& value) {
     std::string out;
     for (const unsigned char c : value) {

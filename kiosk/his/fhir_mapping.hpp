@@ -49,6 +49,11 @@ struct FhirWrite {
 // not subject to the entry caps some servers put on transactions with conditional entries).
 [[nodiscard]] nlohmann::json batch_bundle(const std::vector<FhirWrite>& writes);
 
+// The string member `key` of a JSON object from the HIS; "" when the value is not an object, the member is
+// missing or it is not a string. Never throws: a garbage reply must not take the kiosk down
+// (nlohmann::json::value() throws on a member of another type).
+[[nodiscard]] std::string json_text(const nlohmann::json& object, const char* key);
+
 // Percent-encodes a query value for a URL or an If-None-Exist header (RFC 3986 unreserved kept).
 [[nodiscard]] std::string url_encode(const std::string& value);
 

@@ -33,6 +33,9 @@ struct HttpResponse {
     [[nodiscard]] bool ok() const { return error == TransportError::None && status >= 200 && status < 300; }
 };
 
+// For staff: what went wrong with the transport ("cannot connect to the HIS: ..."); "" when nothing did.
+[[nodiscard]] std::string transport_text(const HttpResponse& r);
+
 struct TransportOptions {
     std::chrono::milliseconds connect_timeout{5000};
     std::chrono::milliseconds total_timeout{30000};

@@ -68,7 +68,7 @@ struct Parsed {
 // parameter (and answers with unrelated patients) must never make the kiosk show someone else's record.
 Parsed parse_search(const std::string& body, const std::string& system, const std::string& value) {
     const auto bundle = nlohmann::json::parse(body, nullptr, false);
-    if (bundle.is_discarded() || !bundle.is_object() || bundle.value("resourceType", "") != "Bundle")
+    if (bundle.is_discarded() || !bundle.is_object() || json_text(bundle, "resourceType") != "Bundle")
         return {{}, "the HIS reply is not a FHIR Bundle"};
     Parsed out;
     if (!bundle.contains("entry")) return out; // no match
@@ -79,10 +79,12 @@ Parsed parse_search(const std::string& body, const std::string& system, const st
         if (!e.is_object() || !e.contains("resource") || !e["resource"].is_object())
             return {{}, "the HIS reply has a Bundle entry without a resource"};
         // Only the matches themselves: not _include'd resources nor an OperationOutcome with warnings.
-        if (e.contains("search") && e["search"].is_object() && e["search"].value("mode", "match") != "match")
-            continue;
+        if (e.contains("search")) {
+            const std::string mode = json_text(e["search"], "mode");
+            if (!mode.empty() && mode != "match") continue;
+        }
         const auto& resource = e["resource"];
-        if (resource.value("resourceType", "") != "Patient") continue;
+        if (json_text(resource, "resourceType") != "Patient") continue;
         if (!resource.contains("id") || !resource["id"].is_string() ||
             resource["id"].get<std::string>().empty())
             return {{}, "the HIS reply has a Patient without an id"};

@@ -162,24 +162,6 @@ std::string reference_at(const json& object, const char* key) {
     return relative_reference(string_at(target, "reference"));
 }
 
-std::string transport_text(const HttpResponse& r) {
-    switch (r.error) {
-    case TransportError::None:
-        return "";
-    case TransportError::Connect:
-        return "cannot connect to the HIS: " + r.error_detail;
-    case TransportError::Timeout:
-        return "the HIS did not answer in time: " + r.error_detail;
-    case TransportError::Interrupted:
-        return "the connection to the HIS broke: " + r.error_detail;
-    case TransportError::TooLarge:
-        return "the HIS reply was too large: " + r.error_detail;
-    case TransportError::Other:
-        return "HTTP error: " + r.error_detail;
-    }
-    return r.error_detail;
-}
-
 // A request that gave no usable page.
 class FetchError : public std::runtime_error {
 public:
@@ -281,10 +263,16 @@ private:
     // GET one search page (or count); throws FetchError when there is no usable page.
     Page fetch(const std::string& url, bool count_as_page = true) {
         if (requests_left_ <= 0)
-            throw FetchError(
-                "stopped after " + std::to_string(settings_.max_pages_per_type) +
-                    " requests in this run (max_pages_per_type); the rest follows in the next run",
-                0, false);
+            // An incremental download resumes from its cursor next run; a full scan has no cursor and starts
+            // over, so one that cannot finish within the limit never will: say so to staff.
+            throw FetchError(out_.full_scan
+                                 ? "a full scan needs more than " +
+                                       std::to_string(settings_.max_pages_per_type) +
+                                       " requests (max_pages_per_type): it cannot finish until that is raised"
+                                 : "stopped after " + std::to_string(settings_.max_pages_per_type) +
+                                       " requests in this run (max_pages_per_type); the rest follows in the "
+                                       "next run",
+                             0, false);
         --requests_left_;
         HttpRequest request;
         request.url = url;

@@ -476,3 +476,29 @@ TEST(FhirHis, PatientsAndTicketsShareABatch) {
     EXPECT_EQ(r[0].outcome, his::Delivery::Accepted);
     EXPECT_EQ(r[1].outcome, his::Delivery::Accepted);
 }
+
+TEST(FhirHis, RepliesWithMembersOfTheWrongTypeAreErrorsNotCrashes) {
+    // nlohmann::json::value() throws on a member of another type; a HIS reply must never do that to us.
+    EXPECT_EQ(his::operation_outcome_text(R"({"resourceType": 5})"), "");
+    EXPECT_EQ(his::operation_outcome_text(R"({"resourceType":"OperationOutcome","issue":[{"details":5},
+              {"details":{"text":7}},{"diagnostics":"kept"}]})"),
+              "kept");
+    EXPECT_EQ(his::json_text(nlohmann::json::parse("[1,2]"), "x"), "");
+    EXPECT_EQ(his::json_text(nlohmann::json::parse(R"({"x": {"y": 1}})"), "x"), "");
+    EXPECT_EQ(his::json_text(nlohmann::json::parse(R"({"x": "y"})"), "x"), "y");
+
+    for (const char* body :
+         {R"({"resourceType": ["Bundle"], "entry": [1, 2]})",
+          R"({"resourceType": "Bundle", "entry": [5, "x"]})",
+          R"({"resourceType": "Bundle", "entry": [{"response": {"status": 201}}, {"response": 7}]})"}) {
+        SCOPED_TRACE(body);
+        FakeTransport t;
+        t.handler = [&](const his::HttpRequest&) { return http(200, body); };
+        his::FhirHis his(t, "http://his.test/fhir/R4");
+        std::vector<his::DeliveryResult> r;
+        ASSERT_NO_THROW(r = his.deliver({ticket_entry(1), ticket_entry(2)}));
+        ASSERT_EQ(r.size(), 2u);
+        for (const auto& one : r)
+            EXPECT_EQ(one.outcome, his::Delivery::RetryLater);
+    }
+}

@@ -320,6 +320,10 @@ TEST(PatientLookupScripted, GarbageReplyIsTreatedAsUnreachable) {
         R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Patient"}}]})",
         // A server that ignored the search parameter: a Patient without the identifier searched for.
         searchset({patient_json("someone-else", "079190099999")}),
+        // Members of the wrong type (nlohmann's value() would throw on these).
+        R"({"resourceType":5})",
+        R"({"resourceType":"Bundle","entry":[{"search":{"mode":5},"resource":{"resourceType":"Patient","id":7}}]})",
+        R"({"resourceType":"Bundle","entry":[{"search":"match","resource":{"resourceType":"Patient","id":9}}]})",
     };
     for (const auto& body : garbage) {
         SCOPED_TRACE(body);

@@ -807,6 +807,22 @@ TEST(ReferenceDownloadUnit, PagesPerRunAreBoundedAndTheNextRunContinues) {
     EXPECT_EQ(k.cache.cursor("Schedule"), "2026-11-24T00:12:00.000Z");
 }
 
+TEST(ReferenceDownloadUnit, FullScanLargerThanTheRequestLimitSaysItCannotFinish) {
+    UnitKiosk k;
+    for (int i = 0; i < 12; ++i) {
+        char ts[32];
+        std::snprintf(ts, sizeof ts, "2026-11-24T00:%02d:00.000Z", i);
+        k.fhir.add("Schedule", "s" + std::to_string(i), ts);
+    }
+    auto settings = k.only("Schedule", 3);
+    settings.max_pages_per_type = 2; // the first download is a full scan of 4 pages
+    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
+    const auto r = dl.run_once(k.now);
+    ASSERT_TRUE(r.types[0].full_scan);
+    EXPECT_THAT(r.types[0].error, HasSubstr("cannot finish until that is raised"));
+    EXPECT_THAT(r.types[0].error, Not(HasSubstr("the rest follows")));
+}
+
 TEST(ReferenceDownloadUnit, ResourceMissedByAFullScanIsAskedForByIdBeforeItIsRemoved) {
     UnitKiosk k;
     for (const char* id : {"a", "b", "c"})
