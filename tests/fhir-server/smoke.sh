@@ -182,6 +182,59 @@ T3=$(body 'r.entry[0].resource.meta.lastUpdated')
 req GET "$B/Patient?identifier=urn:kiosk:page|&_lastUpdated=ge$T3"
 check "_lastUpdated=ge<P-3 time> finds P-3..P-5" "$(body 'r.entry.map(e => e.resource.identifier[0].value).join(" ")')" "P-3 P-4 P-5"
 
+# ---- identifier searches (answered from the adapter's identifier index) ------
+req GET "$B/Patient?identifier=mrn-0001"
+check "identifier=value (any system, case-insensitive) -> 1" "$(body 'r.total')" "1"
+req POST "$B/Patient" -H "$J" -H 'If-None-Exist: identifier=|NOSYS-1' --data-binary '{"resourceType":"Patient","identifier":[{"value":"NOSYS-1"}]}'
+check "conditional create on |value -> 201" "$STATUS" "201"
+req GET "$B/Patient?identifier=|NOSYS-1"
+check "identifier=|value finds the one without a system" "$(body 'r.total')" "1"
+req GET "$B/Patient?identifier=urn:kiosk:mrn|NOSYS-1"
+check "identifier=system|value does not find it" "$(body 'r.total')" "0"
+req GET "$B/Patient/$ID1"
+UPD=$(jsonq 'JSON.stringify({...r, identifier: [{system: "urn:kiosk:mrn", value: "MRN-0002"}]})' < "$BODY")
+req PUT "$B/Patient/$ID1" -H "$J" --data-binary "$UPD"
+req GET "$B/Patient?identifier=urn:kiosk:mrn|MRN-0001,urn:kiosk:mrn|MRN-0002"
+check "after an update only the new identifier matches" "$(body '(r.entry || []).map(e => e.resource.identifier[0].value).join(",")')" "MRN-0002"
+req GET "$B/Patient?identifier=urn:kiosk:page|P-1"
+P1=$(body 'r.entry[0].resource.id')
+FAILTX='{"resourceType":"Bundle","type":"transaction","entry":[
+ {"request":{"method":"DELETE","url":"Patient/'"$P1"'"}},
+ {"resource":{"resourceType":"Patient","identifier":[{"system":"urn:kiosk:mrn","value":"ROLLBACK-1"}]},"request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=urn:kiosk:mrn|ROLLBACK-1"}},
+ {"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":"W10="},"request":{"method":"PATCH","url":"Patient/does-not-exist"}}
+]}'
+req POST "$B" -H "$J" --data-binary "$FAILTX"
+check "failing transaction (delete, create, bad patch) -> 404" "$STATUS" "404"
+req GET "$B/Patient?identifier=urn:kiosk:mrn|ROLLBACK-1"
+check "failed transaction: its create is gone" "$(body 'r.total')" "0"
+req GET "$B/Patient?identifier=urn:kiosk:page|"
+check "failed transaction: its delete is undone, order kept" "$(body 'r.entry.map(e => e.resource.identifier[0].value).join(" ")')" "P-1 P-2 P-3 P-4 P-5"
+
+# ---- sorted search: order, paging, a write between two searches ----------------
+SCHED='{"reference":"Schedule/smoke"}'
+for st in 2026-03-01T09:00:00+07:00 2026-03-01T07:00:00+07:00 2026-03-02T08:00:00Z 2026-03-01T08:00:00+07:00; do
+  req POST "$B/Slot" -H "$J" --data-binary '{"resourceType":"Slot","schedule":'"$SCHED"',"status":"free","start":"'"$st"'","end":"2026-03-03T00:00:00Z"}'
+done
+check "4 Slots created" "$STATUS" "201"
+LASTSLOT=$(body 'r.id')
+URL="$B/Slot?start=ge2026-03-01&start=lt2026-03-02&_sort=start&_count=2"
+SEEN=""
+while [ -n "$URL" ]; do
+  req GET "$URL"
+  SEEN="$SEEN$(body '(r.entry || []).map(e => e.resource.start.slice(11, 13)).join(" ")') "
+  URL=$(body '((r.link || []).find(l => l.relation === "next") || {}).url')
+done
+check "start=ge&start=lt&_sort=start, paged by 2" "$(echo $SEEN)" "07 08 09"
+req GET "$B/Slot?_sort=-start&_count=1"
+check "_sort=-start: the latest first" "$(body 'r.entry[0].resource.start')" "2026-03-02T08:00:00Z"
+req GET "$B/Slot/$LASTSLOT"
+UPD=$(jsonq 'JSON.stringify({...r, start: "2026-03-01T07:30:00+07:00"})' < "$BODY")
+req PUT "$B/Slot/$LASTSLOT" -H "$J" --data-binary "$UPD"
+req GET "$B/Slot?start=ge2026-03-01&start=lt2026-03-02&_sort=start"
+check "after an update the sort follows the new value" "$(body 'r.entry.map(e => e.resource.start.slice(11, 16)).join(" ")')" "07:00 07:30 09:00"
+req GET "$B/Slot?_sort=_lastUpdated&_count=1000"
+check "_sort=_lastUpdated: the updated one last" "$(body 'r.entry[r.entry.length - 1].resource.id')" "$LASTSLOT"
+
 # ---- errors -------------------------------------------------------------------
 req GET "$B/Patient/does-not-exist"
 check "read unknown id -> 404" "$STATUS" "404"
@@ -192,6 +245,22 @@ req DELETE "$B/Patient/$ID1"
 check "delete -> 200" "$STATUS" "200"
 req GET "$B/Patient/$ID1"
 check "read after delete -> 404" "$STATUS" "404"
+
+# ---- emulated network latency (--latency-ms, POST /admin/latency) -------------
+check "--latency-ms 25 is parsed" "$("$NODE" -e 'console.log(require(process.argv[1]).parseArgs(["--latency-ms", "25"]).latencyMs)' "$HERE/server.js")" "25"
+"$NODE" "$HERE/server.js" --latency-ms x >/dev/null 2>&1
+check "--latency-ms x -> exit 2" "$?" "2"
+req POST "$ROOT/admin/latency?ms=300"
+check "POST /admin/latency?ms=300 -> 200" "$STATUS" "200"
+SLOW=$(curl -s -o /dev/null -w '%{time_total}' "$ROOT/healthz")
+check "with 300 ms, GET /healthz takes >= 0.3 s" "$(awk -v t="$SLOW" 'BEGIN { print (t >= 0.3) ? "yes" : "no (" t " s)" }')" "yes"
+SLOW=$(curl -s -o /dev/null -w '%{time_total}' "$B/Patient?identifier=urn:kiosk:page|")
+check "with 300 ms, a search takes >= 0.3 s" "$(awk -v t="$SLOW" 'BEGIN { print (t >= 0.3) ? "yes" : "no (" t " s)" }')" "yes"
+req POST "$ROOT/admin/latency?ms=abc"
+check "POST /admin/latency?ms=abc -> 400" "$STATUS" "400"
+req POST "$ROOT/admin/latency?ms=0"
+FAST=$(curl -s -o /dev/null -w '%{time_total}' "$ROOT/healthz")
+check "back to 0 ms, GET /healthz takes < 0.3 s" "$(awk -v t="$FAST" 'BEGIN { print (t < 0.3) ? "yes" : "no (" t " s)" }')" "yes"
 
 # ---- graceful stop ------------------------------------------------------------
 kill -TERM "$SERVER_PID"
