@@ -180,7 +180,10 @@ Effect Flow::lookup(IdKind kind, std::string value, core::PatientDetails identit
 
 Effect Flow::on_scan(const ev::Scanned& e) {
     if (busy()) return {};
-    // A scan is a card held up on purpose: whatever was on screen, this (maybe other) patient starts over.
+    // A scan is a card held up on purpose: whatever was on screen, this (maybe other) patient starts over,
+    // and nothing of the previous patient (their ticket included) stays behind.
+    state_.ticket.reset();
+    state_.service_code.clear();
     const auto qr = core::parse_cccd_qr(e.text, e.year);
     if (qr) {
         const core::PatientDetails d = core::details_from_qr(qr.value());
@@ -482,6 +485,7 @@ Effect Flow::handle(const Event& event) {
                 state_.his_offline = e.outcome.his_offline;
                 switch (e.outcome.kind) {
                 case LookupOutcome::Kind::Found:
+                    wipe(state_.identity); // only a registration would need what the card said
                     state_.patient = e.outcome.patient;
                     state_.screen = Screen::Greeting;
                     break;

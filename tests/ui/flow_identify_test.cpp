@@ -1171,3 +1171,26 @@ TEST(FlowIdentify, TypedNameIsStoredWithoutExtraSpaces) {
     set_field(f, Field::FullName, " le  an");
     EXPECT_EQ(f.state().draft.full_name, "Le An");
 }
+
+TEST(FlowIdentify, ANewScanLeavesNothingOfThePreviousPatient) {
+    Flow f(Language::Vi);
+    f.handle(ev::TapFeature{Feature::QueueTicket});
+    const Effect issue = f.handle(ev::ChooseService{"KBH"});
+    ASSERT_TRUE(std::holds_alternative<fx::IssueTicket>(issue));
+    kiosk::core::Ticket t;
+    t.reference = "S-20261130-KBH-A001";
+    f.handle(ev::TicketStored{std::get<fx::IssueTicket>(issue).request, t});
+    ASSERT_EQ(f.screen(), Screen::TicketIssued);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    EXPECT_FALSE(f.state().ticket) << "the previous patient's ticket";
+    EXPECT_TRUE(f.state().service_code.empty());
+    // Found: what the card said is not kept behind the greeting (only a registration would need it).
+    LookupOutcome found;
+    found.kind = LookupOutcome::Kind::Found;
+    found.patient.masked_name = "Nguyễn V*** A";
+    f.handle(ev::LookupDone{l.request, found});
+    ASSERT_EQ(f.screen(), Screen::Greeting);
+    EXPECT_TRUE(f.state().identity.full_name.empty());
+    EXPECT_TRUE(f.state().identity.cccd.empty());
+    EXPECT_FALSE(f.state().identity.birth_date);
+}
