@@ -389,21 +389,22 @@ void KioskApp::dispatch(const ui::Event& event) {
             flow_.handle(ui::ev::TicketFailed{issue->request});
             return;
         }
-        worker_->post([this, request = issue->request, service = *it, kiosk = config_.kiosk] {
-            const auto t0 = Clock::now();
-            try {
-                core::Ticket t = store_->tickets.issue(kiosk, service, clock_.now());
-                spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference,
-                             ms_between(t0, Clock::now()));
-                main_queue_->post([this, request, t = std::move(t)] {
-                    if (sync_) sync_->kick(); // a new record for the HIS
-                    dispatch(ui::ev::TicketStored{request, t});
-                });
-            } catch (const std::exception& e) {
-                spdlog::error("could not issue a ticket for {}: {}", service.code, e.what());
-                main_queue_->post([this, request] { dispatch(ui::ev::TicketFailed{request}); });
-            }
-        });
+        worker_->post(
+            [this, request = issue->request, service = *it, kiosk = config_.kiosk, patient = issue->patient] {
+                const auto t0 = Clock::now();
+                try {
+                    core::Ticket t = store_->tickets.issue(kiosk, service, clock_.now(), patient);
+                    spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference,
+                                 ms_between(t0, Clock::now()));
+                    main_queue_->post([this, request, t = std::move(t)] {
+                        if (sync_) sync_->kick(); // a new record for the HIS
+                        dispatch(ui::ev::TicketStored{request, t});
+                    });
+                } catch (const std::exception& e) {
+                    spdlog::error("could not issue a ticket for {}: {}", service.code, e.what());
+                    main_queue_->post([this, request] { dispatch(ui::ev::TicketFailed{request}); });
+                }
+            });
     }
 }
 

@@ -43,6 +43,14 @@ struct LocalDate {
 [[nodiscard]] std::string ticket_reference(const KioskIdentity& kiosk, const Service& service,
                                            const LocalDate& day, int sequence);
 
+// Who a ticket is for, when the patient identified first: the HIS's Patient id when the HIS knows them,
+// else the id of the registration made at this kiosk (sent to the HIS before the ticket).
+struct PatientRef {
+    std::string his_id;
+    std::string kiosk_patient_id;
+    friend bool operator==(const PatientRef&, const PatientRef&) = default;
+};
+
 struct Ticket {
     std::string reference;      // globally unique business identifier; encoded in the QR code
     std::string display_number; // what the patient reads and staff call out
@@ -52,6 +60,7 @@ struct Ticket {
     UnixMillis issued_at = 0;
     std::string site_id;
     std::string kiosk_id;
+    std::optional<PatientRef> patient; // nullopt: an anonymous walk-in ticket
 };
 
 } // namespace kiosk::core

@@ -41,6 +41,18 @@ std::optional<FhirWrite> ticket_encounter(const nlohmann::json& t, std::string& 
          {{"coding", {{{"system", identifier_system(site, "service")}, {"code", t.at("service_code")}}}}}},
         {"period", {{"start", start}}},
     };
+    // The patient, when they identified first: by the HIS's id, else by the kiosk registration's identifier
+    // (a logical reference: the Patient may reach the HIS in the same batch).
+    if (t.contains("patient") && t["patient"].is_object()) {
+        const std::string his_id = json_text(t["patient"], "his_id");
+        const std::string kiosk_id = json_text(t["patient"], "kiosk_patient_id");
+        if (!his_id.empty())
+            encounter["subject"] = {{"reference", "Patient/" + his_id}};
+        else if (!kiosk_id.empty())
+            encounter["subject"] = {
+                {"type", "Patient"},
+                {"identifier", {{"system", identifier_system(site, "patient")}, {"value", kiosk_id}}}};
+    }
     return FhirWrite{"Encounter", "identifier=" + url_encode(ticket_system + "|" + reference),
                      std::move(encounter)};
 }

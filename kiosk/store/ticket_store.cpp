@@ -12,7 +12,7 @@ namespace kiosk::store {
 namespace {
 
 std::string outbox_payload(const core::Ticket& t, const core::KioskIdentity& kiosk) {
-    const nlohmann::json payload = {
+    nlohmann::json payload = {
         {"reference", t.reference},
         {"display_number", t.display_number},
         {"service_code", t.service_code},
@@ -24,6 +24,12 @@ std::string outbox_payload(const core::Ticket& t, const core::KioskIdentity& kio
         {"kiosk_id", t.kiosk_id},
         {"kiosk_letter", std::string(1, kiosk.kiosk_letter)},
     };
+    if (t.patient) {
+        nlohmann::json p = nlohmann::json::object();
+        if (!t.patient->his_id.empty()) p["his_id"] = t.patient->his_id;
+        if (!t.patient->kiosk_patient_id.empty()) p["kiosk_patient_id"] = t.patient->kiosk_patient_id;
+        payload["patient"] = std::move(p);
+    }
     return payload.dump();
 }
 
@@ -62,7 +68,7 @@ TicketStore::TicketStore(Database& db) : db_(db), st_(std::make_unique<Statement
 TicketStore::~TicketStore() = default;
 
 core::Ticket TicketStore::issue(const core::KioskIdentity& kiosk, const core::Service& service,
-                                core::UnixMillis now) {
+                                core::UnixMillis now, const std::optional<core::PatientRef>& patient) {
     const core::LocalDate day = core::local_date(now, kiosk.utc_offset_minutes);
     const std::string day_iso = day.iso();
     const std::string letter(1, kiosk.kiosk_letter);
@@ -89,6 +95,7 @@ core::Ticket TicketStore::issue(const core::KioskIdentity& kiosk, const core::Se
         t.issued_at = now;
         t.site_id = kiosk.site_id;
         t.kiosk_id = kiosk.kiosk_id;
+        if (patient && (!patient->his_id.empty() || !patient->kiosk_patient_id.empty())) t.patient = patient;
 
         {
             auto& s = st_->insert_ticket;

@@ -22,7 +22,10 @@ public:
     TicketStore& operator=(const TicketStore&) = delete;
     ~TicketStore();
 
-    core::Ticket issue(const core::KioskIdentity& kiosk, const core::Service& service, core::UnixMillis now);
+    // patient: who the ticket is for, when the patient identified first; it travels to the HIS with the
+    // ticket (Encounter.subject) and is not kept in the tickets table (find() returns it empty).
+    core::Ticket issue(const core::KioskIdentity& kiosk, const core::Service& service, core::UnixMillis now,
+                       const std::optional<core::PatientRef>& patient = std::nullopt);
     [[nodiscard]] std::optional<core::Ticket> find(const std::string& reference) const;
     [[nodiscard]] std::int64_t count() const;
 

@@ -166,7 +166,9 @@ Effect Flow::issue(std::string service_code) {
     state_.service_code = std::move(service_code);
     state_.request = next_request_++;
     state_.screen = Screen::IssuingTicket;
-    return fx::IssueTicket{state_.request, state_.service_code};
+    std::optional<core::PatientRef> patient;
+    if (state_.patient) patient = core::PatientRef{state_.patient->his_id, state_.patient->kiosk_patient_id};
+    return fx::IssueTicket{state_.request, state_.service_code, std::move(patient)};
 }
 
 Effect Flow::lookup(IdKind kind, std::string value, core::PatientDetails identity) {

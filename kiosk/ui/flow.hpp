@@ -164,6 +164,7 @@ namespace fx {
 struct IssueTicket {
     std::uint64_t request;
     std::string service_code;
+    std::optional<core::PatientRef> patient; // the patient identified before, if any
 };
 // Find the patient carrying this identifier: the kiosk's cache first, then the HIS.
 struct LookupPatient {

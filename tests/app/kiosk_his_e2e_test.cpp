@@ -145,16 +145,29 @@ TEST(KioskWithHis, ReturningPatientIsGreetedFromTheHisWithAMaskedName) {
             write_script(dir, "s",
                          "wait welcome\nscan 079190001234||Trần Thị Bích Ngọc|02031990|Nữ|5 Hùng Vương, Huế|"
                          "01012022\nwait greeting\nscreenshot " +
-                             (dir / "greeting.png").string() + "\nquit\n"),
+                             (dir / "greeting.png").string() +
+                             "\ntap feature.queue\nwait choose_service\ntap service.KBH\nwait ticket\n"
+                             "wait-sync\nquit\n"),
         dir.path());
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.err.find("patient lookup by CCCD: found"), std::string::npos) << r.err;
     for (const char* personal : {"079190001234", "Trần", "Ngọc", "1990-03-02", "Hùng Vương"})
         EXPECT_EQ(r.err.find(personal), std::string::npos) << personal << " in the log:\n" << r.err;
-    // Looked up in the HIS, not registered again.
+    // Looked up in the HIS, not registered again; her ticket reached the HIS as an Encounter of hers.
     auto db = kiosk::store::Database::open(dir / "data" / "kiosk.db");
     EXPECT_EQ(kiosk::store::Outbox(db).count(), 0);
-    EXPECT_EQ(patients_with_cccd(server.base(), "079190001234").size(), 1u);
+    const auto patients = patients_with_cccd(server.base(), "079190001234");
+    ASSERT_EQ(patients.size(), 1u);
+    const std::string id = patients[0]["resource"]["id"];
+    kiosk::his::CurlTransport t2(kiosk::his::TransportOptions{});
+    const auto encounters = t2.send(kiosk::his::HttpRequest{
+        "GET",
+        server.base() + "/Encounter?subject=" + kiosk::his::url_encode("Patient/" + id),
+        {{"Accept", "application/fhir+json"}},
+        ""});
+    ASSERT_TRUE(encounters.ok()) << encounters.status;
+    EXPECT_EQ(nlohmann::json::parse(encounters.body).value("entry", nlohmann::json::array()).size(), 1u)
+        << encounters.body;
 }
 
 TEST(KioskWithHis, PatientRegisteredAtTheKioskReachesTheHisOnce) {

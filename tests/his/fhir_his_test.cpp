@@ -502,3 +502,28 @@ TEST(FhirHis, RepliesWithMembersOfTheWrongTypeAreErrorsNotCrashes) {
             EXPECT_EQ(one.outcome, his::Delivery::RetryLater);
     }
 }
+
+TEST(FhirMapping, TicketOfAnIdentifiedPatientNamesThePatientAsSubject) {
+    std::string why;
+    auto e = ticket_entry(1);
+    auto p = nlohmann::json::parse(e.payload_json);
+    p["patient"] = {{"his_id", "3f2a"}, {"kiosk_patient_id", "BVDK-DEMO-20261124-P-A0001"}};
+    e.payload_json = p.dump();
+    auto w = his::to_fhir(e, why);
+    ASSERT_TRUE(w) << why;
+    EXPECT_EQ(w->resource["subject"], (nlohmann::json{{"reference", "Patient/3f2a"}}));
+
+    // Registered here, not yet known to the HIS by id: a logical reference by the registration identifier.
+    p["patient"] = {{"kiosk_patient_id", "BVDK-DEMO-20261124-P-A0001"}};
+    e.payload_json = p.dump();
+    w = his::to_fhir(e, why);
+    ASSERT_TRUE(w) << why;
+    EXPECT_EQ(w->resource["subject"]["type"], "Patient");
+    EXPECT_EQ(w->resource["subject"]["identifier"]["system"], "urn:kiosk:BVDK-DEMO:patient");
+    EXPECT_EQ(w->resource["subject"]["identifier"]["value"], "BVDK-DEMO-20261124-P-A0001");
+
+    // Walk-in tickets have no subject.
+    w = his::to_fhir(ticket_entry(2), why);
+    ASSERT_TRUE(w) << why;
+    EXPECT_FALSE(w->resource.contains("subject"));
+}

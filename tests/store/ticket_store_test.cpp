@@ -274,5 +274,18 @@ TEST_F(TicketStoreTest, StoreOnAnUnmigratedDatabaseFailsAtConstruction) {
     EXPECT_THROW(TicketStore{bare}, StoreError);
 }
 
+TEST_F(TicketStoreTest, TicketOfAnIdentifiedPatientCarriesThePatientToTheHis) {
+    const core::Ticket t = store_->issue(kiosk_, kbh_, morning_, core::PatientRef{"his-42", ""});
+    ASSERT_TRUE(t.patient);
+    EXPECT_EQ(t.patient->his_id, "his-42");
+    const core::Ticket walk_in = store_->issue(kiosk_, kbh_, morning_, core::PatientRef{"", ""});
+    EXPECT_FALSE(walk_in.patient) << "an empty reference is no patient";
+    const auto entries = Outbox(*db_).peek(10);
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(nlohmann::json::parse(entries[0].payload_json).at("patient"),
+              (nlohmann::json{{"his_id", "his-42"}}));
+    EXPECT_FALSE(nlohmann::json::parse(entries[1].payload_json).contains("patient"));
+}
+
 } // namespace
 } // namespace kiosk::store

@@ -1194,3 +1194,25 @@ TEST(FlowIdentify, ANewScanLeavesNothingOfThePreviousPatient) {
     EXPECT_TRUE(f.state().identity.cccd.empty());
     EXPECT_FALSE(f.state().identity.birth_date);
 }
+
+TEST(FlowIdentify, QueueTicketAfterTheGreetingIsForThatPatient) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    LookupOutcome found;
+    found.kind = LookupOutcome::Kind::Found;
+    found.patient.masked_name = "Nguyễn V*** A";
+    found.patient.his_id = "his-42";
+    f.handle(ev::LookupDone{l.request, found});
+    f.handle(ev::TapFeature{Feature::QueueTicket});
+    const Effect e = f.handle(ev::ChooseService{"KBH"});
+    ASSERT_TRUE(std::holds_alternative<fx::IssueTicket>(e));
+    ASSERT_TRUE(std::get<fx::IssueTicket>(e).patient);
+    EXPECT_EQ(std::get<fx::IssueTicket>(e).patient->his_id, "his-42");
+
+    // A walk-in ticket (no identification) is for nobody.
+    Flow anon(Language::Vi);
+    anon.handle(ev::TapFeature{Feature::QueueTicket});
+    const Effect a = anon.handle(ev::ChooseService{"KBH"});
+    ASSERT_TRUE(std::holds_alternative<fx::IssueTicket>(a));
+    EXPECT_FALSE(std::get<fx::IssueTicket>(a).patient);
+}
