@@ -198,11 +198,14 @@ std::optional<FhirWrite> patient_create(const nlohmann::json& p, const store::Ou
     if (!address.empty()) patient["address"] = {{{"text", address}, {"country", "VN"}}};
     if (!phone.empty()) patient["telecom"] = {{{"system", "phone"}, {"value", phone}, {"use", "mobile"}}};
 
-    // Match on the national identifier the HIS may already hold (a patient registered at the desk), so
-    // the HIS finds that Patient instead of creating a second one; without a CCCD, on the BHYT number.
-    const std::string match =
-        cccd.empty() ? identifier_token(bhyt_system, bhyt) : identifier_token(cccd_system, cccd);
-    return FhirWrite{"Patient", "identifier=" + url_encode(match), std::move(patient)};
+    // Match on the numbers the HIS may already hold (a patient registered at the desk), so the HIS finds
+    // that Patient instead of creating a second one: the CCCD or the BHYT number (a comma is FHIR's "or"
+    // between values of one search parameter), so a patient the desk knew by the BHYT card alone is matched
+    // too. Two different Patients matching is a 412: staff sort it out (dead letter), nothing is created.
+    std::string match;
+    if (!cccd.empty()) match = url_encode(identifier_token(cccd_system, cccd));
+    if (!bhyt.empty()) match += (match.empty() ? "" : ",") + url_encode(identifier_token(bhyt_system, bhyt));
+    return FhirWrite{"Patient", "identifier=" + match, std::move(patient)};
 }
 
 } // namespace

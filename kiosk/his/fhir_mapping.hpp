@@ -38,10 +38,11 @@ struct FhirWrite {
 //                    system, bhyt}], name [{use official, text, family = first word, given = the other
 //                    words}], gender (unknown when not given), birthDate, address [{text, country "VN"}],
 //                    telecom [{system phone, value, use mobile}]; absent details are omitted.
-//                    If-None-Exist: identifier=<cccd system>|<cccd> (FHIR search escapes, then
-//                    percent-encoded), or on the BHYT without a CCCD: the HIS then answers 200 with the
-//                    Patient it already has (registered at the desk, or an earlier attempt whose reply was
-//                    lost) instead of creating a second one.
+//                    If-None-Exist: identifier=<cccd system>|<cccd>,<bhyt system>|<bhyt> (either number;
+//                    each token FHIR-search-escaped, then percent-encoded; a number not given is left
+//                    out): the HIS then answers 200 with the Patient it already has (registered at the
+//                    desk, or an earlier attempt whose reply was lost) instead of creating a second one,
+//                    and 412 when the numbers belong to two different Patients (staff decide).
 //                    A malformed payload gives nullopt with a `why` that names the field, never its value.
 [[nodiscard]] std::optional<FhirWrite> to_fhir(const store::OutboxEntry& entry, std::string& why);
 

@@ -297,9 +297,17 @@ TEST(FhirMapping, PatientCarriesItsIdentifiersNameAndDetails) {
     EXPECT_EQ(w->resource, expected) << w->resource.dump(2);
 }
 
-TEST(FhirMapping, PatientIfNoneExistMatchesTheCccdElseTheBhyt) {
+TEST(FhirMapping, PatientIfNoneExistMatchesTheCccdOrTheBhyt) {
     std::string why;
     auto w = his::to_fhir(patient_entry(patient_payload()), why);
+    ASSERT_TRUE(w) << why;
+    // Either number (the comma is FHIR's "or"), so the desk's BHYT-only record is matched too.
+    EXPECT_EQ(w->if_none_exist,
+              "identifier=urn%3Akiosk%3Avn%3Acccd%7C079090001234,urn%3Akiosk%3Avn%3Abhyt%7CDN4797915000001");
+
+    auto cccd_only = patient_payload();
+    cccd_only.erase("bhyt");
+    w = his::to_fhir(patient_entry(cccd_only), why);
     ASSERT_TRUE(w) << why;
     EXPECT_EQ(w->if_none_exist, "identifier=urn%3Akiosk%3Avn%3Acccd%7C079090001234");
 
@@ -320,8 +328,10 @@ TEST(FhirMapping, PatientIfNoneExistEscapesSearchCharactersThenPercentEncodes) {
     std::string why;
     const auto w = his::to_fhir(patient_entry(payload), why);
     ASSERT_TRUE(w) << why;
-    EXPECT_EQ(w->if_none_exist, "identifier=" + his::url_encode("urn:x\\|y|a\\,b\\$c\\\\d e"));
-    EXPECT_EQ(w->if_none_exist, "identifier=urn%3Ax%5C%7Cy%7Ca%5C%2Cb%5C%24c%5C%5Cd%20e");
+    EXPECT_EQ(w->if_none_exist.substr(0, w->if_none_exist.find(',')),
+              "identifier=" + his::url_encode("urn:x\\|y|a\\,b\\$c\\\\d e"));
+    EXPECT_EQ(w->if_none_exist.substr(0, w->if_none_exist.find(',')),
+              "identifier=urn%3Ax%5C%7Cy%7Ca%5C%2Cb%5C%24c%5C%5Cd%20e");
     EXPECT_EQ(w->resource["identifier"][1]["value"], "a,b$c\\d e") << "the resource keeps the value as is";
 }
 
@@ -435,13 +445,18 @@ TEST(FhirMapping, RegistryPayloadMapsToThePatient) {
     std::string why;
     const auto w = his::to_fhir(entries[0], why);
     ASSERT_TRUE(w) << why;
-    EXPECT_EQ(w->if_none_exist, "identifier=" + his::url_encode("urn:oid:2.16.704.1.cccd|079090001234"));
+    EXPECT_EQ(w->if_none_exist, "identifier=" + his::url_encode("urn:oid:2.16.704.1.cccd|079090001234") +
+                                    "," + his::url_encode("urn:oid:2.16.704.1.bhyt|DN4797915000001"));
     auto expected = his::to_fhir(patient_entry(patient_payload()), why)->resource;
     expected["identifier"][0]["value"] = p.kiosk_patient_id;
     expected["identifier"][1]["system"] = "urn:oid:2.16.704.1.cccd";
     expected["identifier"][2]["system"] = "urn:oid:2.16.704.1.bhyt";
     EXPECT_EQ(w->resource, expected) << w->resource.dump(2);
 }
+
+// The conditional create of patient_payload(): its CCCD or its BHYT number.
+const std::string kAnMatch =
+    "identifier=urn%3Akiosk%3Avn%3Acccd%7C079090001234,urn%3Akiosk%3Avn%3Abhyt%7CDN4797915000001";
 
 TEST(FhirHis, PatientIsAConditionalCreateAndAMatchIsSuccess) {
     FakeTransport t;
@@ -453,7 +468,7 @@ TEST(FhirHis, PatientIsAConditionalCreateAndAMatchIsSuccess) {
     ASSERT_EQ(t.requests.size(), 1u);
     EXPECT_EQ(t.requests[0].method, "POST");
     EXPECT_EQ(t.requests[0].url, "http://his.test/fhir/Patient");
-    EXPECT_EQ(t.requests[0].headers.at("If-None-Exist"), "identifier=urn%3Akiosk%3Avn%3Acccd%7C079090001234");
+    EXPECT_EQ(t.requests[0].headers.at("If-None-Exist"), kAnMatch);
     EXPECT_EQ(nlohmann::json::parse(t.requests[0].body)["resourceType"], "Patient");
 }
 
@@ -463,8 +478,7 @@ TEST(FhirHis, PatientsAndTicketsShareABatch) {
         const auto bundle = nlohmann::json::parse(req.body);
         EXPECT_EQ(bundle["entry"].size(), 2u);
         EXPECT_EQ(bundle["entry"][0]["request"]["url"], "Patient");
-        EXPECT_EQ(bundle["entry"][0]["request"]["ifNoneExist"],
-                  "identifier=urn%3Akiosk%3Avn%3Acccd%7C079090001234");
+        EXPECT_EQ(bundle["entry"][0]["request"]["ifNoneExist"], kAnMatch);
         EXPECT_EQ(bundle["entry"][1]["request"]["url"], "Encounter");
         nlohmann::json reply = {{"resourceType", "Bundle"}, {"type", "batch-response"}};
         reply["entry"] = {{{"response", {{"status", "201 Created"}}}}, {{"response", {{"status", "201"}}}}};

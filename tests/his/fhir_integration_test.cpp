@@ -434,3 +434,40 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
     ASSERT_EQ(found.patients.size(), 1u);
     EXPECT_EQ(found.patients[0].fhir_id, desk_id);
 }
+
+TEST(FhirIntegration, PatientTheDeskKnewByTheBhytCardAloneIsMatchedByItsCardToo) {
+    Kiosk k("IT-PAT-BHYT");
+    const std::string bhyt = new_bhyt();
+    const std::string desk_id = seed_desk_patient(his::kBhytSystem, bhyt);
+    const std::string cccd = new_cccd(); // the desk never recorded it
+    k.enrol(patient_details(cccd, bhyt));
+
+    his::CurlTransport t(options());
+    his::FhirHis fhir(t, g_server->base());
+    auto engine = engine_for(k, fhir);
+    EXPECT_EQ(engine.run_once().waiting, 0) << engine.status().last_error;
+    EXPECT_EQ(engine.status().quarantined, 0) << engine.status().last_error;
+    const auto by_bhyt = patients_on_server(his::kBhytSystem, bhyt);
+    ASSERT_EQ(by_bhyt.size(), 1u) << "matched, not a second Patient";
+    EXPECT_EQ(by_bhyt[0]["id"], desk_id);
+    EXPECT_TRUE(patients_on_server(his::kCccdSystem, cccd).empty());
+}
+
+TEST(FhirIntegration, NumbersOfTwoDifferentHisPatientsAreAConflictForStaff) {
+    Kiosk k("IT-PAT-TWO");
+    const std::string cccd = new_cccd(), bhyt = new_bhyt();
+    seed_desk_patient(his::kCccdSystem, cccd);
+    seed_desk_patient(his::kBhytSystem, bhyt); // someone else, or a duplicate the HIS already has
+    k.enrol(patient_details(cccd, bhyt));
+
+    his::CurlTransport t(options());
+    his::FhirHis fhir(t, g_server->base());
+    auto engine = engine_for(k, fhir);
+    engine.run_once();
+    EXPECT_EQ(engine.status().quarantined, 1) << "a dead letter for staff, nothing created or retried";
+    const auto dead = store::Outbox(k.db).dead_letters(1);
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].reason.rfind("conflict: ", 0), 0u) << dead[0].reason;
+    EXPECT_EQ(patients_on_server(his::kCccdSystem, cccd).size(), 1u);
+    EXPECT_EQ(patients_on_server(his::kBhytSystem, bhyt).size(), 1u);
+}
