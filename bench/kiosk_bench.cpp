@@ -106,8 +106,10 @@ Distribution distribution(std::vector<double> v) {
 
 std::string list(const std::vector<double>& v, int precision) {
     std::string s;
-    for (const double x : v)
-        s += (s.empty() ? "" : " ") + fmt(x, precision);
+    for (const double x : v) {
+        if (!s.empty()) s += ' ';
+        s += fmt(x, precision); // appended, not "sep" + string: GCC 12 -O3 misreports that (-Wrestrict)
+    }
     return s;
 }
 
@@ -249,7 +251,10 @@ private:
 std::string sdl_environment() {
     std::string s;
     for (char** e = environ; *e; ++e)
-        if (std::strncmp(*e, "SDL_", 4) == 0) s += (s.empty() ? "" : " ") + std::string(*e);
+        if (std::strncmp(*e, "SDL_", 4) == 0) {
+            if (!s.empty()) s += ' ';
+            s += *e;
+        }
     return s.empty() ? "none" : s;
 }
 
