@@ -44,6 +44,18 @@
 // and a download from nothing, the full scan keeps the cached rows serving the booking screens until it
 // has the new ones; the end state is the same.
 //
+// Resumable full scans. A type larger than max_pages_per_type * page_size cannot be listed in one run, and
+// a scan that started over every run would never finish. So a full scan keeps its progress in the
+// database (store::ReferenceScan: the keyset bound, the server's next link, the newest lastUpdated) and
+// marks every row it receives, unchanged ones too, with its scan id; both go with each page in one
+// transaction, so a stop or crash between runs loses nothing. The keyset paging is the incremental one,
+// so a resource updated meanwhile moves ahead of the bound and is received later; one deleted meanwhile is
+// not received, is checked by _id at the end and removed. The id checks are stored one answer at a time
+// as well. Only the rows the scan did not receive are checked, so nothing it saw can be removed. While a
+// scan is unfinished, each run first brings the changes since the cursor (so a booked slot is not shown
+// free for hours), then continues the scan. A scan older than reconcile_every_ms starts over (its marks
+// are stale), and a new scan's id is never an old one's, so old marks count for nothing.
+//
 // Slot window. Slots are searched with start=ge<first day>&start=lt<last day + 1>, in UTC days with a
 // day's margin each side so the site's local [today, today + slot_days_ahead] is inside whatever its UTC
 // offset. A slot cancelled, booked or moved inside the window has a new lastUpdated and is still matched,
@@ -200,6 +212,15 @@ struct Newest {
     }
 };
 
+// Where a keyset scan stands: the query from `bound`, or the server's `link` when by_link.
+struct Position {
+    std::optional<std::string>
+        bound; // meta.lastUpdated the next keyset query starts from (nullopt: the start)
+    std::optional<std::string> link; // link[next] of the last page received
+    bool by_link = false;      // the next request is `link` (a run of equal timestamps, or follow_links)
+    bool follow_links = false; // for good: the server does not sort or refused a keyset query
+};
+
 // One resource type in one run.
 class TypeSync {
 public:
@@ -220,6 +241,33 @@ public:
         if (!valid_type_name(type_)) throw std::runtime_error("'" + type_ + "' is not a FHIR resource type");
         const auto cursor = cache_.cursor(type_);
         const auto reconciled = cache_.reconciled_at(type_);
+        if (auto in_progress = cache_.scan(type_)) {
+            if (const std::string why = too_old(*in_progress); !why.empty()) {
+                // Its marks are stale: start over (the rows stay and keep serving meanwhile).
+                const auto restarted = cache_.begin_scan(type_, in_progress->reason + "; " + why, now_);
+                full_scan(restarted);
+                return;
+            }
+            // A full scan that did not finish in an earlier run continues; the changes since the last run
+            // come first, so they are not held back until the scan reaches them.
+            if (cursor) {
+                try {
+                    Position at;
+                    at.bound = cursor;
+                    Newest newest;
+                    scan(at, newest, [&](const Page& page, const Position& after, bool last) {
+                        std::optional<std::string> c;
+                        if (newest.text && (!after.follow_links || last)) c = newest.text;
+                        cache_.apply_page(type_, changed(page.items), {}, c, now_);
+                    });
+                } catch (const FetchError& e) {
+                    if (e.unreachable() || !e.refused_query()) throw;
+                    // The server refuses the cursor: the full scan in progress takes care of everything.
+                }
+            }
+            full_scan(*in_progress);
+            return;
+        }
         std::string reason;
         if (!reconciled)
             reason = cursor ? "never reconciled" : "first download";
@@ -229,15 +277,23 @@ public:
             reason = "no cursor yet";
         if (reason.empty()) {
             try {
+                Position at;
+                at.bound = cursor;
                 Newest newest;
-                scan(cursor, true, nullptr, newest);
+                scan(at, newest, [&](const Page& page, const Position& after, bool last) {
+                    // Sorted pages: nothing older than the newest received can still be waiting. Otherwise
+                    // the cursor waits for the last page.
+                    std::optional<std::string> c;
+                    if (newest.text && (!after.follow_links || last)) c = newest.text;
+                    cache_.apply_page(type_, changed(page.items), {}, c, now_);
+                });
             } catch (const FetchError& e) {
                 if (e.unreachable() || !e.refused_query()) throw;
                 reason = std::string("the server refused the cursor query: ") + e.what();
             }
             if (reason.empty()) reason = count_mismatch(*reconciled);
         }
-        if (!reason.empty()) full_scan(reason);
+        if (!reason.empty()) full_scan(cache_.begin_scan(type_, reason, now_));
     }
 
 private:
@@ -262,17 +318,20 @@ private:
 
     // GET one search page (or count); throws FetchError when there is no usable page.
     Page fetch(const std::string& url, bool count_as_page = true) {
-        if (requests_left_ <= 0)
-            // An incremental download resumes from its cursor next run; a full scan has no cursor and starts
-            // over, so one that cannot finish within the limit never will: say so to staff.
-            throw FetchError(out_.full_scan
-                                 ? "a full scan needs more than " +
-                                       std::to_string(settings_.max_pages_per_type) +
-                                       " requests (max_pages_per_type): it cannot finish until that is raised"
-                                 : "stopped after " + std::to_string(settings_.max_pages_per_type) +
-                                       " requests in this run (max_pages_per_type); the rest follows in the "
-                                       "next run",
-                             0, false);
+        if (requests_left_ <= 0) {
+            // An incremental download resumes from its cursor next run, a full scan from its saved progress.
+            std::string what = "stopped after " + std::to_string(settings_.max_pages_per_type) +
+                               " requests in this run (max_pages_per_type); ";
+            if (scan_) {
+                const auto seen = cache_.seen_count(type_, scan_->scan_id);
+                what += "the full scan continues in the next run (" + std::to_string(seen) +
+                        (scan_->expected ? " of ~" + std::to_string(*scan_->expected) : std::string()) +
+                        " seen so far" + (scan_->listed ? ", checking the ids not seen" : "") + ")";
+            } else {
+                what += "the rest follows in the next run";
+            }
+            throw FetchError(what, 0, false);
+        }
         --requests_left_;
         HttpRequest request;
         request.url = url;
@@ -370,17 +429,14 @@ private:
         return out;
     }
 
-    // Pages through the search from `bound` (nullopt: from the beginning) and stores every page as it
-    // comes. commit_cursor: the cursor goes with each page (incremental); otherwise the caller stores it.
-    // seen: collects every id received. A 4xx to the first query propagates (the caller decides).
-    void scan(std::optional<std::string> bound, bool commit_cursor, std::set<std::string>* seen,
-              Newest& newest) {
+    // Pages through the search from `at` and hands every page to store(page, position after it, last) as it
+    // comes; `at` follows. newest: the newest meta.lastUpdated received. A 4xx to the first query propagates
+    // (the caller decides).
+    template <class Store> void scan(Position& at, Newest& newest, Store&& store) {
         // No bound (or one this code cannot read): everything is newer.
         std::int64_t bound_ns = std::numeric_limits<std::int64_t>::min();
-        if (bound) bound_ns = instant_ns(*bound).value_or(bound_ns);
-        bool follow_links = false; // the server does not sort or refuses keyset queries: page by its links
-        std::string url = search_url(bound);
-        std::optional<std::string> previous_next;
+        if (at.bound) bound_ns = instant_ns(*at.bound).value_or(bound_ns);
+        std::string url = at.by_link && at.link ? *at.link : search_url(at.bound);
         std::set<std::string> followed;
         for (;;) {
             Page page;
@@ -388,9 +444,9 @@ private:
                 page = fetch(url);
             } catch (const FetchError& e) {
                 // A keyset query refused after the first page: go on with the previous page's link.
-                if (!e.refused_query() || !previous_next || follow_links) throw;
-                follow_links = true;
-                url = *previous_next;
+                if (!e.refused_query() || !at.link || at.follow_links) throw;
+                at.follow_links = at.by_link = true;
+                url = *at.link;
                 continue;
             }
             bool sorted = true;
@@ -401,23 +457,25 @@ private:
                 if (!page_max_text || item.updated_ns > page_max)
                     page_max = item.updated_ns, page_max_text = item.row.last_updated;
                 newest.see(item);
-                if (seen) seen->insert(item.row.id);
             }
-            if (!sorted) follow_links = true;
+            if (!sorted) at.follow_links = true;
             const bool last = !page.next;
-            std::optional<std::string> cursor;
-            if (commit_cursor && newest.text && (!follow_links || last)) cursor = newest.text;
-            cache_.apply_page(type_, changed(page.items), {}, cursor, now_);
-            if (last) return;
-            previous_next = page.next;
-            if (!follow_links && page_max_text && page_max > bound_ns) {
-                bound = page_max_text, bound_ns = page_max;
-                url = search_url(bound);
-            } else {
-                if (!followed.insert(*page.next).second)
-                    throw FetchError("the HIS's next links go round in a circle at " + *page.next, 0, false);
-                url = *page.next;
+            bool circle = false;
+            if (!last) {
+                at.link = page.next;
+                if (!at.follow_links && page_max_text && page_max > bound_ns) {
+                    at.bound = page_max_text, bound_ns = page_max, at.by_link = false;
+                    url = search_url(at.bound);
+                } else {
+                    circle = !followed.insert(*page.next).second;
+                    at.by_link = true;
+                    url = *page.next;
+                }
             }
+            store(page, at, last);
+            if (last) return;
+            if (circle)
+                throw FetchError("the HIS's next links go round in a circle at " + *page.next, 0, false);
         }
     }
 
@@ -440,19 +498,61 @@ private:
                std::to_string(local);
     }
 
-    void full_scan(const std::string& reason) {
-        out_.full_scan = true;
-        out_.full_scan_reason = reason;
-        std::set<std::string> seen;
-        Newest newest;
-        scan(std::nullopt, false, &seen, newest);
+    // Why a full scan in progress must start over, or "" if it can continue.
+    [[nodiscard]] std::string too_old(const store::ReferenceScan& scan) const {
+        if (now_ < scan.started_at) return "restarted: the unfinished full scan started in the future";
+        if (scan.by_link && scan.link && scan.link->rfind(origin() + "/", 0) != 0)
+            return "restarted: the unfinished full scan was on another server";
+        if (now_ - scan.started_at < settings_.reconcile_every_ms) return "";
+        return "restarted: the unfinished full scan from " +
+               std::to_string((now_ - scan.started_at) / 60000) + " minutes ago was too old";
+    }
 
-        // Cached but not seen: ask for exactly those ids (same filters) before removing any.
-        std::vector<std::string> missing;
-        for (auto& id : cache_.ids(type_))
-            if (!seen.count(id)) missing.push_back(std::move(id));
-        std::vector<store::ReferenceRow> still_there;
-        std::vector<std::string> removed;
+    // Lists every resource of the type (the Slot window applied), continuing `state` from where an earlier
+    // run stopped, each page stored with the scan's progress; then checks the cached ids the scan did not
+    // receive and removes those the server no longer has; then records the reconciliation.
+    void full_scan(store::ReferenceScan started) {
+        out_.full_scan = true;
+        out_.full_scan_reason = started.reason;
+        scan_ = std::move(started);
+        store::ReferenceScan& state = *scan_;
+        Newest newest;
+        if (state.newest)
+            if (const auto ns = instant_ns(*state.newest)) newest.text = state.newest, newest.ns = *ns;
+        if (!state.listed) {
+            Position at{state.bound, state.link, state.by_link, state.follow_links};
+            const std::int64_t pages_before = state.pages;
+            try {
+                scan(at, newest, [&](const Page& page, const Position& after, bool last) {
+                    store::ReferenceScan next = state;
+                    if (next.pages == 0 && page.total) next.expected = page.total;
+                    next.bound = after.bound, next.link = after.link, next.by_link = after.by_link;
+                    next.follow_links = after.follow_links;
+                    next.newest = newest.text;
+                    next.listed = last;
+                    ++next.pages;
+                    std::vector<std::string> seen;
+                    seen.reserve(page.items.size());
+                    for (const auto& item : page.items)
+                        seen.push_back(item.row.id);
+                    cache_.apply_scan_page(next, changed(page.items), seen, {}, now_);
+                    state = std::move(next);
+                });
+            } catch (const FetchError& e) {
+                // The server refuses to go on from where an earlier run stopped (an expired link, say):
+                // start over in the next run rather than fail the same way in every run.
+                if (!e.refused_query() || pages_before == 0 || state.pages != pages_before) throw;
+                cache_.begin_scan(type_, state.reason, now_);
+                throw FetchError(std::string(e.what()) +
+                                     "; the server refused to continue the full scan where it stopped, so it "
+                                     "starts over in the next run",
+                                 0, false);
+            }
+        }
+
+        // Cached but not seen: ask for exactly those ids (same filters) before removing any. Each answer is
+        // stored at once (present ones marked seen, absent ones removed), so a stop here loses nothing.
+        const std::vector<std::string> missing = cache_.unseen_ids(type_, state.scan_id);
         const auto chunk = static_cast<std::size_t>(std::min(kMaxIdsPerCheck, page_size_));
         for (std::size_t from = 0; from < missing.size(); from += chunk) {
             const auto to = std::min(missing.size(), from + chunk);
@@ -466,15 +566,16 @@ private:
                                      " ids; nothing was removed",
                                  0, false);
             std::set<std::string> present;
+            std::vector<std::string> seen;
             for (const auto& item : page.items)
-                present.insert(item.row.id);
+                if (present.insert(item.row.id).second) seen.push_back(item.row.id);
+            std::vector<std::string> removed;
             for (std::size_t i = from; i < to; ++i)
                 if (!present.count(missing[i])) removed.push_back(missing[i]);
-            for (auto& row : changed(page.items))
-                still_there.push_back(std::move(row));
+            cache_.apply_scan_page(state, changed(page.items), seen, removed, now_);
+            out_.removed += static_cast<int>(removed.size());
         }
-        cache_.finish_reconciliation(type_, still_there, removed, newest.text, now_);
-        out_.removed = static_cast<int>(removed.size());
+        cache_.finish_reconciliation(type_, {}, {}, newest.text, now_);
     }
 
     HttpTransport& transport_;
@@ -486,9 +587,10 @@ private:
     TypeDownload& out_;
     int page_size_;
     int requests_left_;
-    std::set<std::string> counted_; // ids counted in this run
-    std::string window_from_;       // Slot only: yyyy-mm-dd, inclusive
-    std::string window_to_;         // Slot only: yyyy-mm-dd, exclusive
+    std::set<std::string> counted_;            // ids counted in this run
+    std::optional<store::ReferenceScan> scan_; // the full scan running (its latest stored progress)
+    std::string window_from_;                  // Slot only: yyyy-mm-dd, inclusive
+    std::string window_to_;                    // Slot only: yyyy-mm-dd, exclusive
 };
 
 } // namespace

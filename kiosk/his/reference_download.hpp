@@ -24,7 +24,9 @@ struct ReferenceDownloadSettings {
     int slot_days_ahead = 14;     // Slots are downloaded for [today, today + slot_days_ahead] (a day's margin
                                   // each side, in UTC days, so the window holds whatever the site's offset)
     int max_pages_per_type = 500; // requests per type and run (search pages and id checks); the rest waits
+                                  // (a full scan continues from where it stopped)
     // A full scan of each type (upserts + removal of what the server no longer has) at least this often.
+    // An unfinished full scan older than this starts over.
     core::UnixMillis reconcile_every_ms = 6LL * 3600 * 1000;
     // After an incremental run, compare the server's count (_summary=count) with the cache's; a difference
     // (a deletion: searches never return deleted resources) starts a full scan, unless the last one is
@@ -67,6 +69,11 @@ struct DownloadResult {
 //    cached but not seen are checked once more with _id=... and removed if the server still lacks them.
 //    It runs on the first download, every reconcile_every_ms, when the count check disagrees, and when the
 //    server refuses the cursor query (4xx): the cache keeps serving the old rows meanwhile.
+//  - A full scan larger than max_pages_per_type continues in the next run: its progress (keyset bound,
+//    newest lastUpdated) and a mark on every row it received, changed or not, are stored with each page in
+//    one transaction (store::ReferenceScan). While it is unfinished, each run first brings the changes
+//    since the cursor, then continues the scan. One older than reconcile_every_ms starts over; reset()
+//    drops it.
 //  - A page that is not a searchset Bundle, or an entry without a resource, id or meta.lastUpdated: an
 //    error for that type, nothing of that page stored; the other types go on. No answer at all (connect,
 //    timeout): the remaining types are not attempted in this run.

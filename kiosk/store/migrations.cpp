@@ -128,6 +128,29 @@ constexpr const char* kMigrations[] = {
         CREATE INDEX kiosk_patients_bhyt ON kiosk_patients (bhyt);
         CREATE INDEX outbox_dead_aggregate ON outbox_dead (aggregate_type, aggregate_id);
     )sql",
+    // 6: resumable full scans of the reference data. A full scan (reconciliation) of a type may take several
+    // runs: its progress is kept in reference_scans (one row per type, written in the same transaction as
+    // each page), and every cached resource the scan received, changed or not, is marked with the scan's id
+    // (seen_scan), so at its end the rows it did not see are the ones to check with the server. scan_id is
+    // AUTOINCREMENT: a scan started after an abandoned one (or a reset) never reuses its id.
+    R"sql(
+        CREATE TABLE reference_scans (
+            scan_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            resource_type TEXT    NOT NULL UNIQUE,
+            reason        TEXT    NOT NULL,            -- why the scan started ("first download", ...)
+            started_at    INTEGER NOT NULL,            -- unix ms, kiosk clock
+            expected      INTEGER,                     -- the server's total at the first page, if given
+            bound         TEXT,                        -- keyset bound: meta.lastUpdated to continue from
+            link          TEXT,                        -- link[next] of the last page stored
+            by_link       INTEGER NOT NULL DEFAULT 0,  -- 1: the next request is `link`, not the keyset query
+            follow_links  INTEGER NOT NULL DEFAULT 0,  -- 1: the server does not sort or refused keyset queries
+            newest        TEXT,                        -- newest meta.lastUpdated received by the scan
+            listed        INTEGER NOT NULL DEFAULT 0,  -- 1: every page received; the id check is left
+            pages         INTEGER NOT NULL DEFAULT 0,  -- search pages stored by the scan
+            updated_at    INTEGER NOT NULL             -- unix ms
+        );
+        ALTER TABLE reference_resources ADD COLUMN seen_scan INTEGER;  -- reference_scans.scan_id
+    )sql",
 };
 
 static_assert(detail::kApplicationId == 1263095635, "migration 1 writes the application id literally");

@@ -3,6 +3,7 @@
 #include "kiosk/store/statement.hpp"
 
 #include <charconv>
+#include <optional>
 #include <string>
 
 namespace kiosk::store {
@@ -48,6 +49,39 @@ void bind_optional(detail::Statement& s, int index, const std::string& value) {
         s.bind_text(index, value);
 }
 
+void bind_optional(detail::Statement& s, int index, const std::optional<std::string>& value) {
+    if (value)
+        s.bind_text(index, *value);
+    else
+        s.bind_null(index);
+}
+
+std::optional<std::string> optional_text(const detail::Statement& s, int index) {
+    if (s.column_is_null(index)) return std::nullopt;
+    return s.column_text(index);
+}
+
+// The columns read_scan() reads, in its order.
+constexpr const char* kScanColumns = "scan_id, resource_type, reason, started_at, expected, bound, link, "
+                                     "by_link, follow_links, newest, listed, pages";
+
+ReferenceScan read_scan(const detail::Statement& s) {
+    ReferenceScan r;
+    r.scan_id = s.column_int64(0);
+    r.resource_type = s.column_text(1);
+    r.reason = s.column_text(2);
+    r.started_at = s.column_int64(3);
+    if (!s.column_is_null(4)) r.expected = s.column_int64(4);
+    r.bound = optional_text(s, 5);
+    r.link = optional_text(s, 6);
+    r.by_link = s.column_int64(7) != 0;
+    r.follow_links = s.column_int64(8) != 0;
+    r.newest = optional_text(s, 9);
+    r.listed = s.column_int64(10) != 0;
+    r.pages = s.column_int64(11);
+    return r;
+}
+
 } // namespace
 
 struct ReferenceCache::Statements {
@@ -77,7 +111,21 @@ struct ReferenceCache::Statements {
                     " FROM reference_resources WHERE resource_type = 'Slot' AND parent_ref = ?1 "
                     "AND status = 'free' AND julianday(starts_at) >= julianday(?2) "
                     "AND julianday(starts_at) < julianday(?3) ORDER BY julianday(starts_at), id LIMIT ?4"),
-          is_instant(db, "SELECT julianday(?1) IS NOT NULL") {}
+          is_instant(db, "SELECT julianday(?1) IS NOT NULL"),
+          get_scan(db,
+                   std::string("SELECT ") + kScanColumns + " FROM reference_scans WHERE resource_type = ?1"),
+          drop_scan(db, "DELETE FROM reference_scans WHERE resource_type = ?1"),
+          insert_scan(db, "INSERT INTO reference_scans (resource_type, reason, started_at, updated_at) "
+                          "VALUES (?1, ?2, ?3, ?3)"),
+          update_scan(db, "UPDATE reference_scans SET expected = ?2, bound = ?3, link = ?4, by_link = ?5, "
+                          "follow_links = ?6, newest = ?7, listed = ?8, pages = ?9, updated_at = ?10 "
+                          "WHERE scan_id = ?1"),
+          mark_seen(db, "UPDATE reference_resources SET seen_scan = ?3 WHERE resource_type = ?1 AND id = ?2"),
+          unseen(db, "SELECT id FROM reference_resources WHERE resource_type = ?1 AND seen_scan IS NOT ?2 "
+                     "ORDER BY id"),
+          seen_count(db,
+                     "SELECT count(*) FROM reference_resources WHERE resource_type = ?1 AND seen_scan = ?2") {
+    }
 
     detail::Statement upsert;
     detail::Statement remove;
@@ -91,6 +139,25 @@ struct ReferenceCache::Statements {
     detail::Statement count_starting;
     detail::Statement slots;
     detail::Statement is_instant;
+    detail::Statement get_scan;
+    detail::Statement drop_scan;
+    detail::Statement insert_scan;
+    detail::Statement update_scan;
+    detail::Statement mark_seen;
+    detail::Statement unseen;
+    detail::Statement seen_count;
+
+    void drop_scan_of(const std::string& resource_type) {
+        const auto reset = drop_scan.scoped();
+        drop_scan.bind_text(1, resource_type);
+        drop_scan.run();
+    }
+    std::optional<ReferenceScan> scan_of(const std::string& resource_type) {
+        const auto reset = get_scan.scoped();
+        get_scan.bind_text(1, resource_type);
+        if (!get_scan.step()) return std::nullopt;
+        return read_scan(get_scan);
+    }
 };
 
 ReferenceCache::ReferenceCache(Database& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
@@ -155,11 +222,140 @@ void ReferenceCache::apply(const std::string& resource_type, const std::vector<R
             s.run();
         };
         if (new_cursor) set(cursor_key(resource_type), *new_cursor);
-        if (reconciled) set(reconciled_key(resource_type), std::to_string(now));
+        if (reconciled) {
+            set(reconciled_key(resource_type), std::to_string(now));
+            st_->drop_scan_of(resource_type); // the scan is complete
+        }
         tx.commit();
     } catch (const std::exception& e) {
         throw StoreError(what + ": " + e.what());
     }
+}
+
+ReferenceScan ReferenceCache::begin_scan(const std::string& resource_type, const std::string& reason,
+                                         core::UnixMillis now) {
+    if (resource_type.empty()) throw StoreError("could not start a full scan: no resource type given");
+    try {
+        detail::Transaction tx(db_);
+        st_->drop_scan_of(resource_type);
+        {
+            auto& s = st_->insert_scan;
+            const auto reset = s.scoped();
+            s.bind_text(1, resource_type).bind_text(2, reason).bind_int64(3, now);
+            s.run();
+        }
+        auto started = st_->scan_of(resource_type);
+        if (!started) throw StoreError("the new scan is not there");
+        tx.commit();
+        return *started;
+    } catch (const std::exception& e) {
+        throw StoreError("could not start a full scan of the cached " + resource_type +
+                         " resources: " + e.what());
+    }
+}
+
+std::optional<ReferenceScan> ReferenceCache::scan(const std::string& resource_type) const {
+    return st_->scan_of(resource_type);
+}
+
+void ReferenceCache::abandon_scan(const std::string& resource_type) {
+    try {
+        detail::Transaction tx(db_);
+        st_->drop_scan_of(resource_type);
+        tx.commit();
+    } catch (const std::exception& e) {
+        throw StoreError("could not abandon the full scan of the cached " + resource_type +
+                         " resources: " + e.what());
+    }
+}
+
+void ReferenceCache::apply_scan_page(const ReferenceScan& progress, const std::vector<ReferenceRow>& upserts,
+                                     const std::vector<std::string>& seen_ids,
+                                     const std::vector<std::string>& removed_ids, core::UnixMillis now) {
+    const std::string& type = progress.resource_type;
+    const std::string what = "could not store a page of the full scan " + std::to_string(progress.scan_id) +
+                             " of " + type + " (" + std::to_string(upserts.size()) + " resources, " +
+                             std::to_string(removed_ids.size()) +
+                             " removals; nothing was stored, the scan stays where it was)";
+    if (type.empty()) throw StoreError(what + ": no resource type given");
+    for (const auto& row : upserts) {
+        if (row.resource_type != type)
+            throw StoreError(what + ": a row of type '" + row.resource_type + "' in the page");
+        if (row.id.empty()) throw StoreError(what + ": a row without an id");
+        if (row.json.empty()) throw StoreError(what + ": row " + row.id + " has no JSON");
+    }
+    try {
+        detail::Transaction tx(db_);
+        const auto current = st_->scan_of(type);
+        if (!current || current->scan_id != progress.scan_id)
+            throw StoreError("it is no longer the type's scan in progress (abandoned, replaced or reset)");
+        for (const auto& row : upserts) {
+            auto& s = st_->upsert;
+            const auto reset = s.scoped();
+            s.bind_text(1, row.resource_type).bind_text(2, row.id);
+            bind_optional(s, 3, row.version_id);
+            bind_optional(s, 4, row.last_updated);
+            bind_optional(s, 5, row.status);
+            bind_optional(s, 6, row.starts_at);
+            bind_optional(s, 7, row.ends_at);
+            bind_optional(s, 8, row.parent_ref);
+            s.bind_text(9, row.json);
+            s.run();
+        }
+        auto mark = [&](const std::string& id) {
+            auto& s = st_->mark_seen;
+            const auto reset = s.scoped();
+            s.bind_text(1, type).bind_text(2, id).bind_int64(3, progress.scan_id);
+            s.run();
+        };
+        for (const auto& row : upserts)
+            mark(row.id);
+        for (const auto& id : seen_ids)
+            mark(id);
+        for (const auto& id : removed_ids) {
+            auto& s = st_->remove;
+            const auto reset = s.scoped();
+            s.bind_text(1, type).bind_text(2, id);
+            s.run();
+        }
+        {
+            auto& s = st_->update_scan;
+            const auto reset = s.scoped();
+            s.bind_int64(1, progress.scan_id);
+            if (progress.expected)
+                s.bind_int64(2, *progress.expected);
+            else
+                s.bind_null(2);
+            bind_optional(s, 3, progress.bound);
+            bind_optional(s, 4, progress.link);
+            s.bind_int64(5, progress.by_link ? 1 : 0).bind_int64(6, progress.follow_links ? 1 : 0);
+            bind_optional(s, 7, progress.newest);
+            s.bind_int64(8, progress.listed ? 1 : 0).bind_int64(9, progress.pages).bind_int64(10, now);
+            s.run();
+        }
+        tx.commit();
+    } catch (const std::exception& e) {
+        throw StoreError(what + ": " + e.what());
+    }
+}
+
+std::vector<std::string> ReferenceCache::unseen_ids(const std::string& resource_type,
+                                                    std::int64_t scan_id) const {
+    auto& s = st_->unseen;
+    const auto reset = s.scoped();
+    s.bind_text(1, resource_type).bind_int64(2, scan_id);
+    std::vector<std::string> out;
+    while (s.step())
+        out.push_back(s.column_text(0));
+    return out;
+}
+
+std::int64_t ReferenceCache::seen_count(const std::string& resource_type, std::int64_t scan_id) const {
+    auto& s = st_->seen_count;
+    const auto reset = s.scoped();
+    s.bind_text(1, resource_type).bind_int64(2, scan_id);
+    if (!s.step()) return 0;
+    return s.column_int64(0);
 }
 
 std::optional<std::string> ReferenceCache::cursor(const std::string& resource_type) const {
@@ -191,6 +387,7 @@ void ReferenceCache::reset(const std::string& resource_type) {
             s.bind_text(1, resource_type);
             s.run();
         }
+        st_->drop_scan_of(resource_type);
         auto& s = st_->drop_state;
         const auto reset = s.scoped();
         s.bind_text(1, cursor_key(resource_type)).bind_text(2, reconciled_key(resource_type));

@@ -339,6 +339,36 @@ TEST_F(ReferenceDownloadTest, FirstDownloadPagesThroughEverythingAndSetsCursors)
     }
 }
 
+TEST_F(ReferenceDownloadTest, FirstDownloadLargerThanOneRunsRequestLimitCompletesOverSeveralRuns) {
+    const Seeded s = seed();
+    auto limited = settings(7);
+    limited.max_pages_per_type = 2; // 30 slots, 7 a page: at least 5 pages
+    int runs = 0;
+    core::UnixMillis at = now_;
+    for (; runs < 10; ++runs, at += kMinute) {
+        // A new downloader and a reopened database every run, as after a restart.
+        auto db = store::Database::open(dir_ / "restarted.db");
+        his::ReferenceDownloader dl(transport_, server_.base(), db, limited);
+        const auto r = dl.run_once(at);
+        const auto& slots = of(r, "Slot");
+        EXPECT_TRUE(slots.full_scan);
+        EXPECT_EQ(slots.full_scan_reason, "first download");
+        if (slots.ok()) break;
+        EXPECT_THAT(slots.error, HasSubstr("the full scan continues in the next run")) << describe(r);
+        EXPECT_EQ(store::ReferenceCache(db).reconciled_at("Slot"), std::nullopt);
+    }
+    EXPECT_GE(runs, 2);
+    EXPECT_LT(runs, 10);
+    auto db = store::Database::open(dir_ / "restarted.db");
+    store::ReferenceCache cache(db);
+    std::vector<std::string> expected = s.slots;
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(cache.ids("Slot"), expected);
+    EXPECT_EQ(cache.reconciled_at("Slot"), at);
+    EXPECT_EQ(cache.cursor("Slot"), updated(s, "Slot/" + s.slots.back()));
+    EXPECT_LE(transport_.of("Slot").size(), 8u) << "no page fetched twice but the keyset overlaps";
+}
+
 TEST_F(ReferenceDownloadTest, IncrementalRunFetchesOnlyChangedAndNewSlots) {
     Seeded s = seed();
     his::ReferenceDownloader dl(transport_, server_.base(), db_, settings(7));
@@ -807,20 +837,225 @@ TEST(ReferenceDownloadUnit, PagesPerRunAreBoundedAndTheNextRunContinues) {
     EXPECT_EQ(k.cache.cursor("Schedule"), "2026-11-24T00:12:00.000Z");
 }
 
-TEST(ReferenceDownloadUnit, FullScanLargerThanTheRequestLimitSaysItCannotFinish) {
+// meta.lastUpdated of the i-th scripted resource: one minute apart from 2026-11-24T00:00Z.
+std::string minute_stamp(int i) {
+    char ts[32];
+    std::snprintf(ts, sizeof ts, "2026-11-24T%02d:%02d:00.000Z", i / 60, i % 60);
+    return ts;
+}
+
+std::vector<std::string> server_ids(const MiniFhir& fhir, const std::string& type) {
+    std::vector<std::string> ids;
+    for (const auto& r : fhir.data.at(type))
+        ids.push_back(r["id"]);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+std::size_t count_with(const std::vector<his::HttpRequest>& requests, const std::string& part) {
+    return static_cast<std::size_t>(std::count_if(requests.begin(), requests.end(), [&](const auto& r) {
+        return r.url.find(part) != std::string::npos;
+    }));
+}
+
+TEST(ReferenceDownloadUnit, FullScanLargerThanTheRequestLimitContinuesInTheNextRun) {
     UnitKiosk k;
-    for (int i = 0; i < 12; ++i) {
-        char ts[32];
-        std::snprintf(ts, sizeof ts, "2026-11-24T00:%02d:00.000Z", i);
-        k.fhir.add("Schedule", "s" + std::to_string(i), ts);
-    }
+    for (int i = 0; i < 12; ++i)
+        k.fhir.add("Schedule", "s" + std::to_string(i), minute_stamp(i));
     auto settings = k.only("Schedule", 3);
-    settings.max_pages_per_type = 2; // the first download is a full scan of 4 pages
+    settings.max_pages_per_type =
+        2; // the first download is a full scan of 6 keyset pages (3, then 2 new each)
     his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
     const auto r = dl.run_once(k.now);
     ASSERT_TRUE(r.types[0].full_scan);
-    EXPECT_THAT(r.types[0].error, HasSubstr("cannot finish until that is raised"));
-    EXPECT_THAT(r.types[0].error, Not(HasSubstr("the rest follows")));
+    EXPECT_EQ(r.types[0].full_scan_reason, "first download");
+    EXPECT_THAT(r.types[0].error,
+                AllOf(HasSubstr("max_pages_per_type"),
+                      HasSubstr("the full scan continues in the next run (5 of ~12 seen so far)")));
+    EXPECT_THAT(r.types[0].error, Not(HasSubstr("cannot finish")));
+    EXPECT_EQ(k.cache.count("Schedule"), 5);
+    EXPECT_EQ(k.cache.reconciled_at("Schedule"), std::nullopt);
+    EXPECT_EQ(k.cache.cursor("Schedule"), std::nullopt);
+
+    const auto r2 = dl.run_once(k.now + 60'000);
+    EXPECT_TRUE(r2.types[0].full_scan);
+    EXPECT_EQ(r2.types[0].full_scan_reason, "first download");
+    EXPECT_THAT(r2.types[0].error, HasSubstr("(9 of ~12 seen so far)"));
+    EXPECT_EQ(k.cache.reconciled_at("Schedule"), std::nullopt);
+
+    const auto r3 = dl.run_once(k.now + 120'000);
+    ASSERT_TRUE(r3.ok()) << describe(r3);
+    EXPECT_TRUE(r3.types[0].full_scan);
+    EXPECT_EQ(r3.types[0].pages, 2);
+    EXPECT_EQ(k.cache.ids("Schedule"), server_ids(k.fhir, "Schedule"));
+    EXPECT_EQ(k.cache.reconciled_at("Schedule"), k.now + 120'000);
+    EXPECT_EQ(k.cache.cursor("Schedule"), minute_stamp(11));
+    EXPECT_EQ(k.cache.scan("Schedule"), std::nullopt);
+    EXPECT_EQ(k.transport.requests.size(), 6u) << "every page once: nothing started over";
+}
+
+TEST(ReferenceDownloadUnit, LargeFirstDownloadCompletesOverSeveralRunsAndEqualsTheServer) {
+    UnitKiosk k;
+    for (int i = 0; i < 200; ++i)
+        k.fhir.add("Slot", "slot-" + std::to_string(i), minute_stamp(i / 2)); // two per minute
+    auto settings = k.only("Slot", 10);
+    settings.max_pages_per_type = 4;
+    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
+    int runs = 0;
+    std::int64_t before = 0;
+    core::UnixMillis at = k.now;
+    for (; runs < 40; ++runs, at += 60'000) {
+        const auto r = dl.run_once(at);
+        ASSERT_TRUE(r.types[0].full_scan);
+        EXPECT_EQ(r.types[0].full_scan_reason, "first download");
+        if (r.ok()) break;
+        EXPECT_THAT(r.types[0].error, HasSubstr("the full scan continues in the next run"));
+        EXPECT_THAT(r.types[0].error, HasSubstr(" of ~200 seen so far"));
+        EXPECT_EQ(k.cache.reconciled_at("Slot"), std::nullopt) << "run " << runs;
+        EXPECT_GT(k.cache.count("Slot"), before) << "every run gets further, run " << runs;
+        before = k.cache.count("Slot");
+    }
+    EXPECT_GE(runs, 5);
+    EXPECT_LT(runs, 40);
+    EXPECT_EQ(k.cache.count("Slot"), 200);
+    EXPECT_EQ(k.cache.ids("Slot"), server_ids(k.fhir, "Slot"));
+    EXPECT_EQ(k.cache.reconciled_at("Slot"), at);
+    EXPECT_EQ(k.cache.cursor("Slot"), minute_stamp(99));
+    EXPECT_EQ(count_with(k.transport.requests, "_id="), 0u);
+
+    // From now on incremental, as before.
+    k.transport.requests.clear();
+    const auto next = dl.run_once(at + 60'000);
+    ASSERT_TRUE(next.ok()) << describe(next);
+    EXPECT_FALSE(next.types[0].full_scan);
+    EXPECT_EQ(next.types[0].fetched, 0);
+}
+
+TEST(ReferenceDownloadUnit, ResumableReconciliationRemovesWhatWasDeletedHalfWayAndKeepsTheUnchanged) {
+    UnitKiosk k;
+    for (int i = 0; i < 30; ++i)
+        k.fhir.add("Practitioner", "p" + std::to_string(i), minute_stamp(i));
+    his::ReferenceDownloader first(k.transport, k.fhir.base, k.db, k.only("Practitioner", 5));
+    ASSERT_TRUE(first.run_once(k.now).ok());
+    ASSERT_EQ(k.cache.count("Practitioner"), 30);
+
+    // Seven hours later: a periodic reconciliation, 3 requests a run.
+    auto settings = k.only("Practitioner", 5);
+    settings.max_pages_per_type = 3;
+    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
+    const core::UnixMillis later = k.now + 7 * kHour;
+    const auto r1 = dl.run_once(later);
+    EXPECT_TRUE(r1.types[0].full_scan);
+    EXPECT_EQ(r1.types[0].full_scan_reason, "periodic reconciliation");
+    EXPECT_THAT(r1.types[0].error, HasSubstr("(13 of ~30 seen so far)"));
+    EXPECT_EQ(r1.types[0].unchanged, 13);
+    EXPECT_EQ(r1.types[0].fetched, 0);
+
+    // Half-way: p25 (not reached yet) is deleted, p3 (already seen) changes.
+    auto& data = k.fhir.data["Practitioner"];
+    data.erase(std::find_if(data.begin(), data.end(), [](const json& r) { return r["id"] == "p25"; }));
+    auto p3 = std::find_if(data.begin(), data.end(), [](const json& r) { return r["id"] == "p3"; });
+    (*p3)["meta"]["lastUpdated"] = minute_stamp(40);
+    (*p3)["active"] = false;
+    std::rotate(p3, p3 + 1, data.end()); // the server keeps its own order: the newest last
+
+    k.transport.requests.clear();
+    int runs = 0;
+    int removed = 0;
+    his::DownloadResult last;
+    for (core::UnixMillis at = later + kMinute; runs < 10; ++runs, at += kMinute) {
+        last = dl.run_once(at);
+        ASSERT_TRUE(last.types[0].full_scan) << describe(last);
+        removed += last.types[0].removed;
+        if (runs == 0) {
+            // The changes since the last run come first, ahead of the scan.
+            EXPECT_EQ(last.types[0].fetched, 1);
+            EXPECT_EQ(k.cache.find("Practitioner", "p3")->status, "inactive");
+            EXPECT_EQ(removed, 0);
+        }
+        if (last.ok()) break;
+        EXPECT_EQ(k.cache.reconciled_at("Practitioner"), k.now) << "set only when the scan ends";
+    }
+    ASSERT_TRUE(last.ok()) << describe(last);
+    EXPECT_EQ(removed, 1);
+    EXPECT_EQ(last.types[0].removed, 1) << "at the end of the scan";
+    EXPECT_EQ(k.cache.find("Practitioner", "p25"), std::nullopt);
+    EXPECT_EQ(k.cache.count("Practitioner"), 29);
+    EXPECT_EQ(k.cache.ids("Practitioner"), server_ids(k.fhir, "Practitioner")) << "the unchanged ones stay";
+    EXPECT_GT(k.cache.reconciled_at("Practitioner"), later);
+    EXPECT_EQ(k.cache.cursor("Practitioner"), minute_stamp(40));
+    // Only the one id the scan did not receive was asked for.
+    EXPECT_EQ(count_with(k.transport.requests, "_id="), 1u);
+    EXPECT_EQ(count_with(k.transport.requests, "_id=p25&"), 1u);
+}
+
+TEST(ReferenceDownloadUnit, RestartBetweenRunsResumesTheScanInsteadOfStartingOver) {
+    UnitKiosk k;
+    for (int i = 0; i < 12; ++i)
+        k.fhir.add("Schedule", "s" + std::to_string(i), minute_stamp(i));
+    auto settings = k.only("Schedule", 3);
+    settings.max_pages_per_type = 2;
+    const auto file = k.dir / "restarted.db";
+    std::vector<std::string> outcomes;
+    for (int run = 0; run < 3; ++run) {
+        // A new process each run: database reopened, a new downloader.
+        auto db = store::Database::open(file);
+        his::ReferenceDownloader dl(k.transport, k.fhir.base, db, settings);
+        const auto r = dl.run_once(k.now + run * kMinute);
+        outcomes.push_back(r.types[0].error);
+        EXPECT_EQ(r.types[0].full_scan_reason, "first download");
+    }
+    EXPECT_THAT(outcomes[0], HasSubstr("continues in the next run"));
+    EXPECT_THAT(outcomes[1], HasSubstr("continues in the next run"));
+    EXPECT_EQ(outcomes[2], "");
+    // 6 keyset pages in all, the same as one run without a limit would send.
+    EXPECT_EQ(k.transport.requests.size(), 6u);
+    EXPECT_EQ(count_with(k.transport.requests, "_lastUpdated=ge"), 5u) << "one start from the beginning";
+    auto db = store::Database::open(file);
+    store::ReferenceCache cache(db);
+    EXPECT_EQ(cache.ids("Schedule"), server_ids(k.fhir, "Schedule"));
+    EXPECT_EQ(cache.reconciled_at("Schedule"), k.now + 2 * kMinute);
+}
+
+TEST(ReferenceDownloadUnit, OldOrResetScanStartsOver) {
+    UnitKiosk k;
+    for (int i = 0; i < 12; ++i)
+        k.fhir.add("Schedule", "s" + std::to_string(i), minute_stamp(i));
+    auto settings = k.only("Schedule", 3);
+    settings.max_pages_per_type = 2;
+    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
+    ASSERT_FALSE(dl.run_once(k.now).ok());
+    const auto first = k.cache.scan("Schedule");
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->pages, 2);
+
+    // Older than reconcile_every_ms: its marks are stale, it starts over from the beginning.
+    k.transport.requests.clear();
+    const core::UnixMillis late = k.now + settings.reconcile_every_ms + kMinute;
+    const auto r = dl.run_once(late);
+    EXPECT_THAT(r.types[0].full_scan_reason, AllOf(HasSubstr("first download"), HasSubstr("restarted")));
+    ASSERT_FALSE(k.transport.requests.empty());
+    EXPECT_THAT(k.transport.requests.front().url, Not(HasSubstr("_lastUpdated=ge")));
+    const auto second = k.cache.scan("Schedule");
+    ASSERT_TRUE(second);
+    EXPECT_GT(second->scan_id, first->scan_id);
+    EXPECT_EQ(second->started_at, late);
+    EXPECT_EQ(second->pages, 2);
+    EXPECT_THAT(r.types[0].error, HasSubstr("(5 of ~12 seen so far)")) << "the old marks do not count";
+
+    // A reset drops the scan with the rows: the next run is a first download from the beginning.
+    k.cache.reset("Schedule");
+    EXPECT_EQ(k.cache.scan("Schedule"), std::nullopt);
+    k.transport.requests.clear();
+    const auto after_reset = dl.run_once(late + kMinute);
+    EXPECT_EQ(after_reset.types[0].full_scan_reason, "first download");
+    ASSERT_FALSE(k.transport.requests.empty());
+    EXPECT_THAT(k.transport.requests.front().url, Not(HasSubstr("_lastUpdated=ge")));
+    EXPECT_GT(k.cache.scan("Schedule")->scan_id, second->scan_id);
+    for (int run = 2; run < 6 && !k.cache.reconciled_at("Schedule"); ++run)
+        (void)dl.run_once(late + run * kMinute);
+    EXPECT_EQ(k.cache.ids("Schedule"), server_ids(k.fhir, "Schedule"));
+    EXPECT_EQ(k.cache.scan("Schedule"), std::nullopt);
 }
 
 TEST(ReferenceDownloadUnit, ResourceMissedByAFullScanIsAskedForByIdBeforeItIsRemoved) {

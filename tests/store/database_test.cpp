@@ -2,6 +2,7 @@
 #include "kiosk/store/outbox.hpp"
 #include "kiosk/store/patient_cache.hpp"
 #include "kiosk/store/patient_registry.hpp"
+#include "kiosk/store/reference_cache.hpp"
 #include "kiosk/store/statement.hpp"
 #include "kiosk/store/sync_state.hpp"
 #include "kiosk/store/ticket_store.hpp"
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -75,6 +77,12 @@ constexpr const char* kCachedCccd = "079190000001";
 constexpr const char* kRegisteredId = "BVDK-QN-20261124-P-B0003";
 constexpr const char* kRegisteredCccd = "052185004321";
 constexpr std::int64_t kRegisteredSequence = 3;
+// A Slot downloaded by a kiosk at schema version 4, with its cursor.
+constexpr const char* kCachedSlotId = "slot-seed";
+constexpr const char* kSlotCursor = "2026-11-24T00:59:00.000Z";
+// A full scan of the Slots half-way, as a kiosk at schema version 6 leaves it between two runs: the seeded
+// slot was received by it.
+constexpr const char* kScanBound = "2026-11-24T00:30:00.000Z";
 
 core::UnixMillis seed_issued_at() {
     return test::utc_ms(2026, 11, 24, 1, 0, 0);
@@ -172,6 +180,19 @@ void seed_at_version(const Database& db, int version) {
                                  "VALUES ('urn:kiosk:vn:cccd', ?1, ?2)");
         id.bind_text(1, kCachedCccd).bind_text(2, kCachedFhirId);
         id.run();
+        detail::Statement slot(db,
+                               "INSERT INTO reference_resources (resource_type, id, version_id, "
+                               "last_updated, status, starts_at, ends_at, parent_ref, json) VALUES ('Slot', "
+                               "?1, '1', ?2, 'free', '2026-11-25T08:00:00+07:00', "
+                               "'2026-11-25T08:15:00+07:00', 'Schedule/1', ?3)");
+        slot.bind_text(1, kCachedSlotId)
+            .bind_text(2, kSlotCursor)
+            .bind_text(3, R"({"resourceType":"Slot","id":"slot-seed"})");
+        slot.run();
+        detail::Statement cursor(
+            db, "INSERT INTO sync_state (key, value, updated_at) VALUES ('cursor.Slot', ?1, ?2)");
+        cursor.bind_text(1, kSlotCursor).bind_int64(2, seed_issued_at());
+        cursor.run();
     }
     if (version >= 5) {
         detail::Statement counter(db, "INSERT INTO kiosk_patient_counters (kiosk_letter, register_day, "
@@ -184,6 +205,20 @@ void seed_at_version(const Database& db, int version) {
                                       "'0912345678', ?3)");
         patient.bind_text(1, kRegisteredId).bind_text(2, kRegisteredCccd).bind_int64(3, seed_issued_at());
         patient.run();
+    }
+    if (version >= 6) {
+        detail::Statement scan(db,
+                               "INSERT INTO reference_scans (resource_type, reason, started_at, expected, "
+                               "bound, link, newest, pages, updated_at) VALUES ('Slot', "
+                               "'periodic reconciliation', ?1, 40, ?2, 'http://his/fhir/R4/Slot?_offset=6', "
+                               "?2, 3, ?1)");
+        scan.bind_int64(1, seed_issued_at()).bind_text(2, kScanBound);
+        scan.run();
+        detail::Statement seen(db, "UPDATE reference_resources SET seen_scan = "
+                                   "(SELECT scan_id FROM reference_scans WHERE resource_type = 'Slot') "
+                                   "WHERE resource_type = 'Slot' AND id = ?1");
+        seen.bind_text(1, kCachedSlotId);
+        seen.run();
     }
 }
 
@@ -207,6 +242,7 @@ TEST(DatabaseTest, FreshFileIsAtLatestSchemaWithWalAndFullSync) {
     EXPECT_TRUE(table_exists(db, "sync_state"));
     EXPECT_TRUE(table_exists(db, "kiosk_patients"));
     EXPECT_TRUE(table_exists(db, "kiosk_patient_counters"));
+    EXPECT_TRUE(table_exists(db, "reference_scans"));
 }
 
 TEST(DatabaseTest, ReopeningAnUpToDateFileKeepsItsData) {
@@ -236,6 +272,20 @@ TEST(DatabaseTest, ReopeningAnUpToDateFileKeepsItsData) {
     EXPECT_EQ(registered[0].details.sex, core::Sex::Female);
     EXPECT_EQ(registered[0].details.bhyt, "");
     EXPECT_EQ(registered[0].registered_at, seed_issued_at());
+    ReferenceCache cache(db);
+    EXPECT_EQ(cache.cursor("Slot"), kSlotCursor);
+    const auto scan = cache.scan("Slot");
+    ASSERT_TRUE(scan.has_value());
+    EXPECT_EQ(scan->reason, "periodic reconciliation");
+    EXPECT_EQ(scan->started_at, seed_issued_at());
+    EXPECT_EQ(scan->expected, 40);
+    EXPECT_EQ(scan->bound, kScanBound);
+    EXPECT_EQ(scan->link, "http://his/fhir/R4/Slot?_offset=6");
+    EXPECT_FALSE(scan->by_link);
+    EXPECT_FALSE(scan->listed);
+    EXPECT_EQ(scan->pages, 3);
+    EXPECT_EQ(cache.seen_count("Slot", scan->scan_id), 1);
+    EXPECT_TRUE(cache.unseen_ids("Slot", scan->scan_id).empty());
 }
 
 TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
@@ -257,6 +307,7 @@ TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
             ASSERT_EQ(table_exists(db, "his_patients"), v >= 4);
             ASSERT_EQ(table_exists(db, "kiosk_patients"), v >= 5);
             ASSERT_EQ(table_exists(db, "kiosk_patient_counters"), v >= 5);
+            ASSERT_EQ(table_exists(db, "reference_scans"), v >= 6);
             seed_at_version(db, v);
         }
 
@@ -332,10 +383,34 @@ TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
         details.cccd = "079090001234";
         details.full_name = "Nguyễn Văn An";
         const auto p = registry.register_patient(kiosk, details, IdentifierSystems{}, same_day);
-        EXPECT_EQ(p.kiosk_patient_id, "BVDK-QN-20261124-P-B0001");
-        EXPECT_EQ(registry.count(), 1);
+        // The seed at version 5 registered the third of the day.
+        EXPECT_EQ(p.kiosk_patient_id, v >= 5 ? "BVDK-QN-20261124-P-B0004" : "BVDK-QN-20261124-P-B0001");
+        EXPECT_EQ(registry.count(), v >= 5 ? 2 : 1);
         EXPECT_EQ(outbox.count(), outbox_before + 1);
         EXPECT_EQ(outbox.peek(10).back().identifier, p.kiosk_patient_id);
+
+        // Migration 6: the cached reference data came through, with no scan in progress and nothing marked
+        // as seen; a resumable full scan works on the migrated file.
+        ASSERT_TRUE(table_exists(db, "reference_scans"));
+        ReferenceCache cache(db);
+        EXPECT_EQ(cache.count("Slot"), v >= 4 ? 1 : 0);
+        EXPECT_EQ(cache.cursor("Slot"), v >= 4 ? std::optional<std::string>(kSlotCursor) : std::nullopt);
+        if (v >= 4) {
+            const auto row = cache.find("Slot", kCachedSlotId);
+            ASSERT_TRUE(row.has_value());
+            EXPECT_EQ(row->status, "free");
+            EXPECT_EQ(row->parent_ref, "Schedule/1");
+            EXPECT_EQ(query_int(db, "SELECT count(*) FROM reference_resources WHERE seen_scan IS NULL"), 1);
+        }
+        EXPECT_EQ(cache.scan("Slot"), std::nullopt);
+        const auto scan = cache.begin_scan("Slot", "first download", same_day);
+        EXPECT_EQ(cache.unseen_ids("Slot", scan.scan_id).size(), v >= 4 ? 1U : 0U);
+        cache.apply_scan_page(scan, {}, {kCachedSlotId}, {}, same_day);
+        EXPECT_TRUE(cache.unseen_ids("Slot", scan.scan_id).empty());
+        EXPECT_EQ(cache.seen_count("Slot", scan.scan_id), v >= 4 ? 1 : 0);
+        cache.finish_reconciliation("Slot", {}, {}, std::nullopt, same_day);
+        EXPECT_EQ(cache.scan("Slot"), std::nullopt);
+        EXPECT_EQ(cache.reconciled_at("Slot"), same_day);
     }
 }
 
@@ -379,6 +454,34 @@ TEST(DatabaseTest, FailedMigrationFiveIsRolledBackAndKeepsTheData) {
     EXPECT_EQ(db.schema_version(), latest_schema_version());
     EXPECT_TRUE(table_exists(db, "kiosk_patient_counters"));
     EXPECT_EQ(PatientRegistry(db).count(), 0);
+}
+
+TEST(DatabaseTest, FailedMigrationSixIsRolledBackAndKeepsTheCache) {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    auto db = Database::open_unmigrated(file);
+    migrate(db, 5);
+    seed_at_version(db, 5);
+    // Migration 6 creates reference_scans and then adds seen_scan to reference_resources: with the column
+    // already there, it fails after the table was created, so only a real rollback leaves none behind.
+    db.exec("ALTER TABLE reference_resources ADD COLUMN seen_scan TEXT");
+
+    const auto msg = store_error_of([&] { migrate(db); });
+    EXPECT_THAT(msg, HasSubstr("migration 6"));
+    EXPECT_THAT(msg, HasSubstr(file.string()));
+    EXPECT_EQ(db.schema_version(), 5);
+    EXPECT_FALSE(table_exists(db, "reference_scans"));
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM reference_resources"), 1);
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM kiosk_patients"), 1);
+    EXPECT_EQ(sqlite3_get_autocommit(db.handle()), 1) << "a transaction was left open";
+    EXPECT_THROW(ReferenceCache cache(db), StoreError) << "the cache needs migration 6";
+
+    db.exec("ALTER TABLE reference_resources DROP COLUMN seen_scan");
+    migrate(db);
+    EXPECT_EQ(db.schema_version(), latest_schema_version());
+    ReferenceCache cache(db);
+    EXPECT_EQ(cache.count("Slot"), 1);
+    EXPECT_EQ(cache.scan("Slot"), std::nullopt);
 }
 
 TEST(DatabaseTest, FailedMigrationThreeIsRolledBackAndKeepsTheOutbox) {

@@ -82,6 +82,16 @@ protected:
     }
 
     [[nodiscard]] bool in_transaction() const { return sqlite3_get_autocommit(db_->handle()) == 0; }
+
+    std::string store_error_of_scan(const ReferenceScan& progress, const ReferenceRow& row) {
+        try {
+            cache_->apply_scan_page(progress, {row}, {row.id}, {}, now_);
+        } catch (const StoreError& e) {
+            return e.what();
+        }
+        ADD_FAILURE() << "expected a StoreError";
+        return {};
+    }
 };
 
 TEST_F(ReferenceCacheTest, ApplyPageStoresRowsAndCursorTogether) {
@@ -286,11 +296,116 @@ TEST_F(ReferenceCacheTest, SlotsAreTheFreeOnesOfOneScheduleInTheWindowEarliestFi
     EXPECT_EQ(cache_->count_starting("Practitioner", "2026-11-24", "2026-11-27"), 0);
 }
 
+TEST_F(ReferenceCacheTest, ScanProgressGoesWithItsPageAndMarksUnchangedRowsSeen) {
+    // Cached before the scan: p1 and p2 (p2 will come again unchanged), p3 (the scan never receives it).
+    cache_->apply_page("Practitioner", {practitioner("p1"), practitioner("p2"), practitioner("p3")}, {},
+                       std::string("c1"), now_);
+    EXPECT_EQ(cache_->scan("Practitioner"), std::nullopt);
+    auto scan = cache_->begin_scan("Practitioner", "periodic reconciliation", now_);
+    EXPECT_GT(scan.scan_id, 0);
+    EXPECT_EQ(scan.resource_type, "Practitioner");
+    EXPECT_EQ(scan.reason, "periodic reconciliation");
+    EXPECT_EQ(scan.started_at, now_);
+    EXPECT_EQ(scan.pages, 0);
+    EXPECT_FALSE(scan.listed);
+    EXPECT_EQ(scan.bound, std::nullopt);
+    EXPECT_THAT(cache_->unseen_ids("Practitioner", scan.scan_id), ElementsAre("p1", "p2", "p3"));
+
+    // A page: p1 changed (upserted), p2 unchanged (only marked), p4 new; "nowhere" is not cached.
+    scan.pages = 1;
+    scan.expected = 4;
+    scan.bound = "2026-11-24T09:00:00.123Z";
+    scan.link = "http://his/fhir/R4/Practitioner?_offset=2";
+    scan.newest = "2026-11-24T09:00:00.123Z";
+    cache_->apply_scan_page(scan, {practitioner("p1", "2"), practitioner("p4")}, {"p2", "nowhere"}, {},
+                            now_ + 1);
+    EXPECT_FALSE(in_transaction());
+    EXPECT_EQ(cache_->scan("Practitioner"), scan);
+    EXPECT_EQ(cache_->find("Practitioner", "p1")->version_id, "2");
+    EXPECT_EQ(cache_->seen_count("Practitioner", scan.scan_id), 3);
+    EXPECT_THAT(cache_->unseen_ids("Practitioner", scan.scan_id), ElementsAre("p3"));
+    EXPECT_EQ(cache_->cursor("Practitioner"), "c1") << "a scan page leaves the cursor alone";
+    EXPECT_EQ(cache_->reconciled_at("Practitioner"), std::nullopt);
+
+    // Everything survives a reopen (a restart between two runs).
+    reopen();
+    EXPECT_EQ(cache_->scan("Practitioner"), scan);
+    EXPECT_THAT(cache_->unseen_ids("Practitioner", scan.scan_id), ElementsAre("p3"));
+
+    // The id check: p3 is gone.
+    scan.listed = true;
+    cache_->apply_scan_page(scan, {}, {}, {"p3"}, now_ + 2);
+    EXPECT_THAT(cache_->ids("Practitioner"), ElementsAre("p1", "p2", "p4"));
+    EXPECT_TRUE(cache_->unseen_ids("Practitioner", scan.scan_id).empty());
+    EXPECT_TRUE(cache_->scan("Practitioner")->listed);
+
+    cache_->finish_reconciliation("Practitioner", {}, {}, std::string("c2"), now_ + 3);
+    EXPECT_EQ(cache_->scan("Practitioner"), std::nullopt);
+    EXPECT_EQ(cache_->reconciled_at("Practitioner"), now_ + 3);
+    EXPECT_EQ(cache_->cursor("Practitioner"), "c2");
+
+    // A new scan has a new id: the marks of the old one count for nothing.
+    const auto again = cache_->begin_scan("Practitioner", "count mismatch", now_ + 4);
+    EXPECT_GT(again.scan_id, scan.scan_id);
+    EXPECT_THAT(cache_->unseen_ids("Practitioner", again.scan_id), ElementsAre("p1", "p2", "p4"));
+    EXPECT_EQ(cache_->seen_count("Practitioner", again.scan_id), 0);
+}
+
+TEST_F(ReferenceCacheTest, ScanPageIsAllOrNothingAndRefusedForAScanNoLongerInProgress) {
+    cache_->apply_page("Slot",
+                       {slot("a", "S/1", "2026-11-25T01:00:00Z"), slot("b", "S/1", "2026-11-25T02:00:00Z")},
+                       {}, std::string("c1"), now_);
+    const auto scan = cache_->begin_scan("Slot", "first download", now_);
+    auto progress = scan;
+    progress.pages = 1;
+    progress.bound = "2026-11-24T10:00:00.000Z";
+
+    // The progress cannot be written: neither the rows, nor the marks, nor the removal stay.
+    db_->exec("CREATE TEMP TRIGGER fail_scan BEFORE UPDATE ON reference_scans "
+              "BEGIN SELECT RAISE(ABORT, 'scan write failed'); END");
+    const auto changed = slot("a", "S/2", "2026-11-26T01:00:00Z", "busy");
+    try {
+        cache_->apply_scan_page(progress, {changed}, {"b"}, {"b"}, now_ + 1);
+        ADD_FAILURE() << "apply_scan_page must fail";
+    } catch (const StoreError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("scan write failed"));
+        EXPECT_THAT(e.what(), HasSubstr("nothing was stored"));
+    }
+    EXPECT_FALSE(in_transaction());
+    EXPECT_EQ(cache_->find("Slot", "a")->status, "free");
+    EXPECT_THAT(cache_->ids("Slot"), ElementsAre("a", "b"));
+    EXPECT_EQ(cache_->seen_count("Slot", scan.scan_id), 0);
+    EXPECT_EQ(cache_->scan("Slot"), scan);
+    db_->exec("DROP TRIGGER fail_scan");
+
+    // Abandoned, replaced or reset meanwhile: refused, nothing stored.
+    cache_->abandon_scan("Slot");
+    EXPECT_EQ(cache_->scan("Slot"), std::nullopt);
+    EXPECT_THAT(cache_->ids("Slot"), ElementsAre("a", "b")) << "abandoning keeps the rows";
+    EXPECT_THROW(cache_->apply_scan_page(progress, {changed}, {"b"}, {}, now_ + 2), StoreError);
+    const auto replacing = cache_->begin_scan("Slot", "first download", now_ + 3);
+    EXPECT_THAT(store_error_of_scan(progress, changed), HasSubstr("no longer the type's scan in progress"));
+    EXPECT_EQ(cache_->find("Slot", "a")->status, "free");
+    EXPECT_EQ(cache_->seen_count("Slot", scan.scan_id), 0);
+
+    // reset() drops the scan with the rows.
+    cache_->apply_scan_page(replacing, {}, {"a"}, {}, now_ + 4);
+    cache_->reset("Slot");
+    EXPECT_EQ(cache_->scan("Slot"), std::nullopt);
+    EXPECT_EQ(cache_->count("Slot"), 0);
+    EXPECT_THROW(cache_->apply_scan_page(replacing, {changed}, {}, {}, now_ + 5), StoreError);
+    EXPECT_EQ(cache_->count("Slot"), 0);
+}
+
 TEST(ReferenceCacheOpen, RefusesADatabaseWithoutTheTables) {
     TempDir dir;
     auto db = Database::open_unmigrated(dir / "kiosk.db");
     migrate(db, 3);
     EXPECT_THROW(ReferenceCache cache(db), StoreError);
+    migrate(db, 5); // the reference table, but not the scans of migration 6
+    EXPECT_THROW(ReferenceCache cache(db), StoreError);
+    migrate(db);
+    EXPECT_NO_THROW(ReferenceCache cache(db));
 }
 
 } // namespace
