@@ -252,14 +252,7 @@ public:
             // come first, so they are not held back until the scan reaches them.
             if (cursor) {
                 try {
-                    Position at;
-                    at.bound = cursor;
-                    Newest newest;
-                    scan(at, newest, [&](const Page& page, const Position& after, bool last) {
-                        std::optional<std::string> c;
-                        if (newest.text && (!after.follow_links || last)) c = newest.text;
-                        cache_.apply_page(type_, changed(page.items), {}, c, now_);
-                    });
+                    incremental(cursor);
                 } catch (const FetchError& e) {
                     if (e.unreachable() || !e.refused_query()) throw;
                     // The server refuses the cursor: the full scan in progress takes care of everything.
@@ -277,16 +270,7 @@ public:
             reason = "no cursor yet";
         if (reason.empty()) {
             try {
-                Position at;
-                at.bound = cursor;
-                Newest newest;
-                scan(at, newest, [&](const Page& page, const Position& after, bool last) {
-                    // Sorted pages: nothing older than the newest received can still be waiting. Otherwise
-                    // the cursor waits for the last page.
-                    std::optional<std::string> c;
-                    if (newest.text && (!after.follow_links || last)) c = newest.text;
-                    cache_.apply_page(type_, changed(page.items), {}, c, now_);
-                });
+                incremental(cursor);
             } catch (const FetchError& e) {
                 if (e.unreachable() || !e.refused_query()) throw;
                 reason = std::string("the server refused the cursor query: ") + e.what();
@@ -297,6 +281,20 @@ public:
     }
 
 private:
+    // The changes since the cursor, each page with its cursor in one transaction. Throws FetchError.
+    void incremental(const std::optional<std::string>& cursor) {
+        Position at;
+        at.bound = cursor;
+        Newest newest;
+        scan(at, newest, [&](const Page& page, const Position& after, bool last) {
+            // Sorted pages: nothing older than the newest received can still be waiting. Otherwise the
+            // cursor waits for the last page.
+            std::optional<std::string> c;
+            if (newest.text && (!after.follow_links || last)) c = newest.text;
+            cache_.apply_page(type_, changed(page.items), {}, c, now_);
+        });
+    }
+
     [[nodiscard]] std::string window_filter() const {
         if (window_from_.empty()) return "";
         return "&start=ge" + window_from_ + "&start=lt" + window_to_;

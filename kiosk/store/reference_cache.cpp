@@ -178,6 +178,22 @@ void ReferenceCache::finish_reconciliation(const std::string& resource_type,
     apply(resource_type, upserts, removed_ids, new_cursor, true, now);
 }
 
+void ReferenceCache::upsert_rows(const std::vector<ReferenceRow>& rows) {
+    for (const auto& row : rows) {
+        auto& s = st_->upsert;
+        const auto reset = s.scoped();
+        s.bind_text(1, row.resource_type).bind_text(2, row.id);
+        bind_optional(s, 3, row.version_id);
+        bind_optional(s, 4, row.last_updated);
+        bind_optional(s, 5, row.status);
+        bind_optional(s, 6, row.starts_at);
+        bind_optional(s, 7, row.ends_at);
+        bind_optional(s, 8, row.parent_ref);
+        s.bind_text(9, row.json);
+        s.run();
+    }
+}
+
 void ReferenceCache::apply(const std::string& resource_type, const std::vector<ReferenceRow>& upserts,
                            const std::vector<std::string>& removed_ids,
                            const std::optional<std::string>& new_cursor, bool reconciled,
@@ -196,19 +212,7 @@ void ReferenceCache::apply(const std::string& resource_type, const std::vector<R
     if (upserts.empty() && removed_ids.empty() && !new_cursor && !reconciled) return;
     try {
         detail::Transaction tx(db_);
-        for (const auto& row : upserts) {
-            auto& s = st_->upsert;
-            const auto reset = s.scoped();
-            s.bind_text(1, row.resource_type).bind_text(2, row.id);
-            bind_optional(s, 3, row.version_id);
-            bind_optional(s, 4, row.last_updated);
-            bind_optional(s, 5, row.status);
-            bind_optional(s, 6, row.starts_at);
-            bind_optional(s, 7, row.ends_at);
-            bind_optional(s, 8, row.parent_ref);
-            s.bind_text(9, row.json);
-            s.run();
-        }
+        upsert_rows(upserts);
         for (const auto& id : removed_ids) {
             auto& s = st_->remove;
             const auto reset = s.scoped();
@@ -289,19 +293,7 @@ void ReferenceCache::apply_scan_page(const ReferenceScan& progress, const std::v
         const auto current = st_->scan_of(type);
         if (!current || current->scan_id != progress.scan_id)
             throw StoreError("it is no longer the type's scan in progress (abandoned, replaced or reset)");
-        for (const auto& row : upserts) {
-            auto& s = st_->upsert;
-            const auto reset = s.scoped();
-            s.bind_text(1, row.resource_type).bind_text(2, row.id);
-            bind_optional(s, 3, row.version_id);
-            bind_optional(s, 4, row.last_updated);
-            bind_optional(s, 5, row.status);
-            bind_optional(s, 6, row.starts_at);
-            bind_optional(s, 7, row.ends_at);
-            bind_optional(s, 8, row.parent_ref);
-            s.bind_text(9, row.json);
-            s.run();
-        }
+        upsert_rows(upserts);
         auto mark = [&](const std::string& id) {
             auto& s = st_->mark_seen;
             const auto reset = s.scoped();

@@ -122,6 +122,7 @@ public:
                                                   int limit) const;
 
 private:
+    void upsert_rows(const std::vector<ReferenceRow>& rows); // inside the caller's transaction
     void apply(const std::string& resource_type, const std::vector<ReferenceRow>& upserts,
                const std::vector<std::string>& removed_ids, const std::optional<std::string>& new_cursor,
                bool reconciled, core::UnixMillis now);
