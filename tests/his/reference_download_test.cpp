@@ -839,7 +839,7 @@ TEST(ReferenceDownloadUnit, PagesPerRunAreBoundedAndTheNextRunContinues) {
 
 // meta.lastUpdated of the i-th scripted resource: one minute apart from 2026-11-24T00:00Z.
 std::string minute_stamp(int i) {
-    char ts[32];
+    char ts[64]; // room for any int: GCC checks the format against the whole range (-Wformat-truncation)
     std::snprintf(ts, sizeof ts, "2026-11-24T%02d:%02d:00.000Z", i / 60, i % 60);
     return ts;
 }
