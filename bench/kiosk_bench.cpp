@@ -15,6 +15,7 @@
 //   c. idle CPU over 5 s, % of one core
 //   d. peak RSS (VmHWM) of the idle runs
 //   e. tap -> ticket durably stored, in-process: ui::Flow + Worker(Database, TicketStore) + MainQueue
+#include "bench_support.hpp"
 #include "kiosk/app/work_queue.hpp"
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/site.hpp"
@@ -62,6 +63,12 @@ extern char** environ;
 
 namespace {
 
+using kiosk::bench::cpu_model;
+using kiosk::bench::fmt;
+using kiosk::bench::fs_type;
+using kiosk::bench::now_text;
+using kiosk::bench::TempDir;
+
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -70,12 +77,6 @@ constexpr const char* kScreen = "1920x1080";
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-std::string fmt(double v, int precision) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", precision, v);
-    return buf;
 }
 
 // --- statistics ---------------------------------------------------------------------------------------
@@ -170,51 +171,6 @@ private:
 
 // --- machine ------------------------------------------------------------------------------------------
 
-std::string cpu_model() {
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("model name", 0) == 0) {
-            const auto colon = line.find(':');
-            if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
-        }
-    return "unknown CPU";
-}
-
-std::string fs_type(const fs::path& dir) {
-    struct statfs s {};
-    if (::statfs(dir.c_str(), &s) != 0) return "unknown";
-    switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53:
-        return "ext2/3/4";
-    case 0x58465342:
-        return "xfs";
-    case 0x9123683E:
-        return "btrfs";
-    case 0x01021994:
-        return "tmpfs (fsync costs nothing: ticket timings are optimistic)";
-    case 0x794C7630:
-        return "overlayfs";
-    case 0x2FC12FC1:
-        return "zfs";
-    case 0x6969:
-        return "nfs";
-    default: {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
-        return buf;
-    }
-    }
-}
-
-std::string now_text() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm);
-    return buf;
-}
-
 // --- files --------------------------------------------------------------------------------------------
 
 std::string read_text(const fs::path& file) {
@@ -223,29 +179,6 @@ std::string read_text(const fs::path& file) {
     s << in.rdbuf();
     return s.str();
 }
-
-class TempDir {
-public:
-    explicit TempDir(const fs::path& parent) {
-        fs::create_directories(parent);
-        std::string templ = (parent / "kiosk-bench-XXXXXX").string();
-        if (!::mkdtemp(templ.data()))
-            throw std::runtime_error("cannot create a temp dir in " + parent.string());
-        path_ = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!keep_) fs::remove_all(path_, ec);
-    }
-    void keep() { keep_ = true; } // for a look at the logs after a failure
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-    bool keep_ = false;
-};
 
 // SDL_* variables the children inherit (SDL reads hints from the environment), for the header.
 std::string sdl_environment() {
@@ -673,7 +606,7 @@ int main(int argc, char** argv) {
 
     std::optional<TempDir> temp;
     try {
-        temp.emplace(args.dir);
+        temp.emplace(args.dir, "kiosk-bench");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "kiosk_bench: %s\n", e.what());
         return 1;
@@ -692,7 +625,7 @@ int main(int argc, char** argv) {
                 KIOSK_BENCH_BUILD_TYPE, kScreen);
     std::printf("SDL environment: %s\n", sdl_environment().c_str());
     std::printf("kiosk: %s\nbare:  %s\nscratch: %s on %s\n\n", KIOSK_BINARY, BARE_BINARY, setup.dir.c_str(),
-                fs_type(setup.dir).c_str());
+                fs_type(setup.dir, "ticket timings are optimistic").c_str());
     std::fflush(stdout);
 
     Table table;

@@ -30,6 +30,7 @@
 // over his::CurlTransport. Download: his::ReferenceDownloader (default settings) over his::CurlTransport into
 // store::ReferenceCache in its own SQLite file. The server (node + Medplum, in memory, one request at a
 // time) is started here on a free port of 127.0.0.1 and reset (POST /admin/reset) before every part.
+#include "bench_support.hpp"
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/site.hpp"
 #include "kiosk/his/curl_transport.hpp"
@@ -71,6 +72,12 @@
 
 namespace {
 
+using kiosk::bench::cpu_model;
+using kiosk::bench::fmt;
+using kiosk::bench::fs_type;
+using kiosk::bench::now_text;
+using kiosk::bench::TempDir;
+
 namespace fs = std::filesystem;
 using namespace kiosk;
 using nlohmann::json;
@@ -80,58 +87,11 @@ double seconds_between(Steady::time_point a, Steady::time_point b) {
     return std::chrono::duration<double>(b - a).count();
 }
 
-std::string fmt(double v, int precision) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", precision, v);
-    return buf;
-}
-
 void progress(const std::string& what) {
     std::fprintf(stderr, "sync_bench: %s...\n", what.c_str());
 }
 
 // --- machine ------------------------------------------------------------------------------------------
-
-std::string cpu_model() {
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("model name", 0) == 0) {
-            const auto colon = line.find(':');
-            if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
-        }
-    return "unknown CPU";
-}
-
-std::string now_text() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm);
-    return buf;
-}
-
-std::string fs_type(const fs::path& dir) {
-    struct statfs s {};
-    if (::statfs(dir.c_str(), &s) != 0) return "unknown";
-    switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53:
-        return "ext2/3/4";
-    case 0x58465342:
-        return "xfs";
-    case 0x9123683E:
-        return "btrfs";
-    case 0x01021994:
-        return "tmpfs (fsync costs nothing: the per-request SQLite commit is free, which favours single)";
-    case 0x794C7630:
-        return "overlayfs";
-    default: {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
-        return buf;
-    }
-    }
-}
 
 // First line a command prints, "" if it cannot run.
 std::string first_line_of(const char* command) {
@@ -160,27 +120,6 @@ bool reset_peak_rss() {
     out << "5";
     return static_cast<bool>(out.flush());
 }
-
-class TempDir {
-public:
-    explicit TempDir(const fs::path& parent) {
-        fs::create_directories(parent);
-        std::string templ = (parent / "sync-bench-XXXXXX").string();
-        if (!::mkdtemp(templ.data()))
-            throw std::runtime_error("cannot create a temp dir in " + parent.string());
-        path_ = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // --- HTTP helpers -------------------------------------------------------------------------------------
 
@@ -738,7 +677,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<test::FhirServer> server;
     std::string medplum = "?";
     try {
-        temp.emplace(dir);
+        temp.emplace(dir, "sync-bench");
         progress("starting the FHIR test server");
         server = std::make_unique<test::FhirServer>();
         his::CurlTransport t(transport_options());
@@ -760,7 +699,8 @@ int main(int argc, char** argv) {
     std::printf("server: tests/fhir-server (Medplum %s, node %s) at %s, in-memory, one request at a time\n",
                 medplum.c_str(), first_line_of("node --version 2>/dev/null").c_str(), base.c_str());
     std::printf("client: SQLite in %s (%s), his::CurlTransport (one keep-alive connection per run)\n",
-                temp->path().c_str(), fs_type(temp->path()).c_str());
+                temp->path().c_str(),
+                fs_type(temp->path(), "the per-request SQLite commit is free, which favours single").c_str());
     std::printf(
         "latency: emulated by the server (POST /admin/latency?ms=N: every response held N ms); RTT ms = "
         "measured median GET /healthz\n");

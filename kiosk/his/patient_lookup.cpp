@@ -28,24 +28,6 @@ std::string redact(std::string text, const std::string& secret) {
     return text;
 }
 
-std::string transport_problem(const HttpResponse& r) {
-    switch (r.error) {
-    case TransportError::None:
-        break;
-    case TransportError::Connect:
-        return "cannot connect to the HIS: " + r.error_detail;
-    case TransportError::Timeout:
-        return "the HIS did not answer in time: " + r.error_detail;
-    case TransportError::Interrupted:
-        return "the connection to the HIS broke: " + r.error_detail;
-    case TransportError::TooLarge:
-        return "the HIS reply was too large: " + r.error_detail;
-    case TransportError::Other:
-        return "HTTP error: " + r.error_detail;
-    }
-    return r.error_detail;
-}
-
 char ascii_lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -150,7 +132,7 @@ LookupResult PatientLookup::find(const std::string& system, const std::string& v
     const auto clean = [&](std::string text) { return redact(redact(std::move(text), encoded), value); };
 
     if (resp.error != TransportError::None)
-        return from_cache(system, value, LookupProblem::Unreachable, clean(transport_problem(resp)));
+        return from_cache(system, value, LookupProblem::Unreachable, clean(transport_text(resp)));
     const long status = resp.status;
     if (status >= 400 && status < 500 && status != 408 && status != 429) {
         std::string text = operation_outcome_text(resp.body);
