@@ -3,6 +3,7 @@
 #include "kiosk/store/patient_registry.hpp"
 
 #include "fakes.hpp"
+#include "store/store_test_support.hpp"
 #include "temp_dir.hpp"
 
 #include <gmock/gmock.h>
@@ -428,14 +429,7 @@ TEST(FhirMapping, RegistryPayloadMapsToThePatient) {
     test::TempDir dir;
     auto db = store::Database::open(dir / "kiosk.db");
     store::PatientRegistry registry(db);
-    core::PatientDetails d;
-    d.cccd = "079090001234";
-    d.bhyt = "DN4797915000001";
-    d.full_name = "Nguyễn Văn An";
-    d.birth_date = core::LocalDate{1990, 4, 12};
-    d.sex = core::Sex::Male;
-    d.address = "12 Lê Lợi, Quy Nhơn, Bình Định";
-    d.phone = "0912345678";
+    const core::PatientDetails d = test::patient_an();
     const core::KioskIdentity kiosk{"BVDK-DEMO", "SANH-A-01", 'A', 420};
     const auto p = registry.register_patient(kiosk, d, {"urn:oid:2.16.704.1.cccd", "urn:oid:2.16.704.1.bhyt"},
                                              1795480200000);

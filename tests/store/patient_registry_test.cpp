@@ -37,15 +37,7 @@ const core::UnixMillis kT0 = test::utc_ms(2026, 11, 30, 1, 0, 0);
 constexpr core::UnixMillis kMinute = 60'000;
 
 core::PatientDetails an() {
-    core::PatientDetails d;
-    d.cccd = "079090001234";
-    d.bhyt = "DN4797915000001";
-    d.full_name = "Nguyễn Văn An";
-    d.birth_date = core::LocalDate{1990, 4, 12};
-    d.sex = core::Sex::Male;
-    d.address = "12 Lê Lợi, Quy Nhơn, Bình Định";
-    d.phone = "0912345678";
-    return d;
+    return test::patient_an();
 }
 
 core::PatientDetails hoa() {

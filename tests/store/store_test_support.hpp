@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the store tests.
 #include "kiosk/core/clock.hpp"
+#include "kiosk/core/identity.hpp"
 #include "kiosk/core/site.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/statement.hpp"
@@ -13,6 +14,19 @@
 #include <string>
 
 namespace kiosk::test {
+
+// A patient with every detail given, as the registration tests use it.
+inline core::PatientDetails patient_an() {
+    core::PatientDetails d;
+    d.cccd = "079090001234";
+    d.bhyt = "DN4797915000001";
+    d.full_name = "Nguyễn Văn An";
+    d.birth_date = core::LocalDate{1990, 4, 12};
+    d.sex = core::Sex::Male;
+    d.address = "12 Lê Lợi, Quy Nhơn, Bình Định";
+    d.phone = "0912345678";
+    return d;
+}
 
 inline std::string read_bytes(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary | std::ios::ate);
