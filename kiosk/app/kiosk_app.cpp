@@ -493,9 +493,7 @@ void KioskApp::register_patient(const ui::fx::RegisterPatient& fx) {
             spdlog::error("could not register a patient: {}", e.what());
             main_queue_->post([this, request] { dispatch(ui::ev::RegistrationFailed{request}); });
         }
-        for (std::string* f :
-             {&details.cccd, &details.bhyt, &details.full_name, &details.address, &details.phone})
-            core::wipe(*f);
+        core::wipe(details);
     });
 }
 

@@ -203,4 +203,11 @@ IdResult<std::string_view> clean_id_text(std::string_view text, std::size_t max_
     return text;
 }
 
+void wipe(PatientDetails& details) {
+    for (std::string* s :
+         {&details.cccd, &details.bhyt, &details.full_name, &details.address, &details.phone})
+        wipe(*s);
+    details = PatientDetails{};
+}
+
 } // namespace kiosk::core

@@ -68,6 +68,10 @@ struct PatientDetails {
     friend bool operator==(const PatientDetails&, const PatientDetails&) = default;
 };
 
+// Overwrites every text of the details (core::wipe) and resets them: a patient's data is wiped, not just
+// dropped, when their session ends.
+void wipe(PatientDetails& details);
+
 // The name as the screen may show it to anyone in the lobby: the family name in full, every middle name as
 // its first letter and "***", the given name as its first letter: "Nguyễn Văn An" -> "Nguyễn V*** A";
 // "Lê An" -> "Lê A"; a single word "An" -> "A***". Letters are whole characters (a base letter with its

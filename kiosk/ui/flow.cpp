@@ -12,12 +12,6 @@ namespace {
 template <class... F> struct Overloaded : F... { using F::operator()...; };
 template <class... F> Overloaded(F...) -> Overloaded<F...>;
 
-void wipe(core::PatientDetails& d) {
-    for (std::string* s : {&d.cccd, &d.bhyt, &d.full_name, &d.address, &d.phone})
-        core::wipe(*s);
-    d = core::PatientDetails{};
-}
-
 // The text behind a field (the birth date is a date, not text: the callers handle it first).
 template <class Details> auto& text_field(Details& d, Field f) {
     switch (f) {
@@ -142,8 +136,8 @@ bool Flow::busy() const {
 
 void Flow::forget_patient() {
     core::wipe(state_.number_digits);
-    wipe(state_.identity);
-    wipe(state_.draft);
+    core::wipe(state_.identity);
+    core::wipe(state_.draft);
     if (state_.editor) {
         core::wipe(state_.editor->digits);
         state_.editor->text.clear();
@@ -487,7 +481,7 @@ Effect Flow::handle(const Event& event) {
                 state_.his_offline = e.outcome.his_offline;
                 switch (e.outcome.kind) {
                 case LookupOutcome::Kind::Found:
-                    wipe(state_.identity); // only a registration would need what the card said
+                    core::wipe(state_.identity); // only a registration would need what the card said
                     state_.patient = e.outcome.patient;
                     state_.screen = Screen::Greeting;
                     break;
@@ -521,8 +515,8 @@ Effect Flow::handle(const Event& event) {
             [&](const ev::SubmitRegistration& e) -> Effect { return on_submit_registration(e.year); },
             [&](const ev::Registered& e) -> Effect {
                 if (at != Screen::Registering || e.request != state_.request) return {};
-                wipe(state_.identity);
-                wipe(state_.draft);
+                core::wipe(state_.identity);
+                core::wipe(state_.draft);
                 state_.patient = e.patient;
                 state_.screen = Screen::Greeting;
                 return {};

@@ -1,3 +1,4 @@
+#include "kiosk/core/identity.hpp"
 #include "kiosk/core/text.hpp"
 
 #include <gtest/gtest.h>
@@ -21,4 +22,15 @@ TEST(Text, WipeEmptiesTheString) {
     std::string empty;
     kiosk::core::wipe(empty);
     EXPECT_TRUE(empty.empty());
+}
+
+TEST(Text, WipeOfPatientDetailsLeavesNothing) {
+    kiosk::core::PatientDetails d;
+    d.cccd = "079090001234";
+    d.full_name = "Nguyễn Văn An";
+    d.birth_date = kiosk::core::LocalDate{1990, 1, 15};
+    d.sex = kiosk::core::Sex::Male;
+    d.phone = "0912345678";
+    kiosk::core::wipe(d);
+    EXPECT_EQ(d, kiosk::core::PatientDetails{});
 }
