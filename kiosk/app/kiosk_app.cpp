@@ -31,6 +31,7 @@
 #include <memory>
 #include <numeric>
 #include <sstream>
+#include <thread>
 
 namespace kiosk::app {
 namespace {
@@ -167,6 +168,7 @@ private:
     bool ready_announced_ = false;
     Clock::time_point last_input_ = Clock::now();
     double last_frame_cpu_ms_ = 0;
+    int slow_frame_ms_ = 0; // script step slow-frames: extra time each frame takes
     std::optional<std::filesystem::path> screenshot_request_;
 
     // Script progress.
@@ -508,6 +510,9 @@ void KioskApp::check_idle() {
 }
 
 int KioskApp::wait_timeout_ms() const {
+    // During a scan: wait for its next character, or until its gap has passed (no frame meanwhile).
+    if (const auto left = scanner_.burst_ms_left(static_cast<std::int64_t>(SDL_GetTicks())); left > 0)
+        return static_cast<int>(step_ < options_.script.size() ? std::min<std::int64_t>(left, 2) : left);
     if (frames_pending_ > 0 || pointer_.settling()) return 0;
     if (step_ < options_.script.size()) return 5;
     // Wake for the clock on screen (next minute) and for the idle timeout; otherwise sleep.
@@ -545,6 +550,7 @@ void KioskApp::frame() {
         screenshot_request_.reset();
     }
     SDL_RenderPresent(renderer_);
+    if (slow_frame_ms_ > 0) std::this_thread::sleep_for(Ms(slow_frame_ms_)); // script: slow-frames
 
     if (!ready_announced_) {
         ready_announced_ = true;
@@ -659,6 +665,10 @@ void KioskApp::script_tick() {
         }
         next();
         return;
+    case ScriptStep::Kind::SlowFrames:
+        slow_frame_ms_ = st.count;
+        next();
+        return;
     case ScriptStep::Kind::Keys:
         inject_keys(st);
         return;
@@ -668,16 +678,30 @@ void KioskApp::script_tick() {
     }
 }
 
-// A keyboard-wedge scanner (gap 0: a few characters per event, as fast as the loop turns) or a person
-// typing (one character every gap ms), then Enter; through SDL's event queue like the real device.
+// A keyboard-wedge scanner or a person typing, then Enter; through SDL's event queue like the real device.
+// The scanner has a clock of its own, as the USB device does: one character every kScannerMsPerChar, and
+// what fell due while the loop was busy (a slow frame) arrives at once, as keys queued in the X server do.
+// A person (keys <gap-ms>) types one key every gap ms, one key per loop turn at most.
 void KioskApp::inject_keys(const ScriptStep& st) {
+    constexpr long long kScannerMsPerChar = 4;
+    const bool person = st.count > 0;
+    const long long ms_per_char = person ? st.count : kScannerMsPerChar;
     const auto since = std::chrono::duration_cast<Ms>(Clock::now() - step_started_).count();
     auto pos = static_cast<std::size_t>(step_phase_);
     frames_pending_ = std::max(frames_pending_, 1);
+    const auto window = SDL_GetWindowID(window_);
     if (pos >= st.arg.size()) {
+        if (since < ms_per_char * step_phase_characters_) return; // Enter comes one character time later
+        if (!st.enter) {
+            ++step_;
+            step_phase_ = 0;
+            step_phase_characters_ = 0;
+            step_started_ = Clock::now();
+            return;
+        }
         SDL_Event e{};
         e.type = SDL_KEYDOWN;
-        e.key.windowID = SDL_GetWindowID(window_);
+        e.key.windowID = window;
         e.key.state = SDL_PRESSED;
         e.key.keysym.sym = SDLK_RETURN;
         e.key.keysym.scancode = SDL_SCANCODE_RETURN;
@@ -691,29 +715,32 @@ void KioskApp::inject_keys(const ScriptStep& st) {
         step_started_ = Clock::now();
         return;
     }
-    const bool person = st.count > 0;
-    if (person && since < static_cast<long long>(st.count) * step_phase_characters_) return;
-    SDL_Event e{};
-    e.type = SDL_TEXTINPUT;
-    e.text.windowID = SDL_GetWindowID(window_);
-    std::size_t n = 0, chars = 0;
-    while (pos + n < st.arg.size() && chars < (person ? 1u : 4u)) {
-        std::size_t len = 1;
-        const auto c = static_cast<unsigned char>(st.arg[pos + n]);
-        if (c >= 0xF0)
-            len = 4;
-        else if (c >= 0xE0)
-            len = 3;
-        else if (c >= 0xC0)
-            len = 2;
-        if (n + len >= sizeof e.text.text) break;
-        n += len;
-        ++chars;
+    const long long due = person ? std::min<long long>(since / ms_per_char + 1, step_phase_characters_ + 1)
+                                 : since / ms_per_char + 1; // characters typed by now, the first at once
+    while (pos < st.arg.size() && step_phase_characters_ < due) {
+        SDL_Event e{};
+        e.type = SDL_TEXTINPUT;
+        e.text.windowID = window;
+        std::size_t n = 0;
+        // A few characters per event, as SDL delivers a fast device (never a character split).
+        for (int chars = 0; pos + n < st.arg.size() && chars < 4 && step_phase_characters_ < due; ++chars) {
+            std::size_t len = 1;
+            const auto c = static_cast<unsigned char>(st.arg[pos + n]);
+            if (c >= 0xF0)
+                len = 4;
+            else if (c >= 0xE0)
+                len = 3;
+            else if (c >= 0xC0)
+                len = 2;
+            if (n + len >= sizeof e.text.text) break;
+            n += len;
+            ++step_phase_characters_;
+        }
+        std::memcpy(e.text.text, st.arg.data() + pos, n);
+        SDL_PushEvent(&e);
+        pos += n;
     }
-    std::memcpy(e.text.text, st.arg.data() + pos, n);
-    SDL_PushEvent(&e);
-    step_phase_ = static_cast<int>(pos + n);
-    ++step_phase_characters_;
+    step_phase_ = static_cast<int>(pos);
 }
 
 int KioskApp::run() {
@@ -781,7 +808,16 @@ int KioskApp::run() {
         }
         if (main_queue_->drain() > 0) frames_pending_ = std::max(frames_pending_, 3);
         check_idle();
-        if (frames_pending_ > 0 || pointer_.settling()) {
+        const auto now_ticks = static_cast<std::int64_t>(SDL_GetTicks());
+        if (scanner_.take_unreadable(now_ticks)) {
+            spdlog::warn("a scan arrived on {} but was cut short or had no Enter at its end; if this "
+                         "repeats, check that the scanner sends a CR suffix and UTF-8",
+                         ui::screen_name(flow_.screen()));
+            dispatch(ui::ev::ScanUnreadable{});
+        }
+        // While a scan is arriving the loop only listens: the time a frame takes would look like a pause
+        // between two characters and cut the scan. The frame follows once the burst ends (at most 60 ms).
+        if (!scanner_.in_burst(now_ticks) && (frames_pending_ > 0 || pointer_.settling())) {
             frame();
             if (frames_pending_ > 0) --frames_pending_;
         }

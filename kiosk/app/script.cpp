@@ -95,10 +95,14 @@ ScriptParse parse_script(std::string_view text, const std::string& source) {
             } else if (verb == "measure" && w.size() == 2 && to_int(w[1], a) && a > 0) {
                 st.kind = ScriptStep::Kind::Measure;
                 st.count = a;
-            } else if (verb == "scan" && w.size() >= 2) {
+            } else if (verb == "slow-frames" && w.size() == 2 && to_int(w[1], a) && a >= 0 && a <= 10'000) {
+                st.kind = ScriptStep::Kind::SlowFrames;
+                st.count = a;
+            } else if ((verb == "scan" || verb == "scan-without-enter") && w.size() >= 2) {
                 st.kind = ScriptStep::Kind::Keys;
                 st.arg = rest_of(chunk);
                 st.count = 0;
+                st.enter = verb == "scan";
             } else if (verb == "keys" && w.size() >= 3 && to_int(w[1], a) && a >= 0) {
                 st.kind = ScriptStep::Kind::Keys;
                 st.count = a;

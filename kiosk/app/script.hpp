@@ -9,7 +9,9 @@
 //   sleep <ms>              let time pass (the loop keeps sleeping in SDL_WaitEventTimeout)
 //   screenshot <file.png>   write the current screen as PNG
 //   measure <frames>        render that many frames and print the ImGui CPU time per frame
+//   slow-frames <ms>        from now on every frame takes <ms> longer (a slow renderer or a busy PC)
 //   scan <text>             a barcode scanner in keyboard-wedge mode types <text> fast, then Enter
+//   scan-without-enter <text>  the same from a scanner set up without its Enter (CR) suffix
 //   keys <gap-ms> <text>    a person types <text> on a keyboard, one key every gap-ms, then Enter
 //   type <text>             taps the on-screen keyboard's keys for <text> (a-z 0-9 space , . / -;
 //                           capitals through the shift key)
@@ -21,12 +23,13 @@
 namespace kiosk::app {
 
 struct ScriptStep {
-    enum class Kind { Tap, TapAt, Drag, Wait, WaitSync, Sleep, Screenshot, Measure, Keys, Quit };
+    enum class Kind { Tap, TapAt, Drag, Wait, WaitSync, Sleep, Screenshot, Measure, SlowFrames, Keys, Quit };
     Kind kind = Kind::Quit;
     std::string arg; // target, screen or file
     float x = 0, y = 0;
-    int count = 0; // ms for sleep, frames for measure, dy for drag, gap ms for keys
+    int count = 0; // ms for sleep and slow-frames, frames for measure, dy for drag, gap ms for keys
     int line = 0;
+    bool enter = true; // keys/scan: Enter after the text
 };
 
 struct ScriptParse {

@@ -38,6 +38,8 @@ const char* problem_key(IdProblem p) {
         return "id.problem.missing_name";
     case IdProblem::BadBhytGroup:
         return "id.problem.bad_bhyt_group";
+    case IdProblem::ScanIncomplete:
+        return "id.problem.scan_incomplete";
     case IdProblem::BadBhytLevel:
         return "id.problem.bad_bhyt_level";
     case IdProblem::BadBhytProvince:

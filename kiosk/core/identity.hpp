@@ -33,7 +33,9 @@ enum class IdProblem {
     BadBhytGroup,      // BHYT: the two letters are not a known beneficiary group
     BadBhytLevel,      // BHYT: the benefit level digit is not 1-5
     BadBhytProvince,   // BHYT: the two province digits are not a social-insurance province code
+    ScanIncomplete,    // the scanner sent part of a code (cut by a pause) or no Enter after it
 };
+inline constexpr IdProblem kLastIdProblem = IdProblem::ScanIncomplete; // keep it the last one above
 
 // The catalog key of the patient's message, e.g. "id.problem.wrong_length".
 [[nodiscard]] const char* problem_key(IdProblem p);

@@ -206,6 +206,17 @@ Effect Flow::on_scan(const ev::Scanned& e) {
     return {};
 }
 
+Effect Flow::on_unreadable_scan() {
+    if (busy()) return {};
+    // A card was held up but not read whole: as for any refused scan, the patient starts over.
+    state_.ticket.reset();
+    state_.service_code.clear();
+    forget_patient();
+    state_.id_problem = core::IdProblem::ScanIncomplete;
+    state_.screen = Screen::IdRejected;
+    return {};
+}
+
 Effect Flow::on_submit_number(int year) {
     if (state_.screen != Screen::EnterNumber) return {};
     core::PatientDetails d;
@@ -444,6 +455,7 @@ Effect Flow::handle(const Event& event) {
                 return {};
             },
             [&](const ev::Scanned& e) -> Effect { return on_scan(e); },
+            [&](const ev::ScanUnreadable&) -> Effect { return on_unreadable_scan(); },
             [&](const ev::ChooseIdKind& e) -> Effect {
                 if (at != Screen::Identify) return {};
                 core::wipe(state_.number_digits);

@@ -118,7 +118,8 @@ struct Scanned {
     std::string text;
     int year;
 };
-struct ChooseIdKind { // "type my CCCD number" / "type my BHYT number"
+struct ScanUnreadable {}; // a scan arrived but was cut or had no Enter (ScanDetector::take_unreadable)
+struct ChooseIdKind {     // "type my CCCD number" / "type my BHYT number"
     IdKind kind;
 };
 struct Key { // a key of the on-screen keypad or keyboard: digits, letters, space, punctuation
@@ -154,11 +155,12 @@ struct RegistrationFailed {
 };
 } // namespace ev
 
-using Event = std::variant<ev::TapFeature, ev::ChooseService, ev::TicketStored, ev::TicketFailed, ev::Back,
-                           ev::Done, ev::Retry, ev::IdleTimeout, ev::SetLanguage, ev::Scanned,
-                           ev::ChooseIdKind, ev::Key, ev::Erase, ev::Clear, ev::Shift, ev::SubmitNumber,
-                           ev::LookupDone, ev::StartRegistration, ev::EditField, ev::FieldOk, ev::SetSex,
-                           ev::SubmitRegistration, ev::Registered, ev::RegistrationFailed>;
+using Event =
+    std::variant<ev::TapFeature, ev::ChooseService, ev::TicketStored, ev::TicketFailed, ev::Back, ev::Done,
+                 ev::Retry, ev::IdleTimeout, ev::SetLanguage, ev::Scanned, ev::ScanUnreadable,
+                 ev::ChooseIdKind, ev::Key, ev::Erase, ev::Clear, ev::Shift, ev::SubmitNumber, ev::LookupDone,
+                 ev::StartRegistration, ev::EditField, ev::FieldOk, ev::SetSex, ev::SubmitRegistration,
+                 ev::Registered, ev::RegistrationFailed>;
 
 namespace fx {
 struct IssueTicket {
@@ -207,6 +209,7 @@ private:
     Effect issue(std::string service_code);
     Effect lookup(IdKind kind, std::string value, core::PatientDetails identity);
     Effect on_scan(const ev::Scanned& e);
+    Effect on_unreadable_scan();
     Effect on_submit_number(int year);
     Effect on_submit_registration(int year);
     void on_key(char key);

@@ -35,3 +35,24 @@ TEST(Script, ReportsEachBadStepWithItsLine) {
     ASSERT_EQ(p.steps.size(), 1u);
     EXPECT_EQ(p.steps[0].line, 5);
 }
+
+TEST(Script, SlowFramesTakesMillisecondsWithinBounds) {
+    const auto p = parse_script("slow-frames 100\nslow-frames 0\nslow-frames -5\nslow-frames 99999", "s.txt");
+    ASSERT_EQ(p.errors.size(), 2u);
+    EXPECT_EQ(p.errors[0].rfind("s.txt:3:", 0), 0u);
+    EXPECT_EQ(p.errors[1].rfind("s.txt:4:", 0), 0u);
+    ASSERT_EQ(p.steps.size(), 2u);
+    EXPECT_EQ(p.steps[0].kind, Kind::SlowFrames);
+    EXPECT_EQ(p.steps[0].count, 100);
+    EXPECT_EQ(p.steps[1].count, 0);
+}
+
+TEST(Script, ScanWithoutEnterKeepsItsTextAndSendsNoEnter) {
+    const auto p = parse_script("scan-without-enter 079|a b\nscan 079|a b", "s.txt");
+    ASSERT_TRUE(p.errors.empty());
+    ASSERT_EQ(p.steps.size(), 2u);
+    EXPECT_EQ(p.steps[0].kind, Kind::Keys);
+    EXPECT_EQ(p.steps[0].arg, "079|a b");
+    EXPECT_FALSE(p.steps[0].enter);
+    EXPECT_TRUE(p.steps[1].enter);
+}

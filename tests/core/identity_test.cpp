@@ -16,14 +16,14 @@ using namespace std::string_literals;
 
 TEST(ProblemKey, EveryProblemHasItsOwnCatalogKey) {
     std::set<std::string> keys;
-    for (int i = 0; i <= static_cast<int>(IdProblem::BadBhytProvince); ++i) {
+    for (int i = 0; i <= static_cast<int>(kLastIdProblem); ++i) {
         const std::string key = problem_key(static_cast<IdProblem>(i));
         SCOPED_TRACE(key);
         EXPECT_TRUE(key.starts_with("id.problem.")) << key;
         EXPECT_NE(key, "id.problem.unknown");
         keys.insert(key);
     }
-    EXPECT_EQ(keys.size(), static_cast<std::size_t>(IdProblem::BadBhytProvince) + 1);
+    EXPECT_EQ(keys.size(), static_cast<std::size_t>(kLastIdProblem) + 1);
     EXPECT_STREQ(problem_key(IdProblem::WrongLength), "id.problem.wrong_length");
     EXPECT_STREQ(problem_key(IdProblem::QrSexMismatch), "id.problem.qr_sex_mismatch");
 }

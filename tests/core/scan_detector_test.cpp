@@ -218,3 +218,62 @@ TEST(ScanDetector, ClockGoingBackwardsDoesNotBreakABurst) {
     d.text("01234", 999); // event timestamps are not strictly ordered across sources
     EXPECT_EQ(d.enter(1000), "079090001234");
 }
+
+TEST(ScanDetector, AScanCutByAGapIsUnreadableNotTwoBadScans) {
+    ScanDetector d;
+    const std::string head = kCccdQr.substr(0, 60);
+    const std::string tail = kCccdQr.substr(60);
+    std::int64_t last = feed(d, head, 1000, 3);
+    EXPECT_FALSE(d.take_unreadable(last + 3)); // still within the burst: not judged yet
+    // The scanner stalls (or the loop could not listen) for 200 ms, then the rest comes, fast, and Enter.
+    last = feed(d, tail, last + 200, 3);
+    EXPECT_FALSE(d.take_unreadable(last + 3)); // the tail is a burst of its own, still going
+    // The tail is a burst of its own (the flow refuses it as no citizen-ID QR); that a scan was cut is
+    // said after it, so the patient's last word is "scan again".
+    EXPECT_EQ(d.enter(last + 3), tail);
+    EXPECT_TRUE(d.take_unreadable(last + 3)) << "the patient must hear that the scan was not read";
+    EXPECT_FALSE(d.take_unreadable(last + 4)) << "said once";
+    // The next, whole scan is read as usual.
+    last = feed(d, kCccdQr, last + 1000, 3);
+    EXPECT_EQ(d.enter(last + 3), kCccdQr);
+    EXPECT_FALSE(d.take_unreadable(last + 100));
+}
+
+TEST(ScanDetector, AScanWithoutEnterIsUnreadableOnceItsGapHasPassed) {
+    ScanDetector d; // a scanner set up without its CR suffix
+    const std::int64_t last = feed(d, kCccdQr, 1000, 3);
+    EXPECT_TRUE(d.in_burst(last + 60));
+    EXPECT_FALSE(d.take_unreadable(last + 60));
+    EXPECT_EQ(d.burst_ms_left(last + 60), 1);
+    EXPECT_EQ(d.burst_ms_left(last + 20), 41);
+    EXPECT_TRUE(d.take_unreadable(last + 61));
+    EXPECT_EQ(d.burst_ms_left(last + 61), 0);
+    EXPECT_FALSE(d.take_unreadable(last + 62));
+    EXPECT_EQ(d.enter(last + 70), std::nullopt) << "its text was wiped when it was judged";
+}
+
+TEST(ScanDetector, AScanWhoseEnterComesLateIsUnreadable) {
+    ScanDetector d;
+    const std::int64_t last = feed(d, kCccdQr, 1000, 3);
+    EXPECT_EQ(d.enter(last + 200), std::nullopt);
+    EXPECT_TRUE(d.take_unreadable(last + 200));
+}
+
+TEST(ScanDetector, APersonTypingOrAStrayKeyIsNeverAnUnreadableScan) {
+    ScanDetector d;
+    std::int64_t last = feed(d, "079090001234567890", 1000, 120);
+    EXPECT_FALSE(d.take_unreadable(last + 50));
+    EXPECT_EQ(d.enter(last + 50), std::nullopt);
+    EXPECT_FALSE(d.take_unreadable(last + 500));
+    last = feed(d, "ab", last + 1000, 3); // shorter than min_length, then silence
+    EXPECT_FALSE(d.take_unreadable(last + 500));
+    EXPECT_EQ(d.burst_ms_left(last + 500), 0);
+}
+
+TEST(ScanDetector, ResetForgetsAPendingUnreadableScan) {
+    ScanDetector d;
+    const std::int64_t last = feed(d, kCccdQr, 1000, 3);
+    EXPECT_EQ(d.enter(last + 200), std::nullopt);
+    d.reset(); // back to welcome: nothing of that patient lingers, not even the failed scan
+    EXPECT_FALSE(d.take_unreadable(last + 300));
+}

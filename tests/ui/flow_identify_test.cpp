@@ -444,6 +444,30 @@ TEST(FlowIdentify, RejectedScanForgetsThePreviousPatient) {
     EXPECT_EQ(f.state().identity, PatientDetails{});
 }
 
+TEST(FlowIdentify, UnreadableScanSaysSoAndForgetsThePreviousPatient) {
+    Flow f = register_from_qr();
+    EXPECT_TRUE(no_effect(f.handle(ev::ScanUnreadable{})));
+    EXPECT_EQ(f.screen(), Screen::IdRejected);
+    ASSERT_TRUE(f.state().id_problem);
+    EXPECT_EQ(*f.state().id_problem, IdProblem::ScanIncomplete);
+    EXPECT_EQ(f.state().draft, PatientDetails{});
+    EXPECT_EQ(f.state().identity, PatientDetails{});
+    f.handle(ev::Retry{});
+    EXPECT_EQ(f.screen(), Screen::Identify);
+
+    Flow from_welcome(Language::Vi);
+    from_welcome.handle(ev::ScanUnreadable{});
+    EXPECT_EQ(from_welcome.screen(), Screen::IdRejected);
+}
+
+TEST(FlowIdentify, UnreadableScanWaitsWhileALookupRuns) {
+    Flow f(Language::Vi);
+    f.handle(ev::Scanned{kAnQr, kYear});
+    ASSERT_EQ(f.screen(), Screen::LookingUp);
+    EXPECT_TRUE(no_effect(f.handle(ev::ScanUnreadable{})));
+    EXPECT_EQ(f.screen(), Screen::LookingUp);
+}
+
 namespace {
 
 // Drives a flow to `target` with patient Bình's data around (where the screen has any).

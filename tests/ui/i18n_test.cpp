@@ -75,7 +75,7 @@ TEST(Catalogs, BadFilesAreReportedWithSourceAndLine) {
 TEST(Catalogs, EveryIdentityProblemAndFormFieldHasItsTexts) {
     const Catalogs c = Catalogs::load(kSource / "assets");
     std::vector<std::string> keys;
-    for (int p = 0; p <= static_cast<int>(kiosk::core::IdProblem::BadBhytProvince); ++p)
+    for (int p = 0; p <= static_cast<int>(kiosk::core::kLastIdProblem); ++p)
         keys.emplace_back(kiosk::core::problem_key(static_cast<kiosk::core::IdProblem>(p)));
     for (Field f :
          {Field::FullName, Field::BirthDate, Field::Address, Field::Phone, Field::Cccd, Field::Bhyt})
