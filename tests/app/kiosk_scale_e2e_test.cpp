@@ -16,18 +16,15 @@ namespace {
 // Every screen a script reaches without a HIS, each checked with `fits` once it has settled: a patient
 // types a CCCD number the kiosk does not know, registers (name on the keyboard, birth date on the keypad),
 // is greeted and takes a queue ticket.
-std::string every_screen_script(const std::filesystem::path& shots) {
-    auto at = [&](const char* screen) {
-        return std::string("wait ") + screen + "\nfits\nscreenshot " + (shots / screen).string() + ".png\n";
-    };
+std::string every_screen_script() {
+    auto at = [](const std::string& screen) { return "wait " + screen + "\nfits\n"; };
     std::string s = at("welcome");
     s += "tap feature.identify\n" + at("identify");
     s += "tap identify.type_cccd\n" + at("enter_number");
     s += "type 079090001234\ntap key.ok\n" + at("not_found");
     s += "tap notfound.register\n" + at("register");
     s += "tap field.full_name\n" + at("edit_field") + "type Nguyen Van An\ntap key.ok\nwait register\n";
-    s += "tap field.birth_date\nwait edit_field\nfits\nscreenshot " + (shots / "keypad.png").string() +
-         "\ntype 15011990\ntap key.ok\nwait register\n";
+    s += "tap field.birth_date\n" + at("edit_field") + "type 15011990\ntap key.ok\nwait register\n";
     s += "tap register.submit\n" + at("greeting");
     s += "visible feature.queue\ntap feature.queue\n" + at("choose_service");
     s += "tap service.KBH\n" + at("ticket");
@@ -35,22 +32,14 @@ std::string every_screen_script(const std::filesystem::path& shots) {
     return s;
 }
 
-struct KioskRun {
-    ProcessResult result;
-    std::filesystem::path shots;
-};
-
-KioskRun run_at(const TempDir& dir, const std::string& size, const std::string& scale) {
-    const auto config = write_site_config(dir, (dir / ("data-" + size + "-" + scale)).string(),
-                                          {{"ui_scale = 1.0", "ui_scale = " + scale}});
-    KioskRun run;
-    run.shots = dir / ("shots-" + size + "-" + scale);
-    const auto script = dir / ("every-screen-" + size + "-" + scale + ".script");
-    write_text(script, every_screen_script(run.shots));
-    run.result = run_kiosk("--headless --windowed " + size + " --config " + shell_quote(config.string()) +
-                               " --script " + shell_quote(script.string()),
-                           dir.path());
-    return run;
+ProcessResult run_at(const TempDir& dir, const std::string& size, const std::string& scale) {
+    const auto config =
+        write_site_config(dir, (dir / "data").string(), {{"ui_scale = 1.0", "ui_scale = " + scale}});
+    const auto script = dir / "every-screen.script";
+    write_text(script, every_screen_script());
+    return run_kiosk("--headless --windowed " + size + " --config " + shell_quote(config.string()) +
+                         " --script " + shell_quote(script.string()),
+                     dir.path());
 }
 
 class KioskScale : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {};
@@ -60,12 +49,10 @@ class KioskScale : public ::testing::TestWithParam<std::tuple<const char*, const
 TEST_P(KioskScale, EveryScreenFits) {
     const auto [size, scale] = GetParam();
     TempDir dir;
-    const KioskRun run = run_at(dir, size, scale);
-    ASSERT_EQ(run.result.status, 0) << size << " ui_scale " << scale << ":\n" << run.result.err;
-    for (const char* shot :
-         {"welcome.png", "identify.png", "enter_number.png", "not_found.png", "register.png",
-          "edit_field.png", "keypad.png", "greeting.png", "choose_service.png", "ticket.png"})
-        EXPECT_TRUE(std::filesystem::exists(run.shots / shot)) << shot;
+    const ProcessResult r = run_at(dir, size, scale);
+    ASSERT_EQ(r.status, 0) << size << " ui_scale " << scale << ":\n" << r.err;
+    // The script ran to its end (the last screen change it makes).
+    EXPECT_NE(r.err.find("screen ticket -> welcome"), std::string::npos) << r.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(ExtremesOfUiScale, KioskScale,
