@@ -34,7 +34,9 @@ inline constexpr int kMaxGlyphBitmapPixels = kFreeTypeChunkBytes / 4;
 
 // The text sizes the screens are laid out for: they need about kEmAcrossShortSide em across the short side
 // of the screen (portrait: the width, with the keyboard and the header; landscape: the height, with the
-// header, the greeting and two rows of buttons), so a ui_scale the screen cannot hold is clamped.
+// header, the greeting and two rows of buttons), so a ui_scale the screen cannot hold is clamped. Measured
+// with the script's `fits` on every screen a script reaches (tests/app/kiosk_scale_e2e_test.cpp): at 25 em
+// all fit in both orientations; landscape welcome needs about 25.
 inline constexpr float kEmAcrossShortSide = 25.0f;
 
 struct BaseFont {
