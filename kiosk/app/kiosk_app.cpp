@@ -268,13 +268,21 @@ void KioskApp::init_imgui(float built_em) {
     io.LogFilename = nullptr;
     int w = 0, h = 0;
     SDL_GetRendererOutputSize(renderer_, &w, &h);
-    const float em = ui::base_font_px(w, h, config_.ui_scale);
+    const ui::BaseFont base = ui::base_font(w, h, config_.ui_scale);
+    const float em = base.px;
     if (em != built_em) build_fonts(em); // the screen is not the size SDL announced: rebuild to fit
     io.FontDefault = fonts_.fonts().body;
     ui::apply_kiosk_style(ImGui::GetStyle(), em);
     ImGui_ImplSDL2_InitForSDLRenderer(window_);
     ImGui_ImplSDLRenderer_Init(renderer_);
-    spdlog::info("screen {}x{}, font {} px", w, h, em);
+    const ImFontAtlas* atlas = fonts_.atlas();
+    spdlog::info("screen {}x{}, font {} px (rasterised up to {} px, atlas {}x{})", w, h, em,
+                 fonts_.raster_px(fonts_.fonts().huge), atlas->TexWidth, atlas->TexHeight);
+    if (base.clamped())
+        spdlog::warn("ui_scale {} asks for {} px text, more than a {}x{} screen can hold: the kiosk uses {} "
+                     "px, as ui_scale {:.2f} would",
+                     config_.ui_scale, base.requested_px, w, h, em,
+                     config_.ui_scale * em / base.requested_px);
 }
 
 void KioskApp::start_sync() {
@@ -603,6 +611,15 @@ void KioskApp::script_tick() {
             return;
         }
         const int moves = st.kind == ScriptStep::Kind::Drag ? 8 : 0;
+        if (step_phase_ == 0 && st.kind != ScriptStep::Kind::TapAt) {
+            // A finger cannot reach what is drawn outside the screen.
+            if (auto why =
+                    targets_.misfit(st.arg, ImGui::GetIO().DisplaySize, ui::TapTargets::Check::Position)) {
+                script_fail("tap target '" + st.arg + "' on screen " + ui::screen_name(flow_.screen()) +
+                            " is off screen: " + *why);
+                return;
+            }
+        }
         if (step_phase_ == 0) {
             inject_motion(*at);
             inject_button(SDL_MOUSEBUTTONDOWN, *at);
@@ -618,6 +635,37 @@ void KioskApp::script_tick() {
         }
         ++step_phase_;
         frames_pending_ = std::max(frames_pending_, 1);
+        return;
+    }
+    case ScriptStep::Kind::Visible:
+    case ScriptStep::Kind::Fits: {
+        if (frames_pending_ > 0) return; // check what the screen shows once it has settled
+        const ImVec2 display = ImGui::GetIO().DisplaySize;
+        std::string problems;
+        if (st.kind == ScriptStep::Kind::Visible) {
+            const ui::TapTarget* t = targets_.find(st.arg);
+            if (!t) {
+                if (since <= std::chrono::seconds(5)) return;
+                problems = " " + st.arg + " (not drawn on this screen)";
+            } else if (auto why = targets_.misfit(st.arg, display, ui::TapTargets::Check::Position)) {
+                problems = " " + st.arg + " (" + *why + ")";
+            } else if (t->min.y < t->clip_min.y - 0.5f || t->max.y > t->clip_max.y + 0.5f ||
+                       t->min.x < t->clip_min.x - 0.5f || t->max.x > t->clip_max.x + 0.5f) {
+                problems = " " + st.arg + " (partly scrolled out of its list)";
+            }
+        } else {
+            for (const auto& id : targets_.ids())
+                if (auto why = targets_.misfit(id, display)) problems += " " + id + " (" + *why + ");";
+        }
+        if (!problems.empty()) {
+            script_fail(std::string("on screen ") + ui::screen_name(flow_.screen()) + " at " +
+                        std::to_string(static_cast<int>(display.x)) + "x" +
+                        std::to_string(static_cast<int>(display.y)) + ", font " +
+                        std::to_string(static_cast<int>(fonts_.fonts().em)) +
+                        " px, not on screen:" + problems);
+            return;
+        }
+        next();
         return;
     }
     case ScriptStep::Kind::Wait:

@@ -81,6 +81,11 @@ ScriptParse parse_script(std::string_view text, const std::string& source) {
                 st.kind = ScriptStep::Kind::Drag;
                 st.arg = w[1];
                 st.count = a;
+            } else if (verb == "visible" && w.size() == 2) {
+                st.kind = ScriptStep::Kind::Visible;
+                st.arg = w[1];
+            } else if (verb == "fits" && w.size() == 1) {
+                st.kind = ScriptStep::Kind::Fits;
             } else if (verb == "wait" && w.size() == 2) {
                 st.kind = ScriptStep::Kind::Wait;
                 st.arg = w[1];

@@ -1,9 +1,13 @@
 #pragma once
 // Scripted sessions: taps, drags and screenshots driven through the real event path, for tests,
 // documentation screenshots and benchmarks. One step per line (or separated by ';'); '#' comments.
-//   tap <target>            press and release at the centre of a named tap target (e.g. feature.queue)
+//   tap <target>            press and release at the centre of a named tap target (e.g. feature.queue);
+//                           a target drawn (partly) outside the display fails the script (exit 4)
 //   tap-at <x> <y>          press and release at a pixel
 //   drag <target> <dy>      press on a target, move dy pixels vertically, release
+//   visible <target>        the target is on this screen and wholly inside the display (else exit 4)
+//   fits                    every tap target on this screen is inside the display (a list item: its
+//                           list) and no button's label is larger than the button (else exit 4)
 //   wait <screen>           until the flow shows that screen (welcome, choose_service, ticket, ...)
 //   wait-sync               until the HIS acknowledged every record (online, nothing waiting)
 //   sleep <ms>              let time pass (the loop keeps sleeping in SDL_WaitEventTimeout)
@@ -23,7 +27,21 @@
 namespace kiosk::app {
 
 struct ScriptStep {
-    enum class Kind { Tap, TapAt, Drag, Wait, WaitSync, Sleep, Screenshot, Measure, SlowFrames, Keys, Quit };
+    enum class Kind {
+        Tap,
+        TapAt,
+        Drag,
+        Visible,
+        Fits,
+        Wait,
+        WaitSync,
+        Sleep,
+        Screenshot,
+        Measure,
+        SlowFrames,
+        Keys,
+        Quit
+    };
     Kind kind = Kind::Quit;
     std::string arg; // target, screen or file
     float x = 0, y = 0;

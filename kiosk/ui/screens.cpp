@@ -85,7 +85,14 @@ void welcome(UiContext& ctx, Box area, std::optional<Event>& out) {
                                      {Feature::QueueTicket, "feature.queue", "feature.queue"},
                                      {Feature::Pay, "feature.pay", "feature.pay"}};
     // Identification first: the scanner works on every screen, this says so and offers typing instead.
-    const float id_h = std::min(ctx.em(5.5f), (area.max.y - y) * 0.22f);
+    // At least the height its two lines need (big_button pads 0.6 em above and below).
+    const float id_inner_w = area.width() - ctx.em(1.2f);
+    const float id_need = centered_text(nullptr, ctx.fonts.title, ctx.fonts.title->FontSize, {}, id_inner_w,
+                                        ctx.tr("feature.identify"), 0) +
+                          centered_text(nullptr, ctx.fonts.body, ctx.fonts.body->FontSize, {}, id_inner_w,
+                                        ctx.tr("feature.identify_hint"), 0) +
+                          ctx.em(1.4f);
+    const float id_h = std::max(id_need, std::min(ctx.em(5.5f), (area.max.y - y) * 0.22f));
     if (button_at(ctx, ImVec2(area.min.x, y), "feature.identify", ctx.tr("feature.identify"),
                   ctx.tr("feature.identify_hint"), ImVec2(area.width(), id_h), Tone::Primary,
                   ctx.fonts.title))

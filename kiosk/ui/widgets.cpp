@@ -36,9 +36,36 @@ Colors tone_colors(Tone tone) {
 } // namespace
 
 std::optional<ImVec2> TapTargets::center(const std::string& id) const {
+    const TapTarget* t = find(id);
+    if (!t) return std::nullopt;
+    const ImVec2 a(std::max(t->min.x, t->clip_min.x), std::max(t->min.y, t->clip_min.y));
+    const ImVec2 b(std::min(t->max.x, t->clip_max.x), std::min(t->max.y, t->clip_max.y));
+    if (a.x >= b.x || a.y >= b.y) return std::nullopt;
+    return ImVec2((a.x + b.x) * 0.5f, (a.y + b.y) * 0.5f);
+}
+
+const TapTarget* TapTargets::find(const std::string& id) const {
     const auto it = rects_.find(id);
-    if (it == rects_.end()) return std::nullopt;
-    return ImVec2((it->second.min.x + it->second.max.x) * 0.5f, (it->second.min.y + it->second.max.y) * 0.5f);
+    return it == rects_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> TapTargets::misfit(const std::string& id, ImVec2 display, Check check) const {
+    const TapTarget* t = find(id);
+    if (!t) return "not drawn on this screen";
+    // A list item may be scrolled out of its list: then the list itself must be on screen.
+    const ImVec2 a = t->in_list ? t->clip_min : t->min;
+    const ImVec2 b = t->in_list ? t->clip_max : t->max;
+    auto px = [](float v) { return std::to_string(static_cast<int>(std::ceil(v))); };
+    const char* what = t->in_list ? "its list" : "it";
+    if (b.y > display.y + 0.5f)
+        return std::string(what) + " ends " + px(b.y - display.y) + " px below the screen";
+    if (b.x > display.x + 0.5f)
+        return std::string(what) + " ends " + px(b.x - display.x) + " px right of the screen";
+    if (a.x < -0.5f) return std::string(what) + " starts " + px(-a.x) + " px left of the screen";
+    if (a.y < -0.5f) return std::string(what) + " starts " + px(-a.y) + " px above the screen";
+    if (check == Check::PositionAndText && t->text_overflows)
+        return std::string("its label is larger than the button");
+    return std::nullopt;
 }
 
 std::vector<std::string> TapTargets::ids() const {
@@ -69,7 +96,8 @@ void drag_scroll(DragScroll& s, float threshold_px) {
 }
 
 float centered_text(ImDrawList* dl, ImFont* font, float size, ImVec2 top_left, float width, const char* text,
-                    ImU32 color) {
+                    ImU32 color, float* widest) {
+    if (widest) *widest = 0;
     const char* p = text;
     const char* end = text + std::strlen(text);
     float y = top_left.y;
@@ -81,6 +109,7 @@ float centered_text(ImDrawList* dl, ImFont* font, float size, ImVec2 top_left, f
             static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(line_end - p)));
         if (nl) line_end = nl;
         const ImVec2 sz = font->CalcTextSizeA(size, FLT_MAX, 0.0f, p, line_end);
+        if (widest) *widest = std::max(*widest, sz.x);
         if (dl) dl->AddText(font, size, ImVec2(top_left.x + (width - sz.x) * 0.5f, y), color, p, line_end);
         y += size * 1.15f;
         p = line_end;
@@ -97,11 +126,9 @@ bool big_button(TapTargets& targets, const std::string& id, const char* label, c
     const bool held = ImGui::IsItemActive() && tone != Tone::Disabled;
     const ImVec2 max(pos.x + size.x, pos.y + size.y);
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    // Only the visible part is a tap target (lists scroll under their window's clip rectangle).
-    const ImVec2 clip_min = dl->GetClipRectMin(), clip_max = dl->GetClipRectMax();
-    const ImVec2 vis_min(std::max(pos.x, clip_min.x), std::max(pos.y, clip_min.y));
-    const ImVec2 vis_max(std::min(max.x, clip_max.x), std::min(max.y, clip_max.y));
-    if (vis_min.x < vis_max.x && vis_min.y < vis_max.y) targets.add(id, vis_min, vis_max);
+    // Only the part inside the window's clip rectangle is a tap target (lists scroll under it).
+    TapTarget target{pos, max, dl->GetClipRectMin(), dl->GetClipRectMax()};
+    target.in_list = (ImGui::GetCurrentWindow()->Flags & ImGuiWindowFlags_ChildWindow) != 0;
 
     const Colors c = tone_colors(tone);
     const float em = small_font->FontSize;
@@ -115,11 +142,15 @@ bool big_button(TapTargets& targets, const std::string& id, const char* label, c
 
     const float pad = em * 0.6f;
     const float inner_w = size.x - 2 * pad;
-    const float label_h = centered_text(nullptr, font, font->FontSize, {}, inner_w, label, 0);
-    const float sub_h =
-        sublabel
-            ? centered_text(nullptr, small_font, small_font->FontSize, {}, inner_w, sublabel, 0) + em * 0.2f
-            : 0;
+    float label_w = 0, sub_w = 0;
+    const float label_h = centered_text(nullptr, font, font->FontSize, {}, inner_w, label, 0, &label_w);
+    const float sub_h = sublabel ? centered_text(nullptr, small_font, small_font->FontSize, {}, inner_w,
+                                                 sublabel, 0, &sub_w) +
+                                       em * 0.2f
+                                 : 0;
+    // Text taller than the button below its top padding, or a word wider than the button, spills out.
+    target.text_overflows = pad + label_h + sub_h > size.y + 1.0f || std::max(label_w, sub_w) > size.x + 1.0f;
+    targets.add(id, target);
     float y = pos.y + std::max(pad, (size.y - label_h - sub_h) * 0.5f);
     y += centered_text(dl, font, font->FontSize, ImVec2(pos.x + pad, y), inner_w, label, c.text);
     if (sublabel)

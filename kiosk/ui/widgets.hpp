@@ -2,6 +2,7 @@
 // Touch-friendly building blocks over Dear ImGui 1.86, sized in font units (em).
 #include <imgui.h>
 
+#include <cfloat>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,19 +13,31 @@
 namespace kiosk::ui {
 
 // Where each named tap target was drawn this frame, so scripted taps (tests, screenshots, benchmarks)
-// press the same pixels a finger would.
+// press the same pixels a finger would, and scripts can check that every target fits the screen.
+struct TapTarget {
+    ImVec2 min, max;                                                 // the whole button
+    ImVec2 clip_min{-FLT_MAX, -FLT_MAX}, clip_max{FLT_MAX, FLT_MAX}; // its window's clip rectangle
+    bool in_list = false;        // inside a scrolling child window: may lie partly outside its clip
+    bool text_overflows = false; // its label is larger than the button
+};
+
 class TapTargets {
 public:
     void clear() { rects_.clear(); }
-    void add(const std::string& id, ImVec2 min, ImVec2 max) { rects_[id] = {min, max}; }
+    void add(const std::string& id, ImVec2 min, ImVec2 max) { rects_[id] = TapTarget{min, max}; }
+    void add(const std::string& id, const TapTarget& t) { rects_[id] = t; }
+    // The centre of the part a finger can reach (inside the clip rectangle); none when nothing is.
     [[nodiscard]] std::optional<ImVec2> center(const std::string& id) const;
+    [[nodiscard]] const TapTarget* find(const std::string& id) const;
+    // Why the target does not fit a display of that size ("ends 120 px below the screen", "its label is
+    // larger than the button"), or nothing when it fits. A list item only needs its list on screen.
+    enum class Check { Position, PositionAndText };
+    [[nodiscard]] std::optional<std::string> misfit(const std::string& id, ImVec2 display,
+                                                    Check check = Check::PositionAndText) const;
     [[nodiscard]] std::vector<std::string> ids() const;
 
 private:
-    struct Rect {
-        ImVec2 min, max;
-    };
-    std::map<std::string, Rect> rects_;
+    std::map<std::string, TapTarget> rects_;
 };
 
 // Drag-to-scroll for a child window (ImGui 1.86 has none): a press that moves more than the threshold
@@ -45,9 +58,9 @@ bool big_button(TapTargets& targets, const std::string& id, const char* label, c
                 ImVec2 size, Tone tone, ImFont* font, ImFont* small_font);
 
 // Text centered horizontally inside [x0, x0+width], wrapped at width; returns the height used.
-// With dl == nullptr it only measures.
+// With dl == nullptr it only measures; widest (if given) gets the width of the longest line.
 float centered_text(ImDrawList* dl, ImFont* font, float size, ImVec2 top_left, float width, const char* text,
-                    ImU32 color);
+                    ImU32 color, float* widest = nullptr);
 
 // A QR code (libqrencode, error correction M) as modules, drawn as dark squares with a 4-module quiet zone.
 struct QrCode {

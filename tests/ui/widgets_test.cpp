@@ -107,3 +107,51 @@ TEST(QrCode, EncodesAndRejectsNothingReasonable) {
     // Finder pattern corner: the top-left module is dark.
     EXPECT_EQ(qr->dark[0], 1);
 }
+
+TEST(TapTargetsFit, ButtonOutsideTheDisplayDoesNotFitButAListItemScrolledAwayDoes) {
+    TapTargets t;
+    const ImVec2 display(1920, 1080);
+    t.add("inside", ImVec2(10, 10), ImVec2(200, 100));
+    t.add("below", TapTarget{ImVec2(10, 1000), ImVec2(200, 1150)});
+    t.add("right", TapTarget{ImVec2(1800, 10), ImVec2(1990, 100)});
+    TapTarget item{ImVec2(10, 1000), ImVec2(200, 1400), ImVec2(0, 200), ImVec2(400, 1040)};
+    item.in_list = true;
+    t.add("list.item", item);
+    TapTarget list_off{ImVec2(10, 1000), ImVec2(200, 1100), ImVec2(0, 200), ImVec2(400, 1100)};
+    list_off.in_list = true;
+    t.add("list.off", list_off);
+    TapTarget cramped{ImVec2(10, 10), ImVec2(200, 40)};
+    cramped.text_overflows = true;
+    t.add("cramped", cramped);
+
+    EXPECT_FALSE(t.misfit("inside", display));
+    EXPECT_EQ(t.misfit("below", display).value_or(""), "it ends 70 px below the screen");
+    EXPECT_EQ(t.misfit("right", display).value_or(""), "it ends 70 px right of the screen");
+    EXPECT_FALSE(t.misfit("list.item", display));
+    EXPECT_EQ(t.misfit("list.off", display).value_or(""), "its list ends 20 px below the screen");
+    EXPECT_EQ(t.misfit("cramped", display).value_or(""), "its label is larger than the button");
+    EXPECT_FALSE(t.misfit("cramped", display, TapTargets::Check::Position));
+    EXPECT_EQ(t.misfit("nothing", display).value_or(""), "not drawn on this screen");
+    // A finger reaches the visible part of a list item only.
+    ASSERT_TRUE(t.center("list.item"));
+    EXPECT_FLOAT_EQ(t.center("list.item")->y, 1020.0f);
+}
+
+TEST_F(HeadlessImGui, ButtonWithALabelLargerThanItselfIsMarked) {
+    ImGuiIO& io = ImGui::GetIO();
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(io.DisplaySize);
+    ImGui::Begin("root", nullptr, ImGuiWindowFlags_NoDecoration);
+    big_button(targets, "roomy", "OK", nullptr, ImVec2(300, 100), Tone::Primary, ImGui::GetFont(),
+               ImGui::GetFont());
+    big_button(targets, "flat", "OK", "a second line", ImVec2(300, 12), Tone::Primary, ImGui::GetFont(),
+               ImGui::GetFont());
+    big_button(targets, "narrow", "Supercalifragilistic", nullptr, ImVec2(30, 100), Tone::Primary,
+               ImGui::GetFont(), ImGui::GetFont());
+    ImGui::End();
+    ImGui::Render();
+    EXPECT_FALSE(targets.misfit("roomy", io.DisplaySize));
+    EXPECT_TRUE(targets.misfit("flat", io.DisplaySize));
+    EXPECT_TRUE(targets.misfit("narrow", io.DisplaySize));
+}
