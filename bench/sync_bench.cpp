@@ -279,10 +279,15 @@ struct Verification {
     std::string text;
 };
 
+// Each run its own identifier namespace, so runs sharing a server never count each other's records.
+std::string identifier_base_of(const std::string& site) {
+    return "https://kiosk-bench.test/" + site + "/fhir/sid/";
+}
+
 Verification verify(his::HttpTransport& t, const std::string& base, const std::string& site,
                     const std::vector<std::string>& issued) {
     Verification v;
-    const std::string system = his::identifier_system(site, "ticket");
+    const std::string system = his::identifier_system(identifier_base_of(site), "ticket");
     const std::string query = base + "/Encounter?identifier=" + his::url_encode(system + "|");
     v.summary_total = get_json(t, query + "&_summary=count").value("total", -1L);
 
@@ -369,7 +374,7 @@ Run drain(const std::string& base, const fs::path& dir, const std::string& site,
 
     his::CurlTransport curl(transport_options());
     CountingTransport counting(curl);
-    his::FhirHis fhir(counting, base);
+    his::FhirHis fhir(counting, base, identifier_base_of(site));
     BudgetedHis port(fhir);
     his::SyncEngine engine(
         db, port, clock,

@@ -270,8 +270,9 @@ constexpr std::array<std::string_view, 14> kRootKeys{"site_id",
                                                      "his",
                                                      "services"};
 constexpr std::array<std::string_view, 2> kFontKeys{"regular", "bold"};
-constexpr std::array<std::string_view, 7> kHisKeys{
-    "base_url", "ca_bundle", "token_url", "client_id", "client_secret_file", "cccd_system", "bhyt_system"};
+constexpr std::array<std::string_view, 8> kHisKeys{"base_url",    "ca_bundle",          "token_url",
+                                                   "client_id",   "client_secret_file", "cccd_system",
+                                                   "bhyt_system", "identifier_base"};
 constexpr std::array<std::string_view, 4> kServiceKeys{"code", "prefix", "name_vi", "name_en"};
 constexpr std::array<std::string_view, 2> kLanguages{"vi", "en"};
 
@@ -306,6 +307,21 @@ bool identifier_system_ok(std::string_view v) {
     const bool scheme = v.starts_with("urn:") || v.starts_with("http://") || v.starts_with("https://");
     return scheme && v.size() > 6 && v.find_first_of(" |\t\r\n") == std::string_view::npos;
 } // paths and URLs are kept byte-for-byte
+
+// The hospital's namespace for the kiosk's own identifiers: an absolute http(s) URI with a host, ending
+// in '/', with no spaces, '|', query, fragment or user info (it becomes part of every identifier system).
+bool identifier_base_ok(std::string_view v) {
+    std::string_view rest;
+    if (v.starts_with("https://"))
+        rest = v.substr(8);
+    else if (v.starts_with("http://"))
+        rest = v.substr(7);
+    else
+        return false;
+    const auto slash = rest.find('/');
+    return slash != std::string_view::npos && slash > 0 && v.ends_with("/") &&
+           v.find_first_of(" |\t\r\n?#@") == std::string_view::npos;
+}
 
 class Validator {
 public:
@@ -451,6 +467,22 @@ public:
                                        "\"urn:oid:2.16.704.1.1.1\"");
                         }
                     }
+                if (const auto* b = t->get("identifier_base")) {
+                    if (auto v = string_value(*b, "his.identifier_base", Text::verbatim)) {
+                        if (identifier_base_ok(*v))
+                            cfg.his_identifier_base = *v;
+                        else
+                            report(pos_of(*b), "his.identifier_base",
+                                   "must be an absolute http:// or https:// URI under the hospital's own "
+                                   "domain, ending in '/', without spaces, '|', '?', '#' or user info, e.g. "
+                                   "\"https://bvdk-qn.vn/fhir/sid/\"");
+                    }
+                } else if (!cfg.his_base_url.empty()) {
+                    report(pos_of(*n), "his.identifier_base",
+                           "is required with base_url: the URI under the hospital's own domain that the "
+                           "kiosk's ticket and registration identifiers are named under, e.g. "
+                           "\"https://bvdk-qn.vn/fhir/sid/\" (tell the HIS vendor; never change it later)");
+                }
             } else {
                 report(pos_of(*n), "his", "must be a table ([his])" + not_a(*n));
             }

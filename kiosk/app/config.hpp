@@ -1,4 +1,5 @@
 #pragma once
+#include "kiosk/core/identifier_systems.hpp"
 #include "kiosk/core/site.hpp"
 
 #include <cstddef>
@@ -42,8 +43,11 @@ struct SiteConfig {
     std::string his_client_id;           // OAuth2 client id of this kiosk
     std::filesystem::path his_client_secret_file; // file holding only the client secret
     // Identifier systems the HIS stores citizen-ID (CCCD) and health-insurance (BHYT) numbers under.
-    std::string his_cccd_system = "urn:kiosk:vn:cccd";
-    std::string his_bhyt_system = "urn:kiosk:vn:bhyt";
+    std::string his_cccd_system = core::kDefaultCccdSystem;
+    std::string his_bhyt_system = core::kDefaultBhytSystem;
+    // The hospital's namespace for the kiosk's own identifiers (tickets, registrations): an absolute
+    // http(s) URI ending in '/', e.g. "https://bvdk-qn.vn/fhir/sid/"; required with a HIS.
+    std::string his_identifier_base;
     std::filesystem::path data_dir;     // where kiosk.db lives
     std::filesystem::path font_regular; // TTF with Vietnamese glyphs
     std::filesystem::path font_bold;

@@ -293,6 +293,7 @@ void KioskApp::start_sync() {
     connectivity_.configured = true;
     HisConnection his;
     his.base_url = config_.his_base_url;
+    his.identifier_base = config_.his_identifier_base;
     his.transport.user_agent =
         "kiosk/" KIOSK_VERSION " (" + config_.kiosk.site_id + "/" + config_.kiosk.kiosk_id + ")";
     his.transport.ca_bundle = config_.his_ca_bundle.string();

@@ -59,7 +59,7 @@ PatientFinder::PatientFinder(store::Database& db, his::PatientLookup* lookup,
 std::int64_t PatientFinder::forget_older_than(core::UnixMillis cutoff) {
     const std::int64_t before = cache_.count();
     cache_.forget_older_than(cutoff);
-    return before - cache_.count() + registry_.forget_delivered_older_than(cutoff);
+    return before - cache_.count() + registry_.forget_older_than(cutoff);
 }
 
 ui::LookupOutcome PatientFinder::from_registry(ui::IdKind kind, const std::string& value, bool offline) {

@@ -27,8 +27,9 @@ public:
 
     [[nodiscard]] ui::LookupOutcome find(ui::IdKind kind, const std::string& value);
 
-    // Retention: forgets patients the HIS described before cutoff and registrations the HIS received
-    // before cutoff (PatientCache::forget_older_than, PatientRegistry::forget_delivered_older_than).
+    // Retention: forgets patients the HIS described before cutoff, registrations made before cutoff that
+    // the HIS received, and the dead letters of registrations it refused before cutoff
+    // (PatientCache::forget_older_than, PatientRegistry::forget_older_than).
     // Returns how many patients were forgotten in all.
     std::int64_t forget_older_than(core::UnixMillis cutoff);
 

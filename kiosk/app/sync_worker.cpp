@@ -43,7 +43,7 @@ void SyncWorker::run() {
         std::optional<his::OAuth2Transport> oauth2;
         if (his_.oauth2) oauth2.emplace(curl, *his_.oauth2, clock);
         his::HttpTransport& transport = oauth2 ? static_cast<his::HttpTransport&>(*oauth2) : curl;
-        his::FhirHis fhir(transport, his_.base_url);
+        his::FhirHis fhir(transport, his_.base_url, his_.identifier_base);
         his::SyncEngine engine(db, fhir, clock, his::SyncSettings{}, std::random_device{}());
         his::ReferenceDownloader downloader(transport, his_.base_url, db);
         core::UnixMillis next_download = 0;

@@ -18,6 +18,7 @@ namespace kiosk::app {
 // How to reach the HIS.
 struct HisConnection {
     std::string base_url;                      // FHIR R4 base
+    std::string identifier_base;               // the hospital's namespace for the kiosk's identifiers
     his::TransportOptions transport;           // timeouts, CA bundle, User-Agent
     std::optional<his::OAuth2Settings> oauth2; // client credentials, when the HIS wants a bearer token
     std::chrono::minutes download_every{5};    // reference data refresh

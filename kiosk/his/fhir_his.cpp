@@ -4,8 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
 
 namespace kiosk::his {
 namespace {
@@ -25,7 +29,69 @@ DeliveryResult result_for(long status, std::string detail, std::optional<std::ch
     return r;
 }
 
+// What the body of a 2xx reply is, for staff, when it is not the resource written. Never quotes a
+// resource (it may be a Patient); an OperationOutcome's text is the server's own words.
+std::string describe_body(const nlohmann::json& body, bool empty, const std::string& type) {
+    if (empty) return "an empty body";
+    if (body.is_discarded()) return "a body that is not JSON (truncated, or an HTML page of a proxy?)";
+    if (!body.is_object()) return "a JSON body that is not a resource";
+    const std::string got = json_text(body, "resourceType");
+    if (got.empty()) return "a JSON body without a resourceType";
+    if (got == "OperationOutcome") {
+        const std::string text = operation_outcome_text(body.dump());
+        return "an OperationOutcome" + (text.empty() ? std::string() : " (" + text + ")");
+    }
+    if (got == type) return "a " + type + " without a valid id";
+    return "a " + got + " instead of a " + type;
+}
+
+// The 2xx outcome of one write of `type`, with proof or as RetryLater. body: the returned resource
+// (discarded when absent or not JSON); location: the Location (or Content-Location) the HIS gave.
+DeliveryResult success_with_proof(long status, const std::string& type, const nlohmann::json& body,
+                                  bool body_empty, const std::string& location, const std::string& what) {
+    DeliveryResult r = result_for(status, "", std::nullopt);
+    if (body.is_object() && json_text(body, "resourceType") == type && is_fhir_id(json_text(body, "id"))) {
+        r.resource = type + "/" + json_text(body, "id");
+        return r;
+    }
+    if (auto from_location = resource_from_location(location, type); !from_location.empty()) {
+        r.resource = std::move(from_location);
+        return r;
+    }
+    return DeliveryResult{Delivery::RetryLater,
+                          what + "HTTP " + std::to_string(status) + " does not prove the " + type +
+                              " was stored: the reply holds " + describe_body(body, body_empty, type) +
+                              (location.empty() ? " and no Location" : " and a Location naming no " + type) +
+                              "; the record stays in the outbox and is sent again",
+                          std::nullopt};
+}
+
 } // namespace
+
+bool is_fhir_id(std::string_view id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (const char c : id)
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '.'))
+            return false;
+    return true;
+}
+
+std::string resource_from_location(std::string_view location, const std::string& type) {
+    // Drop a query or fragment, then read [...]/<type>/<id>[/_history/<version>] from the end.
+    location = location.substr(0, location.find_first_of("?#"));
+    std::vector<std::string_view> segments;
+    for (std::size_t start = 0; start <= location.size();) {
+        const std::size_t slash = std::min(location.find('/', start), location.size());
+        if (slash > start) segments.push_back(location.substr(start, slash - start));
+        start = slash + 1;
+    }
+    if (segments.size() >= 4 && segments[segments.size() - 2] == "_history")
+        segments.resize(segments.size() - 2);
+    if (segments.size() < 2 || segments[segments.size() - 2] != type || !is_fhir_id(segments.back()))
+        return "";
+    return type + "/" + std::string(segments.back());
+}
 
 Delivery classify_status(long status) {
     if (status == 201) return Delivery::Accepted;
@@ -71,8 +137,12 @@ std::optional<std::chrono::seconds> parse_retry_after(const std::string& value,
         std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(at - now).count()));
 }
 
-FhirHis::FhirHis(HttpTransport& transport, std::string base_url)
-    : transport_(transport), base_(std::move(base_url)) {
+FhirHis::FhirHis(HttpTransport& transport, std::string base_url, std::string identifier_base)
+    : transport_(transport), base_(std::move(base_url)), identifier_base_(std::move(identifier_base)) {
+    // Without it every record would carry a relative system and be sent under it for good.
+    if (!identifier_base_.starts_with("https://") && !identifier_base_.starts_with("http://"))
+        throw std::invalid_argument(
+            "FhirHis needs an absolute http(s) identifier_base ([his] identifier_base)");
     while (!base_.empty() && base_.back() == '/')
         base_.pop_back();
 }
@@ -84,7 +154,7 @@ std::vector<DeliveryResult> FhirHis::deliver(const std::vector<store::OutboxEntr
 
 std::vector<DeliveryResult> FhirHis::deliver_one(const store::OutboxEntry& entry) {
     std::string why;
-    const auto write = to_fhir(entry, why);
+    const auto write = to_fhir(entry, identifier_base_, why);
     if (!write) return {DeliveryResult{Delivery::Rejected, why, std::nullopt}};
     HttpRequest req;
     req.method = "POST";
@@ -95,6 +165,16 @@ std::vector<DeliveryResult> FhirHis::deliver_one(const store::OutboxEntry& entry
     const HttpResponse resp = transport_.send(req);
     if (resp.error != TransportError::None)
         return {DeliveryResult{Delivery::RetryLater, transport_text(resp), std::nullopt, true}};
+    if (resp.status >= 200 && resp.status < 300) {
+        // Counted as delivered only with proof that the HIS holds this resource (issue 8, item 1).
+        std::string location;
+        for (const char* h : {"location", "content-location"})
+            if (const auto it = resp.headers.find(h); it != resp.headers.end() && location.empty())
+                location = it->second;
+        return {success_with_proof(resp.status, write->resource_type,
+                                   nlohmann::json::parse(resp.body, nullptr, false), resp.body.empty(),
+                                   location, "")};
+    }
     const auto ra = resp.headers.find("retry-after");
     return {result_for(resp.status, operation_outcome_text(resp.body),
                        ra == resp.headers.end()
@@ -109,7 +189,7 @@ std::vector<DeliveryResult> FhirHis::deliver_batch(const std::vector<store::Outb
     std::vector<std::size_t> sent; // index in entries of each write
     for (std::size_t i = 0; i < entries.size(); ++i) {
         std::string why;
-        if (auto w = to_fhir(entries[i], why)) {
+        if (auto w = to_fhir(entries[i], identifier_base_, why)) {
             writes.push_back(std::move(*w));
             sent.push_back(i);
         } else {
@@ -161,6 +241,15 @@ std::vector<DeliveryResult> FhirHis::deliver_batch(const std::vector<store::Outb
         const long status = leading_status(json_text(response, "status"));
         std::string text;
         if (response.contains("outcome")) text = operation_outcome_text(response["outcome"].dump());
+        if (status >= 200 && status < 300) {
+            const auto resource = e.is_object() && e.contains("resource")
+                                      ? e["resource"]
+                                      : nlohmann::json(nlohmann::json::value_t::discarded);
+            results[sent[k]] = success_with_proof(
+                status, writes[k].resource_type, resource, !(e.is_object() && e.contains("resource")),
+                json_text(response, "location"), "batch entry " + std::to_string(k + 1) + ": ");
+            continue;
+        }
         results[sent[k]] = status == 0
                                ? DeliveryResult{Delivery::RetryLater, "batch entry without a status", {}}
                                : result_for(status, text, std::nullopt);

@@ -5,13 +5,15 @@
 #include "kiosk/his/http.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace kiosk::his {
 
 class FhirHis final : public HisPort {
 public:
     // base_url: the FHIR service base, e.g. "https://his.example.vn/fhir/R4" (no trailing slash needed).
-    FhirHis(HttpTransport& transport, std::string base_url);
+    // identifier_base: the hospital's namespace for the kiosk's identifiers ([his] identifier_base).
+    FhirHis(HttpTransport& transport, std::string base_url, std::string identifier_base);
 
     std::vector<DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override;
 
@@ -21,12 +23,18 @@ private:
 
     HttpTransport& transport_;
     std::string base_;
+    std::string identifier_base_;
 };
 
 // How an HTTP status of a write maps onto a Delivery (shared by single writes and batch entries).
 [[nodiscard]] Delivery classify_status(long status);
 // The human-readable text of an OperationOutcome (its issues' diagnostics/details), or "" if none.
 [[nodiscard]] std::string operation_outcome_text(const std::string& json_body);
+// A FHIR logical id: 1-64 of A-Z, a-z, 0-9, '-' and '.'.
+[[nodiscard]] bool is_fhir_id(std::string_view id);
+// "<type>/<id>" from a Location (absolute or relative, with or without "/_history/<version>", a query is
+// ignored) that names a resource of `type`; "" when it names none.
+[[nodiscard]] std::string resource_from_location(std::string_view location, const std::string& type);
 // Parses Retry-After: delta-seconds or an HTTP-date; nullopt when absent or unparseable.
 [[nodiscard]] std::optional<std::chrono::seconds>
 parse_retry_after(const std::string& value, std::chrono::system_clock::time_point now);

@@ -1,5 +1,6 @@
 #include "kiosk/his/fhir_mapping.hpp"
 
+#include "kiosk/core/identifier_systems.hpp"
 #include "kiosk/core/ticket.hpp"
 #include "kiosk/his/patient_lookup.hpp" // identifier_token
 
@@ -11,16 +12,17 @@
 namespace kiosk::his {
 namespace {
 
-std::optional<FhirWrite> ticket_encounter(const nlohmann::json& t, std::string& why) {
+std::optional<FhirWrite> ticket_encounter(const nlohmann::json& t, const store::OutboxEntry& entry,
+                                          const std::string& base, std::string& why) {
     for (const char* key :
          {"reference", "display_number", "service_code", "service_day", "issued_at", "site_id"})
         if (!t.contains(key)) {
             why = std::string("ticket payload lacks '") + key + "'";
             return std::nullopt;
         }
-    const std::string site = t.at("site_id").get<std::string>();
     const std::string reference = t.at("reference").get<std::string>();
-    const std::string ticket_system = identifier_system(site, "ticket");
+    const std::string ticket_system = identifier_system(base, core::kTicketKind);
+    const std::string service_day = t.at("service_day").get<std::string>();
     const std::string start =
         t.contains("issued_at_local")
             ? t.at("issued_at_local").get<std::string>()
@@ -29,29 +31,40 @@ std::optional<FhirWrite> ticket_encounter(const nlohmann::json& t, std::string& 
         {"resourceType", "Encounter"},
         {"identifier",
          {{{"use", "official"}, {"system", ticket_system}, {"value", reference}},
+          // The number called out is only unique within its service day: a stable system, and the day as
+          // the period the identifier is valid for.
           {{"use", "secondary"},
-           {"system", identifier_system(site, "queue-number:" + t.at("service_day").get<std::string>())},
-           {"value", t.at("display_number")}}}},
+           {"system", identifier_system(base, core::kQueueNumberKind)},
+           {"value", t.at("display_number")},
+           {"period", {{"start", service_day}, {"end", service_day}}}}}},
         {"status", "arrived"},
         {"class",
          {{"system", "http://terminology.hl7.org/CodeSystem/v3-ActCode"},
           {"code", "AMB"},
           {"display", "ambulatory"}}},
         {"serviceType",
-         {{"coding", {{{"system", identifier_system(site, "service")}, {"code", t.at("service_code")}}}}}},
+         {{"coding",
+           {{{"system", identifier_system(base, core::kServiceKind)}, {"code", t.at("service_code")}}}}}},
         {"period", {{"start", start}}},
     };
-    // The patient, when they identified first: by the HIS's id, else by the kiosk registration's identifier
-    // (a logical reference: the Patient may reach the HIS in the same batch).
+    // The patient, when they identified first: by the HIS's id; for a patient registered at the kiosk, by
+    // the id the HIS answered the registration with (the outbox sends the ticket only after it, and this
+    // may be a Patient the HIS already had, which does not carry the kiosk's identifier). Only a ticket
+    // whose registration the outbox no longer knows (delivered before dependencies existed) falls back to
+    // the registration's identifier (a logical reference).
     if (t.contains("patient") && t["patient"].is_object()) {
         const std::string his_id = json_text(t["patient"], "his_id");
         const std::string kiosk_id = json_text(t["patient"], "kiosk_patient_id");
+        const std::string& registered = entry.depends_on_resource;
         if (!his_id.empty())
             encounter["subject"] = {{"reference", "Patient/" + his_id}};
+        else if (!kiosk_id.empty() && registered.rfind("Patient/", 0) == 0 && registered.size() > 8)
+            encounter["subject"] = {{"reference", registered}};
         else if (!kiosk_id.empty())
             encounter["subject"] = {
                 {"type", "Patient"},
-                {"identifier", {{"system", identifier_system(site, "patient")}, {"value", kiosk_id}}}};
+                {"identifier",
+                 {{"system", identifier_system(base, core::kPatientKind)}, {"value", kiosk_id}}}};
     }
     return FhirWrite{"Encounter", "identifier=" + url_encode(ticket_system + "|" + reference),
                      std::move(encounter)};
@@ -134,7 +147,7 @@ nlohmann::json identifier_type(const char* code, const char* display) {
 }
 
 std::optional<FhirWrite> patient_create(const nlohmann::json& p, const store::OutboxEntry& entry,
-                                        std::string& why) {
+                                        const std::string& base, std::string& why) {
     std::string kiosk_patient_id, site, full_name, cccd, bhyt, birth_date, sex, address, phone;
     if (!required_text(p, "kiosk_patient_id", kiosk_patient_id, why) ||
         !required_text(p, "site_id", site, why) || !required_text(p, "full_name", full_name, why) ||
@@ -168,7 +181,7 @@ std::optional<FhirWrite> patient_create(const nlohmann::json& p, const store::Ou
         return std::nullopt;
     }
 
-    const std::string kiosk_system = identifier_system(site, "patient");
+    const std::string kiosk_system = identifier_system(base, core::kPatientKind);
     nlohmann::json identifiers = {
         {{"use", "official"}, {"system", kiosk_system}, {"value", kiosk_patient_id}}};
     if (!cccd.empty())
@@ -210,8 +223,8 @@ std::optional<FhirWrite> patient_create(const nlohmann::json& p, const store::Ou
 
 } // namespace
 
-std::string identifier_system(const std::string& site_id, const std::string& kind) {
-    return "urn:kiosk:" + site_id + ":" + kind;
+std::string identifier_system(const std::string& identifier_base, const std::string& kind) {
+    return core::kiosk_identifier_system(identifier_base, kind);
 }
 
 std::string json_text(const nlohmann::json& object, const char* key) {
@@ -235,7 +248,8 @@ std::string url_encode(const std::string& value) {
     return out;
 }
 
-std::optional<FhirWrite> to_fhir(const store::OutboxEntry& entry, std::string& why) {
+std::optional<FhirWrite> to_fhir(const store::OutboxEntry& entry, const std::string& identifier_base,
+                                 std::string& why) {
     const auto payload = nlohmann::json::parse(entry.payload_json, nullptr, /*allow_exceptions=*/false);
     if (payload.is_discarded() || !payload.is_object()) {
         why = "outbox payload is not a JSON object";
@@ -243,9 +257,9 @@ std::optional<FhirWrite> to_fhir(const store::OutboxEntry& entry, std::string& w
     }
     try {
         if (entry.aggregate_type == "ticket" && entry.operation == "create")
-            return ticket_encounter(payload, why);
+            return ticket_encounter(payload, entry, identifier_base, why);
         if (entry.aggregate_type == "patient" && entry.operation == "create")
-            return patient_create(payload, entry, why);
+            return patient_create(payload, entry, identifier_base, why);
     } catch (const nlohmann::json::exception& e) {
         // A patient payload holds personal data, and nlohmann's messages may quote from the document.
         why = entry.aggregate_type == "patient"

@@ -11,29 +11,35 @@
 
 namespace kiosk::his {
 
-// Identifier systems are URIs owned by the site: urn:kiosk:<site_id>:<kind>.
-[[nodiscard]] std::string identifier_system(const std::string& site_id, const std::string& kind);
+// The kiosk's own identifier systems are URIs under the hospital's namespace ([his] identifier_base):
+// <identifier_base>kiosk-<kind>, kind "ticket", "queue-number", "service" or "patient"
+// (core::kiosk_identifier_system). They never change with the day or the kiosk.
+[[nodiscard]] std::string identifier_system(const std::string& identifier_base, const std::string& kind);
 
 // One write: POST <resource_type> with If-None-Exist: <if_none_exist>.
 struct FhirWrite {
     std::string resource_type;
-    std::string if_none_exist; // FHIR search query, e.g. "identifier=urn:kiosk:S:ticket|S-20261124-KBH-A001"
+    std::string if_none_exist; // FHIR search query, e.g. "identifier=<base>kiosk-ticket|S-20261124-KBH-A001"
     nlohmann::json resource;
 };
 
 // Maps an outbox row to its FHIR write; nullopt (with `why`) for a row the kiosk cannot express, which is
 // then quarantined rather than retried forever.
 //   ticket/create -> Encounter (status "arrived", class AMB, serviceType = the service, period.start = issue
-//                    time with the site's offset, identifiers: the ticket reference and the queue number).
+//                    time with the site's offset, identifiers: the ticket reference (official, system
+//                    <base>kiosk-ticket) and the queue number (secondary, system <base>kiosk-queue-number,
+//                    period = the service day: the same number is called again on other days), subject:
+//                    the patient's HIS id; for a patient registered at the kiosk the id the HIS answered the
+//                    registration with (entry.depends_on_resource)).
 //   patient/create -> Patient (PatientRegistry; docs/patient-registration.md). The payload, a JSON object
 //                    whose absent details are left out (or "" / null):
 //                      {"kiosk_patient_id": "BVDK-QN-20261130-P-A0007",    = the outbox identifier
 //                       "site_id": "BVDK-QN", "kiosk_id": "SANH-A-01", "registered_at": <unix ms>,
-//                       "identifier_systems": {"cccd": "urn:kiosk:vn:cccd", "bhyt": "urn:kiosk:vn:bhyt"},
+//                       "identifier_systems": {"cccd": "<cccd system>", "bhyt": "<bhyt system>"},
 //                       "cccd": "079090001234", "bhyt": "DN4797915000001",   at least one of the two
 //                       "full_name": "Nguyễn Văn An", "birth_date": "1990-04-12",
 //                       "sex": "male" | "female" | "unknown", "address": "...", "phone": "0912345678"}
-//                    becomes identifier [{use official, system urn:kiosk:<site>:patient, value
+//                    becomes identifier [{use official, system <base>kiosk-patient, value
 //                    kiosk_patient_id}, {type v2-0203 NI, the CCCD system, cccd}, {type v2-0203 MB, the BHYT
 //                    system, bhyt}], name [{use official, text, family = first word, given = the other
 //                    words}], gender (unknown when not given), birthDate, address [{text, country "VN"}],
@@ -44,7 +50,9 @@ struct FhirWrite {
 //                    desk, or an earlier attempt whose reply was lost) instead of creating a second one,
 //                    and 412 when the numbers belong to two different Patients (staff decide).
 //                    A malformed payload gives nullopt with a `why` that names the field, never its value.
-[[nodiscard]] std::optional<FhirWrite> to_fhir(const store::OutboxEntry& entry, std::string& why);
+// identifier_base: the hospital's namespace for the kiosk's own identifiers ([his] identifier_base).
+[[nodiscard]] std::optional<FhirWrite> to_fhir(const store::OutboxEntry& entry,
+                                               const std::string& identifier_base, std::string& why);
 
 // The batch Bundle for several writes (type "batch": entries succeed or fail on their own, and a batch is
 // not subject to the entry caps some servers put on transactions with conditional entries).

@@ -71,7 +71,8 @@ SyncStatus SyncEngine::run_once() {
             switch (r.outcome) {
             case Delivery::Accepted:
             case Delivery::AlreadyExists:
-                results_to_record.delivered.push_back(due[i].id);
+                // What the HIS called it: the records that depend on this one refer to it by that id.
+                results_to_record.delivered.push_back({due[i].id, r.resource});
                 break;
             case Delivery::RetryLater: {
                 auto wait = backoff_delay(settings_, due[i].attempts + 1, rng_);

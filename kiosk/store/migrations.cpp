@@ -151,6 +151,25 @@ constexpr const char* kMigrations[] = {
         );
         ALTER TABLE reference_resources ADD COLUMN seen_scan INTEGER;  -- reference_scans.scan_id
     )sql",
+    // 7: dependencies between outbox records (Outbox). A record that refers to another (a ticket for a
+    // patient registered at the kiosk) names it in depends_on and is not sent before it; what the HIS
+    // called each delivered record ("Patient/123") is kept in outbox_delivered, so the record that refers
+    // to it can use the HIS's id. Delivered records are forgotten with the patient retention.
+    R"sql(
+        ALTER TABLE outbox ADD COLUMN depends_on INTEGER;       -- outbox id of the record it waits for
+        ALTER TABLE outbox_dead ADD COLUMN depends_on INTEGER;  -- as it was in the outbox
+        CREATE INDEX outbox_depends_on ON outbox (depends_on);
+        CREATE TABLE outbox_delivered (
+            outbox_id      INTEGER NOT NULL PRIMARY KEY,  -- its id in the outbox (never reused)
+            aggregate_type TEXT    NOT NULL,
+            aggregate_id   TEXT    NOT NULL,
+            identifier     TEXT    NOT NULL,
+            resource       TEXT    NOT NULL,  -- "<type>/<HIS id>"; "" when the HIS named none
+            delivered_at   INTEGER NOT NULL   -- unix ms
+        );
+        CREATE INDEX outbox_delivered_aggregate ON outbox_delivered (aggregate_type, aggregate_id);
+        CREATE INDEX outbox_dead_outbox_id ON outbox_dead (outbox_id);
+    )sql",
 };
 
 static_assert(detail::kApplicationId == 1263095635, "migration 1 writes the application id literally");

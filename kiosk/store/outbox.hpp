@@ -22,8 +22,24 @@ struct OutboxEntry {
     int attempts = 0;                     // failed deliveries so far
     core::UnixMillis next_attempt_at = 0; // not delivered before this time (0: at once)
     std::string last_error;               // why the last delivery failed ("" when none did)
+    // The outbox record this one refers to and waits for (e.g. a ticket for a patient registered at the
+    // kiosk waits for that registration); nullopt when none.
+    std::optional<std::int64_t> depends_on = {};
+    // Once that record is delivered: what the HIS called it, "<type>/<HIS id>" (e.g. "Patient/123"); ""
+    // while it waits, without a dependency, or when the dependency is no longer known.
+    std::string depends_on_resource = {};
 
     friend bool operator==(const OutboxEntry&, const OutboxEntry&) = default;
+};
+
+// What a store writes into the outbox (Outbox::add).
+struct NewOutboxRecord {
+    std::string aggregate_type;
+    std::string aggregate_id;
+    std::string operation;
+    std::string identifier;
+    std::string payload_json;
+    std::optional<std::int64_t> depends_on = {}; // outbox id of the record it refers to (find_record)
 };
 
 // A record the HIS refused (or that failed too often), kept for staff in outbox_dead. Never retried by
@@ -40,6 +56,7 @@ struct DeadLetter {
     int attempts = 0; // deliveries tried, the one that led here included
     core::UnixMillis failed_at = 0;
     std::string reason;
+    std::optional<std::int64_t> depends_on = {}; // as it was in the outbox
 
     friend bool operator==(const DeadLetter&, const DeadLetter&) = default;
 };
@@ -51,6 +68,15 @@ struct DeadLetter {
 // a later change to a ticket never overtakes an earlier one that is waiting for its retry. Rows of other
 // aggregates are not held up by it.
 //
+// Dependencies: a record may name another outbox record it refers to (depends_on). It is not handed out
+// while that record is still in the outbox, and when it is handed out it carries what the HIS called
+// that record (depends_on_resource, kept in outbox_delivered), so it can refer to the HIS's own id. A
+// record whose dependency the HIS refused is never sent with a reference the HIS cannot resolve: it is
+// moved to the dead letters with it (in the same transaction), its reason saying "held: ..." and which
+// record it waited for, so staff see both the refused record and every record held because of it (the
+// indicator's quarantined count includes them). The same happens to a record added after its dependency
+// was refused: add() puts it straight into the dead letters.
+//
 // Every method either completes or throws StoreError and leaves the database as it was.
 class Outbox {
 public:
@@ -61,20 +87,38 @@ public:
 
     // The oldest `limit` rows, by id, due or not.
     [[nodiscard]] std::vector<OutboxEntry> peek(int limit) const;
+
+    // The one place records enter the outbox: TicketStore and PatientRegistry call it inside their own
+    // write transaction, so the domain row and its outbox row commit together (throws StoreError when no
+    // transaction is open). Returns the record's outbox id. A record whose dependency is a dead letter
+    // already goes straight to the dead letters (see above); its id is then the one it would have had.
+    std::int64_t add(const NewOutboxRecord& record, core::UnixMillis now);
+
+    // The outbox id of the newest record of this aggregate, wherever it is now: still waiting, delivered
+    // (outbox_delivered) or refused (outbox_dead); nullopt when the outbox never had one (or forgot it).
+    [[nodiscard]] std::optional<std::int64_t> find_record(const std::string& aggregate_type,
+                                                          const std::string& aggregate_id) const;
     [[nodiscard]] std::int64_t count() const;
 
-    // Up to `limit` rows to deliver now, oldest id first: next_attempt_at <= now, and no older row of the
-    // same aggregate is still in the outbox (so at most one row per aggregate per batch).
+    // Up to `limit` rows to deliver now, oldest id first: next_attempt_at <= now, no older row of the
+    // same aggregate is still in the outbox (so at most one row per aggregate per batch), and the row it
+    // depends on, if any, is no longer in the outbox (so never in the same batch as it).
     [[nodiscard]] std::vector<OutboxEntry> due(core::UnixMillis now, int limit) const;
 
     // When the sync worker should look again: the smallest next_attempt_at among the rows due() could
     // hand out once that time comes (rows behind an older row of their aggregate do not count: they wait
-    // for that row). May lie in the past, meaning "now". nullopt when the outbox is empty.
+    // for that row, as do rows waiting for their dependency). May lie in the past, meaning "now". nullopt
+    // when the outbox is empty.
     [[nodiscard]] std::optional<core::UnixMillis> next_due_at() const;
 
     // Everything one delivery attempt learned, applied in ONE transaction (one disk sync, not one per row):
-    // delivered rows deleted, retries rescheduled, refused rows moved to the dead letters.
+    // delivered rows deleted (what the HIS called them kept in outbox_delivered), retries rescheduled,
+    // refused rows moved to the dead letters together with the rows that depend on them.
     struct Results {
+        struct Delivered {
+            std::int64_t id;
+            std::string resource; // "<type>/<HIS id>", "" when unknown
+        };
         struct Retry {
             std::int64_t id;
             core::UnixMillis next_attempt_at;
@@ -84,14 +128,14 @@ public:
             std::int64_t id;
             std::string reason;
         };
-        std::vector<std::int64_t> delivered;
+        std::vector<Delivered> delivered;
         std::vector<Retry> retry;
         std::vector<Refused> refused;
     };
     void record(const Results& results, core::UnixMillis now);
 
-    // The HIS confirmed these rows: deletes them, all in one transaction. Ids no longer (or never) in the
-    // outbox are ignored.
+    // The HIS confirmed these rows (without saying what it called them): deletes them, all in one
+    // transaction. Ids no longer (or never) in the outbox are ignored.
     void acknowledge(const std::vector<std::int64_t>& ids);
 
     // A delivery failed in a way worth retrying: attempts + 1, the time of the next try and the error.
@@ -111,7 +155,20 @@ public:
     [[nodiscard]] std::vector<DeadLetter> dead_letters(int limit) const;
     [[nodiscard]] std::int64_t dead_count() const;
 
+    // What the HIS called the delivered record with this outbox id ("<type>/<HIS id>", "" if it named
+    // none); nullopt when no delivered record has that id (never delivered, or forgotten).
+    [[nodiscard]] std::optional<std::string> delivered_resource(std::int64_t outbox_id) const;
+
+    // Forgets delivered records (outbox_delivered) delivered before cutoff that no record in the outbox
+    // still depends on. Returns how many. Retention: called with the patient retention.
+    std::int64_t forget_delivered_older_than(core::UnixMillis cutoff);
+
 private:
+    // Moves one row to the dead letters (attempted: the delivery that led here counts as an attempt).
+    void to_dead(std::int64_t id, const std::string& reason, core::UnixMillis now, bool attempted);
+    void hold_dependants(std::int64_t refused_id, core::UnixMillis now);
+    [[nodiscard]] std::string held_reason(std::int64_t dependency) const;
+
     struct Statements;
     Database& db_;
     std::unique_ptr<Statements> st_;

@@ -10,7 +10,8 @@
 
 namespace kiosk::store {
 
-// (system, value) pairs of FHIR Patient.identifier, e.g. {"urn:kiosk:vn:cccd", "079090001234"}.
+// (system, value) pairs of FHIR Patient.identifier, e.g.
+// {"http://fhir.ehealth.gov.vn/core/sid/national_id", "079090001234"}.
 using PatientIdentifiers = std::vector<std::pair<std::string, std::string>>;
 
 // One patient as the HIS last described it.

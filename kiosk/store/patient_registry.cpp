@@ -118,10 +118,6 @@ struct PatientRegistry::Statements {
                             "RETURNING last_sequence"),
           insert_patient(db, std::string("INSERT INTO kiosk_patients (") + kColumns +
                                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-          insert_outbox(db,
-                        "INSERT INTO outbox (aggregate_type, aggregate_id, operation, identifier, payload, "
-                        "created_at) "
-                        "VALUES ('patient', ?1, 'create', ?1, ?2, ?3)"),
           find_by_cccd(db,
                        std::string("SELECT ") + kColumns +
                            " FROM kiosk_patients WHERE cccd = ?1 ORDER BY registered_at, kiosk_patient_id"),
@@ -135,18 +131,22 @@ struct PatientRegistry::Statements {
                      "WHERE o.aggregate_type = 'patient' AND o.aggregate_id = p.kiosk_patient_id) "
                      "AND NOT EXISTS (SELECT 1 FROM outbox_dead AS d "
                      "WHERE d.aggregate_type = 'patient' AND d.aggregate_id = p.kiosk_patient_id)"),
+          // The dead letters of registrations the HIS refused hold the whole registration (payload) and the
+          // HIS's reason, which can quote the Patient: kept for staff for the retention, not longer.
+          forget_dead(db, "DELETE FROM outbox_dead WHERE aggregate_type = 'patient' AND failed_at < ?1"),
           count(db, "SELECT count(*) FROM kiosk_patients") {}
 
     detail::Statement next_sequence;
     detail::Statement insert_patient;
-    detail::Statement insert_outbox;
     detail::Statement find_by_cccd;
     detail::Statement find_by_bhyt;
     detail::Statement forget;
+    detail::Statement forget_dead;
     detail::Statement count;
 };
 
-PatientRegistry::PatientRegistry(Database& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
+PatientRegistry::PatientRegistry(Database& db)
+    : db_(db), st_(std::make_unique<Statements>(db)), outbox_(db) {}
 
 PatientRegistry::~PatientRegistry() = default;
 
@@ -216,13 +216,9 @@ RegisteredPatient PatientRegistry::register_patient(const core::KioskIdentity& k
             s.bind_int64(9, p.registered_at);
             s.run();
         }
-        {
-            const std::string payload = outbox_payload(p, kiosk, systems);
-            auto& s = st_->insert_outbox;
-            const auto reset = s.scoped();
-            s.bind_text(1, p.kiosk_patient_id).bind_text(2, payload).bind_int64(3, now);
-            s.run();
-        }
+        outbox_.add({"patient", p.kiosk_patient_id, "create", p.kiosk_patient_id,
+                     outbox_payload(p, kiosk, systems), std::nullopt},
+                    now);
 
         tx.commit();
         return p;
@@ -263,6 +259,27 @@ std::int64_t PatientRegistry::forget_delivered_older_than(core::UnixMillis cutof
     s.bind_int64(1, cutoff);
     s.run();
     return static_cast<std::int64_t>(sqlite3_changes64(db_.handle()));
+}
+
+std::int64_t PatientRegistry::forget_older_than(core::UnixMillis cutoff) {
+    // Freed pages are overwritten with zeros, so the deleted personal data does not linger in the file.
+    detail::exec_sql(db_.handle(), db_.path().string(), "PRAGMA secure_delete = ON");
+    try {
+        detail::Transaction tx(db_);
+        std::int64_t forgotten = 0;
+        for (detail::Statement* s : {&st_->forget_dead, &st_->forget}) {
+            const auto reset = s->scoped();
+            s->bind_int64(1, cutoff);
+            s->run();
+            forgotten += static_cast<std::int64_t>(sqlite3_changes64(db_.handle()));
+        }
+        outbox_.forget_delivered_older_than(cutoff);
+        tx.commit();
+        return forgotten;
+    } catch (const std::exception& e) {
+        throw StoreError(std::string("could not forget old registrations (nothing was deleted): ") +
+                         e.what());
+    }
 }
 
 std::int64_t PatientRegistry::count() const {

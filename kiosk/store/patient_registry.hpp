@@ -5,9 +5,11 @@
 //
 // Holds personal data: nothing here logs, and error messages never contain identifier values or names.
 // Every write either completes or throws StoreError and leaves the database as it was.
+#include "kiosk/core/identifier_systems.hpp"
 #include "kiosk/core/identity.hpp"
 #include "kiosk/core/site.hpp"
 #include "kiosk/store/database.hpp"
+#include "kiosk/store/outbox.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -17,10 +19,11 @@
 
 namespace kiosk::store {
 
-// The identifier systems (URIs) the HIS stores CCCD and BHYT numbers under; the site configures them.
+// The identifier systems (URIs) the HIS stores CCCD and BHYT numbers under; the site configures them
+// (defaults: kiosk/core/identifier_systems.hpp).
 struct IdentifierSystems {
-    std::string cccd = "urn:kiosk:vn:cccd";
-    std::string bhyt = "urn:kiosk:vn:bhyt";
+    std::string cccd = core::kDefaultCccdSystem;
+    std::string bhyt = core::kDefaultBhytSystem;
 };
 
 struct RegisteredPatient {
@@ -69,12 +72,22 @@ public:
     // the numbers of forgotten registrations are not issued again.
     std::int64_t forget_delivered_older_than(core::UnixMillis cutoff);
 
+    // Retention (patient_cache_days), in one transaction with SQLite's secure_delete on: the dead letters
+    // of registrations that failed before cutoff (their payload and the HIS's reason hold the patient's
+    // details), then every registration made before cutoff that is neither waiting in the outbox nor in a
+    // newer dead letter (forget_delivered_older_than's rule, after those dead letters are gone), and the
+    // outbox's delivered records older than cutoff that nothing waits for. Returns the registrations and
+    // dead letters deleted. Records held because of a refused registration (tickets) stay: they carry
+    // the registration's id, no personal data.
+    std::int64_t forget_older_than(core::UnixMillis cutoff);
+
     [[nodiscard]] std::int64_t count() const;
 
 private:
     struct Statements;
     Database& db_;
     std::unique_ptr<Statements> st_;
+    Outbox outbox_;
 };
 
 } // namespace kiosk::store

@@ -47,10 +47,6 @@ struct TicketStore::Statements {
               db, "INSERT INTO tickets (reference, display_number, service_code, service_day, sequence, "
                   "kiosk_letter, site_id, kiosk_id, issued_at) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-          insert_outbox(db,
-                        "INSERT INTO outbox (aggregate_type, aggregate_id, operation, identifier, payload, "
-                        "created_at) "
-                        "VALUES ('ticket', ?1, 'create', ?2, ?3, ?4)"),
           find_ticket(db, "SELECT reference, display_number, service_code, service_day, sequence, issued_at, "
                           "site_id, kiosk_id "
                           "FROM tickets WHERE reference = ?1"),
@@ -58,12 +54,11 @@ struct TicketStore::Statements {
 
     detail::Statement next_sequence;
     detail::Statement insert_ticket;
-    detail::Statement insert_outbox;
     detail::Statement find_ticket;
     detail::Statement count_tickets;
 };
 
-TicketStore::TicketStore(Database& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
+TicketStore::TicketStore(Database& db) : db_(db), st_(std::make_unique<Statements>(db)), outbox_(db) {}
 
 TicketStore::~TicketStore() = default;
 
@@ -111,13 +106,13 @@ core::Ticket TicketStore::issue(const core::KioskIdentity& kiosk, const core::Se
                 .bind_int64(9, t.issued_at);
             s.run();
         }
-        {
-            const std::string payload = outbox_payload(t, kiosk);
-            auto& s = st_->insert_outbox;
-            const auto reset = s.scoped();
-            s.bind_text(1, t.reference).bind_text(2, t.reference).bind_text(3, payload).bind_int64(4, now);
-            s.run();
-        }
+        // A patient registered at this kiosk but not known to the HIS by id: the ticket refers to that
+        // registration, so it waits for it and then names the Patient by the id the HIS answered with.
+        std::optional<std::int64_t> depends_on;
+        if (t.patient && t.patient->his_id.empty() && !t.patient->kiosk_patient_id.empty())
+            depends_on = outbox_.find_record("patient", t.patient->kiosk_patient_id);
+        outbox_.add({"ticket", t.reference, "create", t.reference, outbox_payload(t, kiosk), depends_on},
+                    now);
 
         tx.commit();
         return t;

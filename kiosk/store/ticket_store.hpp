@@ -23,7 +23,9 @@ public:
     ~TicketStore();
 
     // patient: who the ticket is for, when the patient identified first; it travels to the HIS with the
-    // ticket (Encounter.subject) and is not kept in the tickets table (find() returns it empty).
+    // ticket (Encounter.subject) and is not kept in the tickets table (find() returns it empty). A patient
+    // registered at this kiosk (kiosk_patient_id, no his_id): the ticket's outbox row depends on the
+    // registration's (Outbox), so it is sent after it and refers to the Patient by the HIS's id.
     core::Ticket issue(const core::KioskIdentity& kiosk, const core::Service& service, core::UnixMillis now,
                        const std::optional<core::PatientRef>& patient = std::nullopt);
     [[nodiscard]] std::optional<core::Ticket> find(const std::string& reference) const;
@@ -33,6 +35,7 @@ private:
     struct Statements;
     Database& db_;
     std::unique_ptr<Statements> st_;
+    Outbox outbox_;
 };
 
 } // namespace kiosk::store

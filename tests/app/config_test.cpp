@@ -178,7 +178,8 @@ TEST(ConfigParse, OptionalKeysAreRead) {
                                           "data_dir = \"/srv/kiosk\"\n"
                                           "fonts.regular = \"/opt/f/R.ttf\"\n"
                                           "fonts.bold = \"/opt/f/B.ttf\"\n"
-                                          "his.base_url = \"https://his.example.vn/fhir\"");
+                                          "his.base_url = \"https://his.example.vn/fhir\"\n"
+                                          "his.identifier_base = \"https://bvdk-test.vn/fhir/sid/\"");
     const ConfigResult r = parse_config(text, "site.toml");
     ASSERT_TRUE(r.ok()) << all_problems(r);
     const auto& c = *r.config;
@@ -191,11 +192,44 @@ TEST(ConfigParse, OptionalKeysAreRead) {
     EXPECT_EQ(c.font_regular, fs::path("/opt/f/R.ttf"));
     EXPECT_EQ(c.font_bold, fs::path("/opt/f/B.ttf"));
     EXPECT_EQ(c.his_base_url, "https://his.example.vn/fhir");
+    EXPECT_EQ(c.his_identifier_base, "https://bvdk-test.vn/fhir/sid/");
+}
+
+TEST(ConfigParse, IdentifierSystemsDefaultToTheVnCoreUrisAndAreConfigurable) {
+    // Defaults: the VN Core IG's NamingSystems, absolute URIs, never the unregistered "urn:kiosk:" namespace.
+    const ConfigResult d = parse_config(kBase, "site.toml");
+    ASSERT_TRUE(d.ok()) << all_problems(d);
+    EXPECT_EQ(d.config->his_cccd_system, "http://fhir.ehealth.gov.vn/core/sid/national_id");
+    EXPECT_EQ(d.config->his_bhyt_system, "http://fhir.ehealth.gov.vn/core/sid/insurance_number");
+    EXPECT_EQ(d.config->his_identifier_base, "") << "no HIS, no namespace needed";
+
+    const ConfigResult r = parse_config(kBase + "[his]\n"
+                                                "base_url = \"https://his.bvdk-test.vn/fhir/R4\"\n"
+                                                "identifier_base = \"https://bvdk-test.vn/fhir/sid/\"\n"
+                                                "cccd_system = \"urn:oid:2.16.704.1.1.1\"\n"
+                                                "bhyt_system = \"https://bvdk-test.vn/fhir/sid/bhyt\"\n",
+                                        "site.toml");
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    EXPECT_EQ(r.config->his_identifier_base, "https://bvdk-test.vn/fhir/sid/");
+    EXPECT_EQ(r.config->his_cccd_system, "urn:oid:2.16.704.1.1.1");
+    EXPECT_EQ(r.config->his_bhyt_system, "https://bvdk-test.vn/fhir/sid/bhyt");
+}
+
+TEST(ConfigParse, AHisNeedsTheHospitalsIdentifierBase) {
+    const ConfigResult r =
+        parse_config(kBase + "[his]\nbase_url = \"https://his.bvdk-test.vn/fhir/R4\"\n", "site.toml");
+    ASSERT_FALSE(r.ok());
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_EQ(r.problems[0].key, "his.identifier_base");
+    EXPECT_EQ(r.problems[0].line, 17) << r.problems[0].to_string();
+    EXPECT_NE(r.problems[0].message.find("is required with base_url"), std::string::npos)
+        << r.problems[0].to_string();
 }
 
 TEST(ConfigParse, HisTlsAndOAuth2KeysAreRead) {
     const std::string text = replace_line(kBase, 5,
                                           "his.base_url = \"https://his.example.vn/fhir\"\n"
+                                          "his.identifier_base = \"https://bvdk-test.vn/fhir/sid/\"\n"
                                           "his.ca_bundle = \"/etc/kiosk/ca.pem\"\n"
                                           "his.token_url = \"https://his.example.vn/token\"\n"
                                           "his.client_id = \"kiosk-1\"\n"
@@ -328,6 +362,14 @@ const std::vector<BadCase> kBadCases{
      22, "remove the quotes"},
     {"CccdSystemNotAUri", kBase + "[his]\ncccd_system = \"cccd numbers\"\n", "his.cccd_system", 18, 15,
      "must be the URI"},
+    {"IdentifierBaseNotAnHttpUri", kBase + "[his]\nidentifier_base = \"urn:kiosk:BVDK-TEST\"\n",
+     "his.identifier_base", 18, 19, "must be an absolute http:// or https:// URI"},
+    {"IdentifierBaseWithoutTrailingSlash", kBase + "[his]\nidentifier_base = \"https://bvdk-test.vn/sid\"\n",
+     "his.identifier_base", 18, 19, "ending in '/'"},
+    {"IdentifierBaseWithUserInfo", kBase + "[his]\nidentifier_base = \"https://me@bvdk-test.vn/sid/\"\n",
+     "his.identifier_base", 18, 19, "user info"},
+    {"IdentifierBaseWithoutHost", kBase + "[his]\nidentifier_base = \"https:///sid/\"\n",
+     "his.identifier_base", 18, 19, "under the hospital's own domain"},
     {"UiScaleTooLarge", replace_line(kBase, 5, "ui_scale = 9"), "ui_scale", 5, 12,
      "between 0.5 and 3.0, got 9"},
     {"UiScaleQuoted", replace_line(kBase, 5, "ui_scale = \"1.5\""), "ui_scale", 5, 12, "must be a number"},

@@ -1,5 +1,6 @@
 // The real kiosk binary with a real FHIR R4 server as its HIS: a ticket taken on screen reaches the HIS,
 // once; with the HIS away the kiosk keeps issuing tickets and delivers them when it is back.
+#include "kiosk/core/identifier_systems.hpp"
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
 #include "kiosk/store/ticket_store.hpp"
@@ -14,13 +15,18 @@ using namespace kiosk::test;
 
 namespace {
 
+// The [his] identifier_base every config with a HIS needs.
+const std::string kIdentifierBase = "https://bvdk-demo.vn/fhir/sid/";
+const std::string kIdentifierBaseLine = "\nidentifier_base = \"" + kIdentifierBase + "\"";
+
 // How many Encounters the server holds with this ticket reference.
-int encounters_with(const std::string& base, const std::string& site, const std::string& reference) {
+int encounters_with(const std::string& base, const std::string& /*site*/, const std::string& reference) {
     kiosk::his::CurlTransport t(kiosk::his::TransportOptions{});
     const auto r = t.send(kiosk::his::HttpRequest{
         "GET",
         base + "/Encounter?identifier=" +
-            kiosk::his::url_encode(kiosk::his::identifier_system(site, "ticket") + "|" + reference),
+            kiosk::his::url_encode(kiosk::his::identifier_system(kIdentifierBase, "ticket") + "|" +
+                                   reference),
         {{"Accept", "application/fhir+json"}},
         ""});
     if (!r.ok())
@@ -33,8 +39,9 @@ int encounters_with(const std::string& base, const std::string& site, const std:
 TEST(KioskWithHis, TicketReachesTheHisExactlyOnce) {
     FhirServer server;
     TempDir dir;
-    const auto config = write_site_config(dir, (dir / "data").string(),
-                                          {{"\nbase_url = \"\"", "\nbase_url = \"" + server.base() + "\""}});
+    const auto config = write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
     const auto r =
         run_kiosk("--headless --windowed 1280x800 --config " + shell_quote(config.string()) +
                       " --do 'tap feature.queue; wait choose_service; tap service.KBH; wait ticket; "
@@ -57,7 +64,8 @@ TEST(KioskWithHis, HisAwayThenBackDeliversWhatWaited) {
     TempDir dir;
     // First run: the HIS address points nowhere; tickets are issued all the same and wait in the outbox.
     const auto offline = write_site_config(
-        dir, (dir / "data").string(), {{"\nbase_url = \"\"", "\nbase_url = \"http://127.0.0.1:9/fhir/R4\""}});
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"http://127.0.0.1:9/fhir/R4\""}});
     const std::string take =
         "tap feature.queue; wait choose_service; tap service.XN; wait ticket; tap ticket.done; "
         "wait welcome; ";
@@ -70,8 +78,9 @@ TEST(KioskWithHis, HisAwayThenBackDeliversWhatWaited) {
         EXPECT_EQ(kiosk::store::Outbox(db).count(), 2);
     }
     // Second run: the HIS is reachable; the waiting records go out without any new ticket.
-    const auto online = write_site_config(dir, (dir / "data").string(),
-                                          {{"\nbase_url = \"\"", "\nbase_url = \"" + server.base() + "\""}});
+    const auto online = write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
     r = run_kiosk("--headless --windowed 1280x800 --config " + shell_quote(online.string()) +
                       " --do 'wait-sync; quit'",
                   dir.path());
@@ -89,12 +98,13 @@ TEST(KioskWithHis, HisAwayThenBackDeliversWhatWaited) {
 
 TEST(KioskWithHis, UnreadableOAuth2SecretIsNamedAtStart) {
     TempDir dir;
-    const auto config =
-        write_site_config(dir, (dir / "data").string(),
-                          {{"\nbase_url = \"\"",
-                            "\nbase_url = \"https://his.example.vn/fhir\"\ntoken_url = "
-                            "\"https://his.example.vn/token\"\nclient_id = \"k1\"\nclient_secret_file = \"" +
-                                (dir / "missing-secret").string() + "\""}});
+    const auto config = write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"",
+          kIdentifierBaseLine +
+              "\nbase_url = \"https://his.example.vn/fhir\"\ntoken_url = "
+              "\"https://his.example.vn/token\"\nclient_id = \"k1\"\nclient_secret_file = \"" +
+              (dir / "missing-secret").string() + "\""}});
     const auto r = run_kiosk("--headless --config " + shell_quote(config.string()), dir.path());
     EXPECT_EQ(r.status, 3);
     EXPECT_NE(r.err.find((dir / "missing-secret").string()), std::string::npos) << r.err;
@@ -107,7 +117,8 @@ nlohmann::json patients_with_cccd(const std::string& base, const std::string& cc
     kiosk::his::CurlTransport t(kiosk::his::TransportOptions{});
     const auto r = t.send(kiosk::his::HttpRequest{
         "GET",
-        base + "/Patient?identifier=" + kiosk::his::url_encode("urn:kiosk:vn:cccd|" + cccd),
+        base + "/Patient?identifier=" +
+            kiosk::his::url_encode(std::string(kiosk::core::kDefaultCccdSystem) + "|" + cccd),
         {{"Accept", "application/fhir+json"}},
         ""});
     if (!r.ok()) throw std::runtime_error("search failed: " + std::to_string(r.status));
@@ -128,7 +139,7 @@ TEST(KioskWithHis, ReturningPatientIsGreetedFromTheHisWithAMaskedName) {
     kiosk::his::CurlTransport t(kiosk::his::TransportOptions{});
     const nlohmann::json patient = {
         {"resourceType", "Patient"},
-        {"identifier", {{{"system", "urn:kiosk:vn:cccd"}, {"value", "079190001234"}}}},
+        {"identifier", {{{"system", kiosk::core::kDefaultCccdSystem}, {"value", "079190001234"}}}},
         {"name", {{{"use", "official"}, {"family", "Trần"}, {"given", {"Thị", "Bích", "Ngọc"}}}}},
         {"gender", "female"},
         {"birthDate", "1990-03-02"}};
@@ -137,8 +148,9 @@ TEST(KioskWithHis, ReturningPatientIsGreetedFromTheHisWithAMaskedName) {
     ASSERT_EQ(created.status, 201) << created.body;
 
     TempDir dir;
-    const auto config = write_site_config(dir, (dir / "data").string(),
-                                          {{"\nbase_url = \"\"", "\nbase_url = \"" + server.base() + "\""}});
+    const auto config = write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
     const auto r = run_kiosk(
         "--headless --windowed 1080x1920 --log-level trace --config " + shell_quote(config.string()) +
             " --script " +
@@ -173,8 +185,9 @@ TEST(KioskWithHis, ReturningPatientIsGreetedFromTheHisWithAMaskedName) {
 TEST(KioskWithHis, PatientRegisteredAtTheKioskReachesTheHisOnce) {
     FhirServer server;
     TempDir dir;
-    const auto config = write_site_config(dir, (dir / "data").string(),
-                                          {{"\nbase_url = \"\"", "\nbase_url = \"" + server.base() + "\""}});
+    const auto config = write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
     const auto r = run_kiosk(
         "--headless --windowed 1080x1920 --config " + shell_quote(config.string()) + " --script " +
             write_script(dir, "s",

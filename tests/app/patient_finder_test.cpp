@@ -4,6 +4,7 @@
 
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/site.hpp"
+#include "kiosk/his/fhir_mapping.hpp"
 #include "kiosk/his/patient_lookup.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/patient_cache.hpp"
@@ -211,8 +212,8 @@ TEST_F(PatientFinderTest, HisSearchesUnderTheBhytSystemForABhytNumber) {
     EXPECT_EQ(o.patient.his_id, "p-7");
     EXPECT_EQ(o.patient.masked_name, "Phạm T*** H");
     ASSERT_EQ(transport_.requests.size(), 1u);
-    EXPECT_NE(transport_.requests[0].url.find("bhyt"), std::string::npos);
-    EXPECT_EQ(transport_.requests[0].url.find("cccd"), std::string::npos);
+    EXPECT_NE(transport_.requests[0].url.find(his::url_encode(systems_.bhyt)), std::string::npos);
+    EXPECT_EQ(transport_.requests[0].url.find(his::url_encode(systems_.cccd)), std::string::npos);
 }
 
 TEST_F(PatientFinderTest, HisAnsweringAnEmptyBundleIsNotFound) {

@@ -50,15 +50,22 @@ his::TransportOptions options(std::chrono::milliseconds total = std::chrono::mil
     return o;
 }
 
-// Each test its own site id, so tests sharing the server never see each other's records.
+// Each test its own site id and identifier namespace, so tests sharing the server never see each other's
+// records.
+std::string identifier_base_of(const std::string& site) {
+    return "https://kiosk-it.test/" + site + "/fhir/sid/";
+}
+
 struct Kiosk {
-    explicit Kiosk(const std::string& site) : identity{site, "K1", 'A', 420} {}
+    explicit Kiosk(const std::string& site)
+        : identity{site, "K1", 'A', 420}, id_base(identifier_base_of(site)) {}
     test::TempDir dir;
     store::Database db = store::Database::open(dir / "kiosk.db");
     store::TicketStore tickets{db};
     store::PatientRegistry patients{db};
     core::ManualClock clock{kStart};
     core::KioskIdentity identity;
+    std::string id_base; // [his] identifier_base
     core::Service service{"KBH", "A", "Khám BHYT", "Insured"};
     std::string issue() { return tickets.issue(identity, service, clock.now()).reference; }
     store::RegisteredPatient enrol(const core::PatientDetails& d) {
@@ -71,7 +78,8 @@ std::map<std::string, int> encounters_on_server(const std::string& site) {
     his::CurlTransport t(options());
     std::map<std::string, int> out;
     std::string url = g_server->base() + "/Encounter?identifier=" +
-                      his::url_encode(his::identifier_system(site, "ticket") + "|") + "&_count=500";
+                      his::url_encode(his::identifier_system(identifier_base_of(site), "ticket") + "|") +
+                      "&_count=500";
     for (int page = 0; page < 100 && !url.empty(); ++page) {
         const auto r = t.send(his::HttpRequest{"GET", url, {{"Accept", "application/fhir+json"}}, ""});
         if (!r.ok())
@@ -79,7 +87,7 @@ std::map<std::string, int> encounters_on_server(const std::string& site) {
         const auto bundle = nlohmann::json::parse(r.body);
         for (const auto& e : bundle.value("entry", nlohmann::json::array()))
             for (const auto& id : e["resource"]["identifier"])
-                if (id["system"] == his::identifier_system(site, "ticket"))
+                if (id["system"] == his::identifier_system(identifier_base_of(site), "ticket"))
                     ++out[id["value"].get<std::string>()];
         url.clear();
         for (const auto& link : bundle.value("link", nlohmann::json::array()))
@@ -219,7 +227,7 @@ TEST(FhirIntegration, ConditionalCreateNeverDuplicates) {
     store::Outbox outbox(k.db);
     const auto entry = outbox.peek(1);
     his::CurlTransport t(options());
-    his::FhirHis fhir(t, g_server->base());
+    his::FhirHis fhir(t, g_server->base(), k.id_base);
     EXPECT_EQ(fhir.deliver(entry)[0].outcome, his::Delivery::Accepted);
     EXPECT_EQ(fhir.deliver(entry)[0].outcome, his::Delivery::AlreadyExists);
     EXPECT_EQ(fhir.deliver({entry[0], entry[0]})[1].outcome, his::Delivery::AlreadyExists); // in a batch too
@@ -234,7 +242,7 @@ TEST(FhirIntegration, EngineDrainsTheOutboxInBatches) {
     for (int i = 0; i < 130; ++i)
         refs.push_back(k.issue());
     his::CurlTransport t(options());
-    his::FhirHis fhir(t, g_server->base());
+    his::FhirHis fhir(t, g_server->base(), k.id_base);
     his::SyncEngine engine(
         k.db, fhir, k.clock,
         his::SyncSettings{50, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 1);
@@ -257,7 +265,7 @@ TEST(FhirIntegration, RepliesLostAfterTheServerStoredDoNotDuplicate) {
     for (int i = 0; i < 12; ++i)
         refs.push_back(k.issue());
     his::CurlTransport t(options(std::chrono::milliseconds(700))); // gives up before the proxy answers
-    his::FhirHis fhir(t, proxy.base());
+    his::FhirHis fhir(t, proxy.base(), k.id_base);
     his::SyncEngine engine(
         k.db, fhir, k.clock,
         his::SyncSettings{5, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
@@ -279,8 +287,8 @@ TEST(FhirIntegration, SeventyTwoHoursOfflineThenExactlyOnce) {
     Kiosk k("IT-72H");
     const int dead_port = test::unused_port();
     his::CurlTransport t(options(std::chrono::milliseconds(60000)));
-    his::FhirHis down(t, "http://127.0.0.1:" + std::to_string(dead_port) + "/fhir/R4");
-    his::FhirHis up(t, g_server->base());
+    his::FhirHis down(t, "http://127.0.0.1:" + std::to_string(dead_port) + "/fhir/R4", k.id_base);
+    his::FhirHis up(t, g_server->base(), k.id_base);
     struct Switch final : his::HisPort {
         his::HisPort* target = nullptr;
         std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& e) override {
@@ -323,12 +331,12 @@ TEST(FhirIntegration, RegisteredPatientReachesTheHisExactlyOnce) {
     const std::string cccd = new_cccd();
     const std::string bhyt = new_bhyt();
     const auto p = k.enrol(patient_details(cccd, bhyt));
-    const std::string kiosk_system = his::identifier_system("IT-PAT", "patient");
+    const std::string kiosk_system = his::identifier_system(k.id_base, "patient");
     const auto queued = store::Outbox(k.db).peek(10);
     ASSERT_EQ(queued.size(), 1u);
 
     his::CurlTransport t(options());
-    his::FhirHis fhir(t, g_server->base());
+    his::FhirHis fhir(t, g_server->base(), k.id_base);
     auto engine = engine_for(k, fhir);
     const auto st = engine.run_once();
     EXPECT_TRUE(st.online) << st.last_error;
@@ -380,7 +388,7 @@ TEST(FhirIntegration, PatientRepliesLostAfterTheServerStoredDoNotDuplicate) {
         k.clock.advance(60'000);
     }
     his::CurlTransport t(options(std::chrono::milliseconds(700))); // gives up before the proxy answers
-    his::FhirHis fhir(t, proxy.base());
+    his::FhirHis fhir(t, proxy.base(), k.id_base);
     his::SyncEngine engine(
         k.db, fhir, k.clock,
         his::SyncSettings{1, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
@@ -406,7 +414,7 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
     const auto q = k.enrol(patient_details("", bhyt_only));
 
     his::CurlTransport t(options());
-    his::FhirHis fhir(t, g_server->base());
+    his::FhirHis fhir(t, g_server->base(), k.id_base);
     store::Outbox outbox(k.db);
     const auto rows = outbox.peek(10);
     ASSERT_EQ(rows.size(), 2u);
@@ -424,7 +432,7 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
     const auto by_bhyt = patients_on_server(his::kBhytSystem, bhyt_only);
     ASSERT_EQ(by_bhyt.size(), 1u);
     EXPECT_EQ(by_bhyt[0]["id"], desk_bhyt_id);
-    const std::string kiosk_system = his::identifier_system("IT-PAT-KNOWN", "patient");
+    const std::string kiosk_system = his::identifier_system(k.id_base, "patient");
     EXPECT_TRUE(patients_on_server(kiosk_system, p.kiosk_patient_id).empty()) << "no second Patient";
     EXPECT_TRUE(patients_on_server(kiosk_system, q.kiosk_patient_id).empty());
 
@@ -443,7 +451,7 @@ TEST(FhirIntegration, PatientTheDeskKnewByTheBhytCardAloneIsMatchedByItsCardToo)
     k.enrol(patient_details(cccd, bhyt));
 
     his::CurlTransport t(options());
-    his::FhirHis fhir(t, g_server->base());
+    his::FhirHis fhir(t, g_server->base(), k.id_base);
     auto engine = engine_for(k, fhir);
     EXPECT_EQ(engine.run_once().waiting, 0) << engine.status().last_error;
     EXPECT_EQ(engine.status().quarantined, 0) << engine.status().last_error;
@@ -461,7 +469,7 @@ TEST(FhirIntegration, NumbersOfTwoDifferentHisPatientsAreAConflictForStaff) {
     k.enrol(patient_details(cccd, bhyt));
 
     his::CurlTransport t(options());
-    his::FhirHis fhir(t, g_server->base());
+    his::FhirHis fhir(t, g_server->base(), k.id_base);
     auto engine = engine_for(k, fhir);
     engine.run_once();
     EXPECT_EQ(engine.status().quarantined, 1) << "a dead letter for staff, nothing created or retried";
@@ -470,4 +478,167 @@ TEST(FhirIntegration, NumbersOfTwoDifferentHisPatientsAreAConflictForStaff) {
     EXPECT_EQ(dead[0].reason.rfind("conflict: ", 0), 0u) << dead[0].reason;
     EXPECT_EQ(patients_on_server(his::kCccdSystem, cccd).size(), 1u);
     EXPECT_EQ(patients_on_server(his::kBhytSystem, bhyt).size(), 1u);
+}
+
+// --- a ticket taken after a registration at the kiosk (issue 8, item B) --------------------------------
+
+namespace {
+
+// Passes every request on and writes down, per request, the resource types it wrote, in order.
+class WritesSeen final : public his::HttpTransport {
+public:
+    explicit WritesSeen(his::HttpTransport& next) : next_(next) {}
+    his::HttpResponse send(const his::HttpRequest& request) override {
+        if (request.method == "POST") {
+            std::vector<std::string> types;
+            const auto body = nlohmann::json::parse(request.body, nullptr, false);
+            if (body.value("resourceType", "") == "Bundle")
+                for (const auto& e : body.value("entry", nlohmann::json::array()))
+                    types.push_back(e["resource"].value("resourceType", ""));
+            else
+                types.push_back(body.value("resourceType", ""));
+            requests.push_back(std::move(types));
+        }
+        return next_.send(request);
+    }
+    std::vector<std::vector<std::string>> requests;
+
+    // Index of the first request writing `type`, or -1.
+    [[nodiscard]] int first(const std::string& type) const {
+        for (std::size_t i = 0; i < requests.size(); ++i)
+            for (const auto& t : requests[i])
+                if (t == type) return static_cast<int>(i);
+        return -1;
+    }
+
+private:
+    his::HttpTransport& next_;
+};
+
+// The Encounters of the server with this ticket reference under the kiosk's namespace.
+std::vector<nlohmann::json> encounters_with(const Kiosk& k, const std::string& reference) {
+    his::CurlTransport t(options());
+    const auto r = t.send(his::HttpRequest{
+        "GET",
+        g_server->base() + "/Encounter?identifier=" +
+            his::url_encode(his::identifier_token(his::identifier_system(k.id_base, "ticket"), reference)),
+        {{"Accept", "application/fhir+json"}},
+        ""});
+    if (!r.ok()) throw std::runtime_error("search failed: HTTP " + std::to_string(r.status) + " " + r.body);
+    std::vector<nlohmann::json> out;
+    for (const auto& e : nlohmann::json::parse(r.body).value("entry", nlohmann::json::array()))
+        out.push_back(e.at("resource"));
+    return out;
+}
+
+} // namespace
+
+TEST(FhirIntegration, TicketAfterARegistrationTheHisMatchedNamesThatHisPatient) {
+    // The desk registered the patient long ago; the HIS was down when the patient registered at the kiosk
+    // and took a ticket. When the HIS is back, the registration matches the desk's Patient (200), and the
+    // ticket's Encounter must name that Patient, sent after it.
+    Kiosk k("IT-DEP-KNOWN");
+    const std::string cccd = new_cccd();
+    const std::string desk_id = seed_desk_patient(his::kCccdSystem, cccd);
+    const auto p = k.enrol(patient_details(cccd, new_bhyt()));
+    const std::string walk_in = k.issue();
+    const std::string ticket =
+        k.tickets.issue(k.identity, k.service, k.clock.now(), core::PatientRef{"", p.kiosk_patient_id})
+            .reference;
+
+    store::Outbox outbox(k.db);
+    const auto queued = outbox.peek(10);
+    ASSERT_EQ(queued.size(), 3u);
+    EXPECT_EQ(queued[2].depends_on, queued[0].id) << "the ticket waits for the registration";
+    EXPECT_EQ(outbox.due(k.clock.now(), 50).size(), 2u) << "not the ticket, while the registration waits";
+
+    his::CurlTransport curl(options());
+    WritesSeen seen(curl);
+    his::FhirHis fhir(seen, g_server->base(), k.id_base);
+    auto engine = engine_for(k, fhir);
+    const auto st = engine.run_once();
+    EXPECT_EQ(st.waiting, 0) << st.last_error;
+    EXPECT_EQ(st.quarantined, 0) << st.last_error;
+
+    const auto encounters = encounters_with(k, ticket);
+    ASSERT_EQ(encounters.size(), 1u);
+    EXPECT_EQ(encounters[0]["subject"], (nlohmann::json{{"reference", "Patient/" + desk_id}}));
+    EXPECT_EQ(encounters_with(k, walk_in).size(), 1u);
+    EXPECT_TRUE(patients_on_server(his::identifier_system(k.id_base, "patient"), p.kiosk_patient_id).empty())
+        << "matched, not created: no HIS Patient carries the kiosk identifier";
+
+    // Never before the Patient: the Patient's request came first, the ticket's Encounter in a later one.
+    const int patient_at = seen.first("Patient");
+    ASSERT_GE(patient_at, 0);
+    int ticket_at = -1;
+    for (std::size_t i = 0; i < seen.requests.size(); ++i)
+        if (seen.requests[i].size() == 1 && seen.requests[i][0] == "Encounter")
+            ticket_at = static_cast<int>(i);
+    ASSERT_GE(ticket_at, 0) << "the dependant went in a request of its own";
+    EXPECT_LT(patient_at, ticket_at);
+
+    // A ticket taken later, once the registration is delivered, names the same Patient at once.
+    k.clock.advance(60'000);
+    const std::string later =
+        k.tickets.issue(k.identity, k.service, k.clock.now(), core::PatientRef{"", p.kiosk_patient_id})
+            .reference;
+    EXPECT_EQ(engine.run_once().waiting, 0) << engine.status().last_error;
+    const auto again = encounters_with(k, later);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0]["subject"]["reference"], "Patient/" + desk_id);
+}
+
+TEST(FhirIntegration, TicketOfARegistrationTheHisRefusedIsHeldAndNeverSent) {
+    // The CCCD and the BHYT number belong to two different HIS Patients: the registration is refused (412).
+    Kiosk k("IT-DEP-REFUSED");
+    const std::string cccd = new_cccd(), bhyt = new_bhyt();
+    seed_desk_patient(his::kCccdSystem, cccd);
+    seed_desk_patient(his::kBhytSystem, bhyt);
+    const auto p = k.enrol(patient_details(cccd, bhyt));
+    const std::string ticket =
+        k.tickets.issue(k.identity, k.service, k.clock.now(), core::PatientRef{"", p.kiosk_patient_id})
+            .reference;
+    const std::string walk_in = k.issue();
+
+    his::CurlTransport curl(options());
+    WritesSeen seen(curl);
+    his::FhirHis fhir(seen, g_server->base(), k.id_base);
+    auto engine = engine_for(k, fhir);
+    auto st = engine.run_once();
+    EXPECT_EQ(st.waiting, 0) << st.last_error;
+    EXPECT_EQ(st.quarantined, 2) << "the registration, and the ticket held with it";
+
+    store::Outbox outbox(k.db);
+    const auto dead = outbox.dead_letters(10);
+    ASSERT_EQ(dead.size(), 2u);
+    const auto& held = dead[0].aggregate_type == "ticket" ? dead[0] : dead[1];
+    const auto& refused = dead[0].aggregate_type == "ticket" ? dead[1] : dead[0];
+    EXPECT_EQ(refused.aggregate_id, p.kiosk_patient_id);
+    EXPECT_EQ(refused.reason.rfind("conflict: ", 0), 0u) << refused.reason;
+    EXPECT_EQ(held.aggregate_id, ticket);
+    EXPECT_EQ(held.depends_on, refused.outbox_id);
+    EXPECT_EQ(held.reason.rfind("held: ", 0), 0u) << held.reason;
+    EXPECT_NE(held.reason.find("outbox record " + std::to_string(refused.outbox_id) + " (patient " +
+                               p.kiosk_patient_id + ")"),
+              std::string::npos)
+        << held.reason;
+    EXPECT_EQ(held.attempts, 0) << "never sent";
+
+    // A ticket taken after the refusal is held at once, and never sent either.
+    k.clock.advance(60'000);
+    const std::string after =
+        k.tickets.issue(k.identity, k.service, k.clock.now(), core::PatientRef{"", p.kiosk_patient_id})
+            .reference;
+    EXPECT_EQ(outbox.count(), 0);
+    st = engine.run_once();
+    EXPECT_EQ(st.quarantined, 3) << st.last_error;
+
+    EXPECT_TRUE(encounters_with(k, ticket).empty());
+    EXPECT_TRUE(encounters_with(k, after).empty());
+    EXPECT_EQ(encounters_with(k, walk_in).size(), 1u) << "the others are not held up";
+    int encounters_sent = 0;
+    for (const auto& r : seen.requests)
+        for (const auto& type : r)
+            encounters_sent += type == "Encounter";
+    EXPECT_EQ(encounters_sent, 1) << "only the walk-in's Encounter was ever sent";
 }

@@ -298,8 +298,10 @@ TEST(PatientLookupScripted, SendsAnIdentifierSearch) {
     ASSERT_EQ(s.transport.requests.size(), 1u);
     const auto& req = s.transport.requests[0];
     EXPECT_EQ(req.method, "GET");
-    EXPECT_EQ(req.url, std::string(kBase) + "/Patient?identifier=urn%3Akiosk%3Avn%3Acccd%7C" + kCccdValue +
-                           "&_count=10");
+    EXPECT_EQ(req.url,
+              std::string(kBase) +
+                  "/Patient?identifier=http%3A%2F%2Ffhir.ehealth.gov.vn%2Fcore%2Fsid%2Fnational_id%7C" +
+                  kCccdValue + "&_count=10");
     EXPECT_EQ(req.headers.at("Accept"), "application/fhir+json");
     EXPECT_EQ(req.body, "");
     EXPECT_EQ(r.source, his::Source::His);
@@ -422,8 +424,9 @@ TEST(PatientLookupScripted, EmptyArgumentsAreRefusedWithoutARequest) {
 }
 
 TEST(PatientLookupScripted, SearchValuesAreEscaped) {
-    EXPECT_EQ(his::identifier_token("urn:kiosk:vn:bhyt", "DN4797915000001"),
-              "urn:kiosk:vn:bhyt|DN4797915000001");
+    EXPECT_EQ(
+        his::identifier_token("http://fhir.ehealth.gov.vn/core/sid/insurance_number", "DN4797915000001"),
+        "http://fhir.ehealth.gov.vn/core/sid/insurance_number|DN4797915000001");
     EXPECT_EQ(his::identifier_token("s", R"(a,b|c$d\e)"), R"(s|a\,b\|c\$d\\e)");
     Scripted s;
     s.reply(test::http(200, R"({"resourceType":"Bundle","type":"searchset","total":0})"));

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -520,6 +521,95 @@ TEST_F(SyncStateTest, ValuesSurviveReopen) {
     EXPECT_EQ(state_->get("his.cursor"), "43");
     EXPECT_EQ(state_->get("his.etag"), "W/\"7\"");
     EXPECT_EQ(updated_at("his.cursor"), now_ + 1);
+}
+
+// --- dependencies between records (issue 8, item B) ----------------------------------------------------
+
+class OutboxDependencyTest : public OutboxTest {
+protected:
+    // A record written as the stores write theirs: through Outbox::add, inside a transaction.
+    std::int64_t add(const std::string& type, const std::string& id, std::optional<std::int64_t> depends_on) {
+        detail::Transaction tx(*db_);
+        const std::int64_t row = outbox_->add({type, id, "create", id, "{}", depends_on}, now_ - 1000);
+        tx.commit();
+        return row;
+    }
+};
+
+TEST_F(OutboxDependencyTest, ADependantWaitsForItsDependencyThenCarriesTheHisId) {
+    const auto patient = add("patient", "P-1", std::nullopt);
+    const auto ticket = add("ticket", "T-1", patient);
+    const auto walk_in = add("ticket", "T-2", std::nullopt);
+    EXPECT_EQ(ids_of(outbox_->due(now_, 50)), (std::vector<std::int64_t>{patient, walk_in}))
+        << "never in the same batch as its dependency";
+    EXPECT_EQ(entry(ticket).depends_on, patient);
+    EXPECT_EQ(entry(ticket).depends_on_resource, "");
+
+    // The registration is retried later: the ticket does not become due before it.
+    outbox_->record(Outbox::Results{{{walk_in, "Encounter/w"}}, {{patient, now_ + 60'000, "HTTP 503"}}, {}},
+                    now_);
+    EXPECT_THAT(outbox_->due(now_ + 59'999, 50), IsEmpty());
+    EXPECT_EQ(outbox_->next_due_at(), now_ + 60'000) << "the ticket's own time does not count while it waits";
+
+    outbox_->record(Outbox::Results{{{patient, "Patient/4711"}}, {}, {}}, now_ + 60'000);
+    const auto due = outbox_->due(now_ + 60'000, 50);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].id, ticket);
+    EXPECT_EQ(due[0].depends_on_resource, "Patient/4711");
+    EXPECT_EQ(outbox_->delivered_resource(patient), "Patient/4711");
+    EXPECT_EQ(outbox_->delivered_resource(walk_in), "Encounter/w");
+    EXPECT_EQ(outbox_->find_record("patient", "P-1"), patient) << "found once delivered";
+}
+
+TEST_F(OutboxDependencyTest, ARefusedRecordTakesEveryRecordThatDependsOnItToTheDeadLetters) {
+    const auto patient = add("patient", "P-1", std::nullopt);
+    const auto ticket = add("ticket", "T-1", patient);
+    const auto follow_up = add("ticket", "T-1-followup", ticket); // depends on the held one
+    const auto other = add("ticket", "T-2", std::nullopt);
+    outbox_->record(Outbox::Results{{}, {}, {{patient, "conflict: two Patients"}}}, now_);
+
+    EXPECT_EQ(ids_of(outbox_->peek(10)), (std::vector<std::int64_t>{other})) << "the others are not held up";
+    const auto dead = outbox_->dead_letters(10);
+    ASSERT_EQ(dead.size(), 3u);
+    std::map<std::int64_t, DeadLetter> by_row;
+    for (const auto& d : dead)
+        by_row[d.outbox_id] = d;
+    EXPECT_EQ(by_row.at(patient).reason, "conflict: two Patients");
+    EXPECT_EQ(by_row.at(patient).attempts, 1);
+    EXPECT_EQ(by_row.at(ticket).depends_on, patient);
+    EXPECT_EQ(by_row.at(ticket).attempts, 0) << "never sent";
+    EXPECT_THAT(by_row.at(ticket).reason, HasSubstr("held: not sent, it refers to outbox record " +
+                                                    std::to_string(patient) + " (patient P-1)"));
+    EXPECT_THAT(by_row.at(follow_up).reason,
+                HasSubstr("outbox record " + std::to_string(ticket) + " (ticket T-1)"));
+    EXPECT_EQ(outbox_->dead_count(), 3);
+
+    // A record added after the refusal is held at once: it never enters the queue.
+    const auto late = add("ticket", "T-3", patient);
+    EXPECT_EQ(ids_of(outbox_->peek(10)), (std::vector<std::int64_t>{other}));
+    EXPECT_EQ(outbox_->dead_count(), 4);
+    EXPECT_EQ(outbox_->find_record("ticket", "T-3"), late);
+    EXPECT_EQ(outbox_->find_record("patient", "P-1"), patient) << "found as a dead letter";
+    EXPECT_EQ(outbox_->find_record("patient", "P-unknown"), std::nullopt);
+}
+
+TEST_F(OutboxDependencyTest, AddOnlyInsideTheCallersTransaction) {
+    EXPECT_THROW((void)outbox_->add({"ticket", "T-1", "create", "T-1", "{}", std::nullopt}, now_),
+                 StoreError);
+    EXPECT_EQ(outbox_->count(), 0);
+}
+
+TEST_F(OutboxDependencyTest, TicketForAKioskRegistrationDependsOnIt) {
+    const auto patient = add("patient", "BVDK-QN-20261124-P-B0001", std::nullopt);
+    const auto t = tickets_->issue(kiosk_, kbh_, now_, core::PatientRef{"", "BVDK-QN-20261124-P-B0001"});
+    const auto known =
+        tickets_->issue(kiosk_, kbh_, now_, core::PatientRef{"his-9", "BVDK-QN-20261124-P-B0001"});
+    const auto rows = outbox_->peek(10);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[1].aggregate_id, t.reference);
+    EXPECT_EQ(rows[1].depends_on, patient);
+    EXPECT_EQ(rows[2].aggregate_id, known.reference);
+    EXPECT_EQ(rows[2].depends_on, std::nullopt) << "the HIS id is known: nothing to wait for";
 }
 
 } // namespace

@@ -144,7 +144,9 @@ TEST_F(PatientRegistryTest, RegisteringWritesThePatientAndItsOutboxRow) {
         {"site_id", "BVDK-QN"},
         {"kiosk_id", "SANH-A-01"},
         {"registered_at", kT0},
-        {"identifier_systems", {{"cccd", "urn:kiosk:vn:cccd"}, {"bhyt", "urn:kiosk:vn:bhyt"}}},
+        {"identifier_systems",
+         {{"cccd", "http://fhir.ehealth.gov.vn/core/sid/national_id"},
+          {"bhyt", "http://fhir.ehealth.gov.vn/core/sid/insurance_number"}}},
         {"cccd", "079090001234"},
         {"bhyt", "DN4797915000001"},
         {"full_name", "Nguyễn Văn An"},
@@ -329,6 +331,72 @@ TEST_F(PatientRegistryTest, ForgetDeletesOnlyDeliveredRegistrationsBeforeTheCuto
     EXPECT_EQ(delivered_old.kiosk_patient_id, "BVDK-QN-20261130-P-B0001");
 }
 
+TEST_F(PatientRegistryTest, RetentionAlsoForgetsRefusedRegistrationsAndTheirDeadLetters) {
+    // Issue 8, item 9: a registration the HIS refused kept its row and its dead letter (the whole payload,
+    // and a reason that may quote the Patient) for ever.
+    const auto refused_old = add(an(), kT0);
+    const auto refused_new = add(hoa(), kT0 + kMinute);
+    const auto waiting_old = add(bhyt_only("DN4797915000003"), kT0 + 2 * kMinute);
+    const auto rows = outbox->peek(10);
+    ASSERT_EQ(rows.size(), 3U);
+    const std::string quoted = "rejected: Patient.birthDate invalid in {\"name\":\"Nguyễn Văn An\"}";
+    outbox->quarantine(rows[0].id, quoted, kT0 + 3 * kMinute);
+    outbox->quarantine(rows[1].id, "rejected: 422", kT0 + 40 * kMinute);
+
+    const core::UnixMillis cutoff = kT0 + 30 * kMinute;
+    EXPECT_EQ(registry->forget_older_than(cutoff), 2) << "the old dead letter and its registration";
+    EXPECT_THAT(registry->find_by_cccd(an().cccd), IsEmpty());
+    EXPECT_THAT(registry->find_by_cccd(hoa().cccd), ElementsAre(refused_new))
+        << "its dead letter is newer than the cutoff: staff still have it";
+    EXPECT_THAT(registry->find_by_bhyt("DN4797915000003"), ElementsAre(waiting_old)) << "still to send";
+    const auto dead = outbox->dead_letters(10);
+    ASSERT_EQ(dead.size(), 1U);
+    EXPECT_EQ(dead[0].aggregate_id, refused_new.kiosk_patient_id);
+    EXPECT_EQ(query_int(*db, "SELECT count(*) FROM outbox_dead WHERE aggregate_id = '" +
+                                 refused_old.kiosk_patient_id + "'"),
+              0);
+    EXPECT_EQ(registry->forget_older_than(cutoff), 0);
+
+    // Nothing of the refused patient is left in the file, also not in freed pages (secure_delete). Closing
+    // the only connection checkpoints the WAL into the file.
+    outbox.reset();
+    registry.reset();
+    db.reset();
+    const std::string bytes =
+        test::read_bytes(dir / "kiosk.db") + test::read_bytes_if_any(dir / "kiosk.db-wal");
+    EXPECT_EQ(bytes.find(an().cccd), std::string::npos);
+    EXPECT_EQ(bytes.find("Patient.birthDate invalid"), std::string::npos);
+    reopen();
+
+    // Later, past its retention too, the other one goes.
+    EXPECT_EQ(registry->forget_older_than(kT0 + 41 * kMinute), 2);
+    EXPECT_EQ(outbox->dead_count(), 0);
+    EXPECT_EQ(registry->count(), 1);
+}
+
+TEST_F(PatientRegistryTest, RetentionKeepsDeliveredHisIdsWhileATicketStillWaitsForThem) {
+    const auto p = add(an(), kT0);
+    const auto rows = outbox->peek(10);
+    ASSERT_EQ(rows.size(), 1U);
+    outbox->record(Outbox::Results{{{rows[0].id, "Patient/desk-1"}}, {}, {}}, kT0 + kMinute);
+    EXPECT_EQ(outbox->delivered_resource(rows[0].id), "Patient/desk-1");
+    {
+        // A ticket still to send that refers to the registration.
+        detail::Transaction tx(*db);
+        outbox->add({"ticket", "T-1", "create", "T-1", "{}", rows[0].id}, kT0 + 2 * kMinute);
+        tx.commit();
+    }
+    EXPECT_EQ(registry->forget_older_than(kT0 + 60 * kMinute), 1) << "the delivered registration";
+    EXPECT_EQ(outbox->delivered_resource(rows[0].id), "Patient/desk-1") << "the ticket still needs it";
+    const auto waiting = outbox->peek(10);
+    ASSERT_EQ(waiting.size(), 1U);
+    EXPECT_EQ(waiting[0].depends_on_resource, "Patient/desk-1");
+    outbox->acknowledge({waiting[0].id});
+    registry->forget_older_than(kT0 + 60 * kMinute);
+    EXPECT_EQ(outbox->delivered_resource(rows[0].id), std::nullopt);
+    EXPECT_EQ(p.kiosk_patient_id, "BVDK-QN-20261130-P-B0001");
+}
+
 TEST_F(PatientRegistryTest, InvalidArgumentsWriteNothingAndDoNotRepeatTheDetails) {
     struct Case {
         const char* what;
@@ -357,8 +425,8 @@ TEST_F(PatientRegistryTest, InvalidArgumentsWriteNothingAndDoNotRepeatTheDetails
         {"name not UTF-8", bad_utf8, k, {}},
         {"kiosk letter", an(), bad_letter, {}},
         {"no site", an(), no_site, {}},
-        {"no CCCD system", an(), k, {"", "urn:kiosk:vn:bhyt"}},
-        {"no BHYT system", an(), k, {"urn:kiosk:vn:cccd", ""}},
+        {"no CCCD system", an(), k, {"", "http://fhir.ehealth.gov.vn/core/sid/insurance_number"}},
+        {"no BHYT system", an(), k, {"http://fhir.ehealth.gov.vn/core/sid/national_id", ""}},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.what);

@@ -38,6 +38,11 @@ inline std::string read_bytes(const std::filesystem::path& p) {
     return bytes;
 }
 
+// The bytes of a file, or "" when there is none.
+inline std::string read_bytes_if_any(const std::filesystem::path& p) {
+    return std::filesystem::exists(p) ? read_bytes(p) : std::string();
+}
+
 inline void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
