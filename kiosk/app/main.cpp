@@ -75,7 +75,12 @@ int main(int argc, char** argv) {
     cli.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
     cli.add_flag("--announce-ready", options.announce_ready,
                  "Print KIOSK_READY <ms> at the first interactive frame");
-    CLI11_PARSE(cli, argc, argv);
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help prints and exits 0; any other option mistake is exit status 2, as README.md says.
+        return cli.exit(e) == 0 ? 0 : 2;
+    }
 
     // spdlog reads an unknown level as "off": a typo would silence the log, so it is refused.
     constexpr std::array<const char*, 5> kLevels{"trace", "debug", "info", "warn", "error"};
@@ -143,8 +148,8 @@ int main(int argc, char** argv) {
     const SiteConfig& config = *result.config;
     try {
         prepare_data_dir(config.data_dir);
+        const auto made_private = restrict_data_dir(config.data_dir); // refuses /tmp before creating in it
         lock_data_dir(config.data_dir); // before the log: a second kiosk must not write into this one's files
-        const auto made_private = restrict_data_dir(config.data_dir);
         auto file_sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
             (config.data_dir / "kiosk.log").string(), 5 * 1024 * 1024, 3);
         spdlog::default_logger()->sinks().push_back(file_sink);

@@ -201,6 +201,16 @@ TEST(KioskCommandLine, AnUnknownLogLevelIsRefused) {
     EXPECT_FALSE(std::filesystem::exists(dir / "data" / "kiosk.db"));
 }
 
+TEST(KioskCommandLine, AnUnknownOptionIsExitStatus2AndHelpIs0) {
+    TempDir dir;
+    const auto r = run_kiosk("--headless --no-such-option", dir.path());
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(contains(r.err, "--no-such-option")) << r.err;
+    const auto help = run_kiosk("--help", dir.path());
+    EXPECT_EQ(help.status, 0) << help.err;
+    EXPECT_TRUE(contains(help.out, "--check-config")) << help.out;
+}
+
 TEST(KioskCommandLine, CheckConfigOfAnEndlessFileStopsAtTheSizeLimit) {
     TempDir dir;
     const auto r = run_kiosk("--check-config /dev/zero", dir.path());
