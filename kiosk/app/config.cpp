@@ -2,10 +2,12 @@
 
 #include "kiosk/core/text.hpp"
 
+#include <curl/curl.h>
 #include <toml++/toml.h>
 #include <utf8proc.h>
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -98,6 +100,78 @@ Utf8Scan scan_utf8(std::string_view input) {
         }
     }
     return scan;
+}
+
+// ---- nesting pre-scan -------------------------------------------------------------------------------
+// toml++ recurses once per segment of a dotted key and per level of nested arrays and inline tables: a
+// hostile file ("a.a.a..." with 40,000 segments) overflows the stack before any value is checked. A site
+// config is a few levels deep, so a key with more than kMaxKeyDots dots on one line, or brackets and braces
+// nested deeper than kMaxNesting, is refused before parsing. Strings and comments are skipped.
+
+constexpr int kMaxKeyDots = 32;
+constexpr int kMaxNesting = 32;
+
+std::optional<std::pair<Pos, std::string>> too_deep(std::string_view text) {
+    int line = 1;
+    int column = 1;
+    int dots = 0; // on this line, outside strings and comments
+    int depth = 0;
+    std::size_t i = 0;
+    const auto advance = [&](std::size_t n) {
+        for (std::size_t k = 0; k < n && i < text.size(); ++k, ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                column = 1;
+                dots = 0;
+            } else if ((static_cast<unsigned char>(text[i]) & 0xC0u) != 0x80u) {
+                ++column; // columns count code points
+            }
+        }
+    };
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '#') {
+            while (i < text.size() && text[i] != '\n')
+                advance(1);
+            continue;
+        }
+        if (c == '"' || c == '\'') {
+            const bool multi = text.substr(i, 3) == std::string_view(c == '"' ? "\"\"\"" : "\'\'\'");
+            const std::size_t open = multi ? 3 : 1;
+            advance(open);
+            while (i < text.size()) {
+                if (c == '"' && text[i] == '\\') {
+                    advance(2);
+                    continue;
+                }
+                if (!multi && text[i] == '\n') break; // unterminated: the parser reports it
+                const bool closes =
+                    text[i] == c && (!multi || (i + 2 < text.size() && text[i + 1] == c && text[i + 2] == c));
+                if (closes) {
+                    advance(open);
+                    break;
+                }
+                advance(1);
+            }
+            continue;
+        }
+        if (c == '.') {
+            if (++dots > kMaxKeyDots)
+                return std::pair{Pos{line, column}, "more than " + std::to_string(kMaxKeyDots) +
+                                                        " dots on one line: keys nested this deep are not a "
+                                                        "site config (is this the right file?)"};
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxNesting)
+                return std::pair{Pos{line, column}, "brackets nested more than " +
+                                                        std::to_string(kMaxNesting) +
+                                                        " deep: that is not a site config (is this the right "
+                                                        "file?)"};
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+        advance(1);
+    }
+    return std::nullopt;
 }
 
 // ---- small helpers ----------------------------------------------------------------------------------
@@ -251,6 +325,17 @@ std::string format_offset(int minutes) {
     out += static_cast<char>('0' + m / 10);
     out += static_cast<char>('0' + m % 10);
     return out;
+}
+
+// A URL as it may be shown: anything between "://" and an '@' before the path replaced by "***".
+std::string without_userinfo(const std::string& url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos) return url;
+    const auto authority = scheme_end + 3;
+    const auto path = url.find_first_of("/?#", authority);
+    const auto at = url.rfind('@', path == std::string::npos ? std::string::npos : path);
+    if (at == std::string::npos || at < authority) return url;
+    return url.substr(0, authority) + "***" + url.substr(at);
 }
 
 // ---- the schema -------------------------------------------------------------------------------------
@@ -442,17 +527,21 @@ public:
                 if (const auto* u = t->get("base_url"))
                     cfg.his_base_url = http_url(*u, "his.base_url").value_or("");
                 if (const auto* u = t->get("token_url"))
-                    cfg.his_token_url = http_url(*u, "his.token_url").value_or("");
+                    cfg.his_token_url = http_url(*u, "his.token_url", Scheme::https_or_loopback).value_or("");
                 if (const auto* c = t->get("client_id"))
                     cfg.his_client_id = string_value(*c, "his.client_id", Text::verbatim).value_or("");
                 if (const auto* f = t->get("client_secret_file"))
-                    if (auto p = path_value(*f, "his.client_secret_file")) cfg.his_client_secret_file = *p;
-                if (!cfg.his_token_url.empty() &&
-                    (cfg.his_client_id.empty() || cfg.his_client_secret_file.empty()))
+                    if (auto p = path_value(*f, "his.client_secret_file"))
+                        if (readable_file(*f, "his.client_secret_file", *p, "the client secret file",
+                                          Secret::yes))
+                            cfg.his_client_secret_file = *p;
+                if (!cfg.his_token_url.empty() && (!t->get("client_id") || !t->get("client_secret_file")))
                     report(pos_of(*n), "his.token_url",
                            "OAuth2 needs client_id and client_secret_file next to token_url in [his]");
                 if (const auto* c = t->get("ca_bundle"))
-                    if (auto p = path_value(*c, "his.ca_bundle")) cfg.his_ca_bundle = *p;
+                    if (auto p = path_value(*c, "his.ca_bundle"))
+                        if (readable_file(*c, "his.ca_bundle", *p, "the CA bundle", Secret::no))
+                            cfg.his_ca_bundle = *p;
                 for (auto [key, out] : {std::pair{"cccd_system", &cfg.his_cccd_system},
                                         std::pair{"bhyt_system", &cfg.his_bhyt_system}})
                     if (const auto* c = t->get(key)) {
@@ -690,25 +779,97 @@ private:
         return static_cast<float>(v);
     }
 
-    std::optional<std::string> http_url(const toml::node& n, const std::string& key) {
+    // An http(s) URL libcurl can use: a host (bracketed IPv6 too), a port 1-65535 if any, and no user
+    // name or password (the kiosk logs its HIS addresses). With Scheme::https_or_loopback, plain http is
+    // refused except to this machine (127.x, ::1, localhost), for URLs that carry secrets.
+    enum class Scheme { http_or_https, https_or_loopback };
+    std::optional<std::string> http_url(const toml::node& n, const std::string& key,
+                                        Scheme scheme = Scheme::http_or_https) {
         auto v = string_value(n, key, Text::verbatim);
         if (!v) return std::nullopt;
         if (v->empty()) return v;
-        std::string_view rest;
-        if (starts_with_nocase(*v, "http://"))
-            rest = std::string_view(*v).substr(7);
-        else if (starts_with_nocase(*v, "https://"))
-            rest = std::string_view(*v).substr(8);
-        else {
+        const std::string shown = without_userinfo(*v);
+        const bool https = starts_with_nocase(*v, "https://");
+        if (!https && !starts_with_nocase(*v, "http://")) {
             report(pos_of(n), key,
-                   "must start with http:// or https:// (or be \"\" for none), got \"" + *v + "\"");
+                   "must start with http:// or https:// (or be \"\" for none), got \"" + shown + "\"");
             return std::nullopt;
         }
+        const std::string_view rest = std::string_view(*v).substr(https ? 8 : 7);
         if (rest.empty() || rest.front() == '/' || rest.find(' ') != std::string_view::npos) {
-            report(pos_of(n), key, "must name a host after the scheme, without spaces, got \"" + *v + "\"");
+            report(pos_of(n), key,
+                   "must name a host after the scheme, without spaces, got \"" + shown + "\"");
+            return std::nullopt;
+        }
+        const std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> url(curl_url(), &curl_url_cleanup);
+        if (!url) throw std::bad_alloc();
+        if (const CURLUcode rc = curl_url_set(url.get(), CURLUPART_URL, v->c_str(), 0); rc != CURLUE_OK) {
+            report(pos_of(n), key,
+                   std::string("is not a usable URL (") + curl_url_strerror(rc) + "), got \"" + shown + "\"");
+            return std::nullopt;
+        }
+        const auto part = [&](CURLUPart which) -> std::optional<std::string> {
+            char* text = nullptr;
+            if (curl_url_get(url.get(), which, &text, 0) != CURLUE_OK || !text) return std::nullopt;
+            std::string out(text);
+            curl_free(text);
+            return out;
+        };
+        if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD)) {
+            report(pos_of(n), key,
+                   "must not contain a user name or password (\"user:password@\"): the kiosk writes this "
+                   "address to its log. For OAuth2 use token_url, client_id and client_secret_file (the "
+                   "secret in its own file); for the hospital's TLS certificate use ca_bundle");
+            return std::nullopt;
+        }
+        if (const auto port = part(CURLUPART_PORT)) {
+            const long number = std::strtol(port->c_str(), nullptr, 10);
+            if (number < 1 || number > 65535) {
+                report(pos_of(n), key, "has port " + *port + ": a port is 1-65535, got \"" + shown + "\"");
+                return std::nullopt;
+            }
+        }
+        const std::string host = lower(part(CURLUPART_HOST).value_or(""));
+        if (host.empty()) {
+            report(pos_of(n), key, "must name a host after the scheme, got \"" + shown + "\"");
+            return std::nullopt;
+        }
+        const bool loopback =
+            host == "localhost" || host == "[::1]" || host == "::1" || host.starts_with("127.");
+        if (scheme == Scheme::https_or_loopback && !https && !loopback) {
+            report(pos_of(n), key,
+                   "must start with https://: over http:// the client secret would cross the network in "
+                   "clear text (http:// is accepted only for this machine: 127.0.0.1, ::1, localhost)");
             return std::nullopt;
         }
         return v;
+    }
+
+    // The file behind a path key must exist and be readable now (what --check-config is for).
+    enum class Secret { no, yes };
+    bool readable_file(const toml::node& n, const std::string& key, const std::filesystem::path& p,
+                       std::string_view what, Secret secret) {
+        struct stat st {};
+        if (::stat(p.c_str(), &st) != 0 || ::access(p.c_str(), R_OK) != 0) {
+            report(pos_of(n), key,
+                   "cannot read " + std::string(what) + " " + p.string() + ": " +
+                       std::error_code(errno, std::generic_category()).message() +
+                       " (check the path, and that the kiosk's user may read it)");
+            return false;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            report(pos_of(n), key, std::string(what) + " " + p.string() + " is not a regular file");
+            return false;
+        }
+        if (secret == Secret::yes && (st.st_mode & 077) != 0) {
+            char mode[8];
+            std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+            report(pos_of(n), key,
+                   std::string(what) + " " + p.string() + " can be read by other users (mode " + mode +
+                       "): make it the kiosk user's alone with: chmod 600 " + p.string());
+            return false;
+        }
+        return true;
     }
 
     struct FirstUse {
@@ -812,8 +973,21 @@ ConfigResult parse_config(std::string_view toml_text, const std::string& source_
 
 ConfigResult parse_config(std::string_view toml_text, const std::string& source_name,
                           const std::filesystem::path& base_dir) {
+    if (toml_text.size() > kMaxConfigBytes) {
+        ConfigResult r;
+        r.problems.push_back({source_name, 0, 0, "",
+                              "is larger than " + std::to_string(kMaxConfigBytes / 1024) +
+                                  " KiB: a site config is a few KiB of text (is this the right file?)"});
+        return r;
+    }
     Utf8Scan scan = scan_utf8(toml_text);
     Validator v(source_name, std::move(scan.bad), absolute_or_self(base_dir).lexically_normal());
+    if (auto deep = too_deep(scan.text)) {
+        v.report(deep->first, "", std::move(deep->second));
+        ConfigResult r;
+        r.problems = v.take_problems();
+        return r;
+    }
 
     toml::table root;
     std::optional<std::pair<Pos, std::string>> syntax_error;
@@ -869,12 +1043,14 @@ ConfigResult load_config_file(const std::filesystem::path& file) {
     errno = 0;
     std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(name.c_str(), "rb"), &std::fclose);
     if (!f) return fail(errno ? errno : EIO);
+    // At most one byte more than a config may have: enough to refuse /dev/zero or a huge file unread.
     std::string text;
     std::array<char, 16384> buf{};
-    for (;;) {
-        const std::size_t n = std::fread(buf.data(), 1, buf.size(), f.get());
+    while (text.size() <= kMaxConfigBytes) {
+        const std::size_t want = std::min(buf.size(), kMaxConfigBytes + 1 - text.size());
+        const std::size_t n = std::fread(buf.data(), 1, want, f.get());
         text.append(buf.data(), n);
-        if (n < buf.size()) break;
+        if (n < want) break;
     }
     if (std::ferror(f.get())) return fail(errno ? errno : EIO);
     return parse_config(text, name, absolute_or_self(file).parent_path());

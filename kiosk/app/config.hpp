@@ -63,6 +63,7 @@ inline constexpr std::string_view kEmbeddedConfigName = "<embedded demo config>"
 inline constexpr std::string_view kDefaultFontRegular = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf";
 inline constexpr std::string_view kDefaultFontBold = "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf";
 inline constexpr std::size_t kMaxServices = 12;
+inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024; // larger files are refused unparsed
 
 // Parses and validates. Never throws for bad input: every problem is collected, sorted by line.
 // Relative data_dir and font paths are resolved against the current directory.

@@ -24,6 +24,7 @@
 #include <stb_image_write.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -58,15 +59,40 @@ ui::SiteView site_view(const SiteConfig& c) {
     return v;
 }
 
-void save_png(SDL_Renderer* renderer, const std::filesystem::path& file) {
+void append_bytes(void* context, void* data, int size) {
+    auto* out = static_cast<std::vector<unsigned char>*>(context);
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    out->insert(out->end(), bytes, bytes + size);
+}
+
+// Writes the screen as a PNG; returns what went wrong (for the person who asked for it), or nothing.
+// Every write is checked down to the close: a full disk or /dev/full must not pass as a screenshot.
+std::optional<std::string> save_png(SDL_Renderer* renderer, const std::filesystem::path& file) {
+    const std::string name = file.string();
     int w = 0, h = 0;
-    if (SDL_GetRendererOutputSize(renderer, &w, &h) != 0) throw StartupError(SDL_GetError());
+    if (SDL_GetRendererOutputSize(renderer, &w, &h) != 0)
+        return "cannot read the screen size for screenshot " + name + ": " + SDL_GetError();
     std::vector<unsigned char> px(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4);
     if (SDL_RenderReadPixels(renderer, nullptr, SDL_PIXELFORMAT_RGBA32, px.data(), w * 4) != 0)
-        throw StartupError(std::string("cannot read the screen for a screenshot: ") + SDL_GetError());
-    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-    if (!stbi_write_png(file.string().c_str(), w, h, 4, px.data(), w * 4))
-        throw StartupError("cannot write screenshot " + file.string());
+        return "cannot read the screen for screenshot " + name + ": " + SDL_GetError();
+    std::vector<unsigned char> png;
+    if (!stbi_write_png_to_func(append_bytes, &png, w, h, 4, px.data(), w * 4))
+        return "cannot encode screenshot " + name + " as PNG";
+    std::error_code ec;
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) return "cannot create the folder of screenshot " + name + ": " + ec.message();
+    errno = 0;
+    std::FILE* f = std::fopen(name.c_str(), "wb");
+    if (!f) return "cannot write screenshot " + name + ": " + std::strerror(errno ? errno : EIO);
+    const bool written = std::fwrite(png.data(), 1, png.size(), f) == png.size() && std::fflush(f) == 0;
+    const int write_errno = errno;
+    const bool closed = std::fclose(f) == 0;
+    if (!written || !closed)
+        return "cannot write screenshot " + name + ": " +
+               std::strerror(write_errno ? write_errno
+                             : errno     ? errno
+                                         : EIO);
+    return std::nullopt;
 }
 
 // The OAuth2 client secret: the whole file, without a trailing newline. Never logged.
@@ -77,6 +103,13 @@ std::string read_secret(const std::filesystem::path& file) {
         throw StartupError(
             "cannot read the HIS client secret file " + file.string() +
             " ([his] client_secret_file): check that it exists and the kiosk's user can read it");
+    std::error_code ec;
+    const auto perms = std::filesystem::status(file, ec).permissions();
+    if (!ec && (perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) !=
+                   std::filesystem::perms::none)
+        throw StartupError("the HIS client secret file " + file.string() +
+                           " can be read by other users: make it the kiosk user's alone with: chmod 600 " +
+                           file.string());
     std::string secret = text.str();
     while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
         secret.pop_back();
@@ -554,8 +587,10 @@ void KioskApp::frame() {
     SDL_RenderClear(renderer_);
     ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
     if (screenshot_request_) {
-        save_png(renderer_, *screenshot_request_);
-        spdlog::info("screenshot written to {}", screenshot_request_->string());
+        if (const auto failed = save_png(renderer_, *screenshot_request_))
+            script_fail(*failed);
+        else
+            spdlog::info("screenshot written to {}", screenshot_request_->string());
         screenshot_request_.reset();
     }
     SDL_RenderPresent(renderer_);

@@ -1,6 +1,7 @@
 // kiosk: the hospital lobby kiosk. See README.md for the two commands and the options.
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/kiosk_app.hpp"
+#include "kiosk/app/process.hpp"
 #include "kiosk/app/script.hpp"
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -49,7 +53,8 @@ std::optional<std::string> read_file(const std::string& path) {
 
 int main(int argc, char** argv) {
     using namespace kiosk::app;
-    Options options; // process_start: as early as main can take it
+    harden_process(); // before any thread, SDL or curl exists: no core dumps, no TLS key log, umask 077
+    Options options;  // process_start: as early as main can take it
 
     CLI::App cli{"Hospital lobby kiosk"};
     std::string config_file, check_file, windowed, script_file, script_inline, screenshot, assets,
@@ -70,8 +75,20 @@ int main(int argc, char** argv) {
     cli.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
     cli.add_flag("--announce-ready", options.announce_ready,
                  "Print KIOSK_READY <ms> at the first interactive frame");
-    CLI11_PARSE(cli, argc, argv);
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help prints and exits 0; any other option mistake is exit status 2, as README.md says.
+        return cli.exit(e) == 0 ? 0 : 2;
+    }
 
+    // spdlog reads an unknown level as "off": a typo would silence the log, so it is refused.
+    constexpr std::array<const char*, 5> kLevels{"trace", "debug", "info", "warn", "error"};
+    if (std::find(kLevels.begin(), kLevels.end(), log_level) == kLevels.end()) {
+        std::fprintf(stderr, "kiosk: --log-level must be one of trace, debug, info, warn, error (got '%s')\n",
+                     log_level.c_str());
+        return 2;
+    }
     spdlog::set_default_logger(spdlog::stderr_color_mt("kiosk"));
     spdlog::set_level(spdlog::level::from_str(log_level));
 
@@ -131,11 +148,19 @@ int main(int argc, char** argv) {
     const SiteConfig& config = *result.config;
     try {
         prepare_data_dir(config.data_dir);
+        const auto made_private = restrict_data_dir(config.data_dir); // refuses /tmp before creating in it
+        lock_data_dir(config.data_dir); // before the log: a second kiosk must not write into this one's files
         auto file_sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
             (config.data_dir / "kiosk.log").string(), 5 * 1024 * 1024, 3);
         spdlog::default_logger()->sinks().push_back(file_sink);
+        // A power cut or SIGKILL keeps what was logged: warnings and errors at once, the rest within 1 s.
+        spdlog::flush_on(spdlog::level::warn);
+        spdlog::flush_every(std::chrono::seconds(1));
         spdlog::info("kiosk {} starting: site {}, kiosk {}, data dir {}", KIOSK_VERSION, config.kiosk.site_id,
                      config.kiosk.kiosk_id, config.data_dir.string());
+        spdlog::info("{}", hardening_summary());
+        for (const auto& line : made_private)
+            spdlog::warn("{}", line);
         return run_kiosk(config, options);
     } catch (const StartupError& e) {
         std::fprintf(stderr, "kiosk: cannot start: %s\n", e.what());

@@ -123,6 +123,21 @@ HttpResponse failure(TransportError error, std::string detail) {
     return response;
 }
 
+// The client secret crosses the network only encrypted: https, or plain http to this machine itself.
+bool secret_may_go_to(std::string_view url) {
+    const auto starts = [&url](std::string_view prefix) {
+        return url.size() >= prefix.size() && equals_ignore_case(url.substr(0, prefix.size()), prefix);
+    };
+    if (starts("https://")) return true;
+    if (!starts("http://")) return false;
+    std::string_view host = url.substr(7);
+    host = host.substr(0, host.find_first_of("/?#"));
+    if (host.find('@') != std::string_view::npos) return false;
+    if (host.starts_with("[::1]")) return host.size() == 5 || host[5] == ':';
+    host = host.substr(0, host.find(':'));
+    return equals_ignore_case(host, "localhost") || host.starts_with("127.");
+}
+
 } // namespace
 
 std::string base64_encode(std::string_view bytes) {
@@ -182,6 +197,11 @@ HttpResponse OAuth2Transport::send_with_token(const HttpRequest& request) {
 }
 
 std::optional<HttpResponse> OAuth2Transport::fetch_token() {
+    if (!secret_may_go_to(settings_.token_url))
+        return outcome_response(
+            401, "security",
+            "the kiosk does not send its client secret to the HIS token endpoint over plain "
+            "http (token_url must start with https://)");
     const std::string credentials =
         form_urlencode(settings_.client_id) + ":" + form_urlencode(settings_.client_secret);
 

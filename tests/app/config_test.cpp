@@ -226,20 +226,146 @@ TEST(ConfigParse, AHisNeedsTheHospitalsIdentifierBase) {
         << r.problems[0].to_string();
 }
 
+// A CA bundle and a client secret file (mode 0600 unless told) in dir, as [his] lines naming them.
+std::string his_files(const kiosk::test::TempDir& dir, fs::perms secret_mode = fs::perms(0600)) {
+    write_file(dir / "ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    write_file(dir / "secret", "s3cret\n");
+    fs::permissions(dir / "secret", secret_mode);
+    return "his.ca_bundle = \"" + (dir / "ca.pem").string() + "\"\nhis.client_secret_file = \"" +
+           (dir / "secret").string() + "\"";
+}
+
 TEST(ConfigParse, HisTlsAndOAuth2KeysAreRead) {
+    kiosk::test::TempDir dir;
     const std::string text = replace_line(kBase, 5,
                                           "his.base_url = \"https://his.example.vn/fhir\"\n"
                                           "his.identifier_base = \"https://bvdk-test.vn/fhir/sid/\"\n"
-                                          "his.ca_bundle = \"/etc/kiosk/ca.pem\"\n"
                                           "his.token_url = \"https://his.example.vn/token\"\n"
-                                          "his.client_id = \"kiosk-1\"\n"
-                                          "his.client_secret_file = \"/etc/kiosk/secret\"");
+                                          "his.client_id = \"kiosk-1\"\n" +
+                                              his_files(dir));
     const ConfigResult r = parse_config(text, "site.toml");
     ASSERT_TRUE(r.ok()) << all_problems(r);
-    EXPECT_EQ(r.config->his_ca_bundle, fs::path("/etc/kiosk/ca.pem"));
+    EXPECT_EQ(r.config->his_ca_bundle, dir / "ca.pem");
     EXPECT_EQ(r.config->his_token_url, "https://his.example.vn/token");
     EXPECT_EQ(r.config->his_client_id, "kiosk-1");
-    EXPECT_EQ(r.config->his_client_secret_file, fs::path("/etc/kiosk/secret"));
+    EXPECT_EQ(r.config->his_client_secret_file, dir / "secret");
+}
+
+TEST(ConfigParse, ASecretFileOthersCanReadIsRefusedWithTheFix) {
+    for (const auto mode : {fs::perms(0644), fs::perms(0660), fs::perms(0604), fs::perms(0640)}) {
+        kiosk::test::TempDir dir;
+        const std::string text = replace_line(kBase, 5,
+                                              "his.base_url = \"https://his.example.vn/fhir\"\n"
+                                              "his.token_url = \"https://his.example.vn/token\"\n"
+                                              "his.client_id = \"kiosk-1\"\n" +
+                                                  his_files(dir, mode));
+        const ConfigResult r = parse_config(text, "site.toml");
+        ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+        EXPECT_EQ(r.problems[0].key, "his.client_secret_file");
+        EXPECT_EQ(r.problems[0].line, 9);
+        EXPECT_NE(r.problems[0].message.find("can be read by other users"), std::string::npos)
+            << r.problems[0].message;
+        EXPECT_NE(r.problems[0].message.find("chmod 600 " + (dir / "secret").string()), std::string::npos)
+            << r.problems[0].message;
+    }
+}
+
+TEST(ConfigParse, AMissingSecretFileIsAProblemOfTheConfig) {
+    const ConfigResult r = parse_config(replace_line(kBase, 5,
+                                                     "his.token_url = \"https://his.example.vn/token\"\n"
+                                                     "his.client_id = \"kiosk-1\"\n"
+                                                     "his.client_secret_file = \"/nonexistent/secret\""),
+                                        "site.toml");
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_EQ(r.problems[0].key, "his.client_secret_file");
+    EXPECT_NE(r.problems[0].message.find("/nonexistent/secret: No such file or directory"), std::string::npos)
+        << r.problems[0].message;
+}
+
+TEST(ConfigParse, PlainHttpTokenUrlIsAcceptedOnlyForThisMachine) {
+    for (const char* url :
+         {"http://127.0.0.1:8080/token", "http://localhost/token", "http://[::1]:9/token"}) {
+        kiosk::test::TempDir dir;
+        const ConfigResult r = parse_config(replace_line(kBase, 5,
+                                                         std::string("his.token_url = \"") + url +
+                                                             "\"\nhis.client_id = \"k\"\n" + his_files(dir)),
+                                            "site.toml");
+        EXPECT_TRUE(r.ok()) << url << all_problems(r);
+    }
+}
+
+TEST(ConfigParse, CredentialsInAUrlAreRefusedAndNeverRepeated) {
+    const ConfigResult r = parse_config(
+        replace_line(kBase, 5, "his.base_url = \"https://kiosk:hunter2@his.example.vn/fhir\""), "site.toml");
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_EQ(r.problems[0].key, "his.base_url");
+    EXPECT_NE(r.problems[0].message.find("must not contain a user name or password"), std::string::npos);
+    EXPECT_NE(r.problems[0].message.find("token_url"), std::string::npos);
+    EXPECT_NE(r.problems[0].message.find("ca_bundle"), std::string::npos);
+    EXPECT_EQ(all_problems(r).find("hunter2"), std::string::npos) << all_problems(r);
+    // Malformed and with credentials: the message shows the URL, but not the password.
+    const ConfigResult bad = parse_config(
+        replace_line(kBase, 5, "his.base_url = \"https://kiosk:hunter2@[::1/fhir\""), "site.toml");
+    ASSERT_EQ(bad.problems.size(), 1u) << all_problems(bad);
+    EXPECT_EQ(all_problems(bad).find("hunter2"), std::string::npos) << all_problems(bad);
+}
+
+// ---- hostile input --------------------------------------------------------------------------------------
+
+TEST(ConfigHostile, ADottedKeyOf40000SegmentsIsRefusedBeforeParsing) {
+    std::string key = "a";
+    for (int i = 0; i < 40000; ++i)
+        key += ".a";
+    const ConfigResult r = parse_config(replace_line(kBase, 5, key + " = 1"), "site.toml");
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_EQ(r.problems[0].line, 5);
+    EXPECT_EQ(r.problems[0].column, 66); // the 33rd dot
+    EXPECT_NE(r.problems[0].message.find("more than 32 dots on one line"), std::string::npos)
+        << r.problems[0].message;
+    // The same as a table header.
+    const ConfigResult header = parse_config(kBase + "[" + key + "]\n", "site.toml");
+    ASSERT_EQ(header.problems.size(), 1u) << all_problems(header);
+    EXPECT_EQ(header.problems[0].line, 17);
+}
+
+TEST(ConfigHostile, DeeplyNestedArraysAndInlineTablesAreRefusedBeforeParsing) {
+    const ConfigResult arrays = parse_config(
+        replace_line(kBase, 5, "x = " + std::string(40000, '[') + std::string(40000, ']')), "site.toml");
+    ASSERT_EQ(arrays.problems.size(), 1u) << all_problems(arrays);
+    EXPECT_EQ(arrays.problems[0].column, 37); // the 33rd '['
+    EXPECT_NE(arrays.problems[0].message.find("nested more than 32 deep"), std::string::npos);
+    std::string tables = "x = ";
+    for (int i = 0; i < 5000; ++i)
+        tables += "{a=";
+    const ConfigResult inline_tables = parse_config(replace_line(kBase, 5, tables + "1"), "site.toml");
+    ASSERT_EQ(inline_tables.problems.size(), 1u) << all_problems(inline_tables);
+    EXPECT_NE(inline_tables.problems[0].message.find("nested more than 32 deep"), std::string::npos);
+}
+
+TEST(ConfigHostile, DotsAndBracketsInsideStringsAndCommentsAreNotCounted) {
+    const std::string many(200, '.');
+    const std::string brackets(200, '[');
+    const ConfigResult r =
+        parse_config(replace_line(kBase, 5,
+                                  "# " + many + brackets + "\nhospital_name_en = \"" + many + brackets +
+                                      "\"\nlanguages = ['vi', '''en''']"),
+                     "site.toml");
+    EXPECT_TRUE(r.ok()) << all_problems(r);
+}
+
+TEST(ConfigHostile, MoreThanOneMebibyteIsRefusedUnparsed) {
+    const ConfigResult r = parse_config(kBase + std::string(1024 * 1024, '#'), "site.toml");
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_EQ(
+        r.problems[0].to_string(),
+        "site.toml: is larger than 1024 KiB: a site config is a few KiB of text (is this the right file?)");
+}
+
+TEST(ConfigHostile, AnEndlessFileIsReadOnlyUpToTheLimit) {
+    const ConfigResult r = load_config_file("/dev/zero");
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_NE(r.problems[0].message.find("is larger than 1024 KiB"), std::string::npos)
+        << r.problems[0].message;
 }
 
 TEST(ConfigParse, OAuth2NeedsAllThreeKeys) {
@@ -384,6 +510,19 @@ const std::vector<BadCase> kBadCases{
      "between -12:00 and +14:00"},
     {"HisBaseUrlFtp", replace_line(kBase, 5, "his.base_url = \"ftp://x\""), "his.base_url", 5, 16,
      "must start with http:// or https://"},
+    {"HisBaseUrlUnclosedIpv6", replace_line(kBase, 5, "his.base_url = \"https://[::1\""), "his.base_url", 5,
+     16, "is not a usable URL"},
+    {"HisBaseUrlPortTooLarge", replace_line(kBase, 5, "his.base_url = \"https://his.example.vn:99999/fhir\""),
+     "his.base_url", 5, 16, "got \"https://his.example.vn:99999/fhir\""},
+    {"HisBaseUrlPortZero", replace_line(kBase, 5, "his.base_url = \"https://his.example.vn:0/fhir\""),
+     "his.base_url", 5, 16, "got \"https://his.example.vn:0/fhir\""},
+    {"HisBaseUrlWithPassword", replace_line(kBase, 5, "his.base_url = \"https://u:p@his.example.vn/fhir\""),
+     "his.base_url", 5, 16, "must not contain a user name or password"},
+    {"HisTokenUrlPlainHttp", replace_line(kBase, 5, "his.token_url = \"http://his.example.vn/token\""),
+     "his.token_url", 5, 17,
+     "must start with https://: over http:// the client secret would cross the network"},
+    {"HisCaBundleMissing", replace_line(kBase, 5, "his.ca_bundle = \"/nonexistent/ca.pem\""), "his.ca_bundle",
+     5, 17, "cannot read the CA bundle /nonexistent/ca.pem: No such file or directory"},
     {"FontPathEmpty", replace_line(kBase, 5, "fonts.regular = \"\""), "fonts.regular", 5, 17,
      "must not be empty"},
     {"FontsNotATable", replace_line(kBase, 5, "fonts = \"NotoSans\""), "fonts", 5, 9, "must be a table"},

@@ -2,12 +2,22 @@
 // Runs the real kiosk binary (headless) the way IT staff and the CI do, and reads what it printed.
 #include "temp_dir.hpp"
 
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -75,6 +85,122 @@ write_site_config(const TempDir& dir, const std::string& data_dir,
     const auto path = dir / "site.toml";
     write_text(path, "data_dir = \"" + data_dir + "\"\n" + text);
     return path;
+}
+
+// Polls `condition` until it holds or `limit` has passed (generous: a loaded machine is slow, never wrong).
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::seconds limit = std::chrono::seconds(90)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        if (condition()) return true;
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+// The kiosk binary running in the background (headless, no script: it serves until killed), for tests
+// that look at it while it runs, start a second one, or kill it. stdout/stderr go to files in `dir`.
+class KioskProcess {
+public:
+    struct Setup {
+        mode_t umask = 022;              // the child's umask, as a shell's default
+        bool core_dumps_allowed = false; // raise the child's RLIMIT_CORE to its hard limit
+        std::string name = "kiosk";      // names the stdout/stderr files
+        std::vector<std::pair<std::string, std::string>> env; // added to (or replacing in) the environment
+    };
+
+    KioskProcess(const std::vector<std::string>& args, const std::filesystem::path& dir, Setup setup)
+        : out_(dir / (setup.name + ".out")), err_(dir / (setup.name + ".err")) {
+        std::vector<std::string> argv{KIOSK_BINARY, "--assets", std::string(KIOSK_SOURCE_DIR) + "/assets"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        std::vector<std::string> env;
+        const auto replaced = [&setup](std::string_view entry) {
+            if (entry.starts_with("ASAN_OPTIONS=")) return true;
+            for (const auto& [key, value] : setup.env)
+                if (entry.starts_with(key + "=")) return true;
+            return false;
+        };
+        for (char** e = environ; *e; ++e)
+            if (!replaced(*e)) env.emplace_back(*e);
+        const char* asan = std::getenv("ASAN_OPTIONS");
+        env.push_back("ASAN_OPTIONS=" + std::string(asan ? asan : "") + ":detect_leaks=0");
+        for (const auto& [key, value] : setup.env)
+            env.push_back(key + "=" + value);
+        std::vector<char*> cargv, cenv;
+        for (auto& a : argv)
+            cargv.push_back(a.data());
+        cargv.push_back(nullptr);
+        for (auto& e : env)
+            cenv.push_back(e.data());
+        cenv.push_back(nullptr);
+        const std::string dir_text = dir.string(), out = out_.string(), err = err_.string();
+        pid_ = ::fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) { // only async-signal-safe calls until exec
+            ::umask(setup.umask);
+            if (setup.core_dumps_allowed) {
+                rlimit core{};
+                ::getrlimit(RLIMIT_CORE, &core);
+                core.rlim_cur = core.rlim_max;
+                ::setrlimit(RLIMIT_CORE, &core);
+            }
+            if (::chdir(dir_text.c_str()) != 0) ::_exit(126);
+            const int in = ::open("/dev/null", O_RDONLY);
+            const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (in < 0 || o < 0 || e < 0) ::_exit(126);
+            ::dup2(in, 0);
+            ::dup2(o, 1);
+            ::dup2(e, 2);
+            ::execve(cargv[0], cargv.data(), cenv.data());
+            ::_exit(127);
+        }
+    }
+    KioskProcess(const KioskProcess&) = delete;
+    KioskProcess& operator=(const KioskProcess&) = delete;
+    ~KioskProcess() {
+        if (pid_ > 0 && !status_) kill_and_wait(SIGKILL);
+    }
+
+    [[nodiscard]] pid_t pid() const { return pid_; }
+    [[nodiscard]] std::string err() const { return read_text(err_); }
+
+    // Sends `sig` and waits for the process to end; returns the raw wait status.
+    int kill_and_wait(int sig) {
+        if (!status_) {
+            ::kill(pid_, sig);
+            wait();
+        }
+        return *status_;
+    }
+    // Waits for the process to end by itself; returns the raw wait status.
+    int wait() {
+        if (!status_) {
+            int raw = 0;
+            while (::waitpid(pid_, &raw, 0) < 0 && errno == EINTR) {
+            }
+            status_ = raw;
+        }
+        return *status_;
+    }
+    // Whether it has ended (without blocking).
+    bool ended() {
+        if (status_) return true;
+        int raw = 0;
+        if (::waitpid(pid_, &raw, WNOHANG) == pid_) status_ = raw;
+        return status_.has_value();
+    }
+
+private:
+    std::filesystem::path out_, err_;
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+};
+
+// The mode bits of a file (07777), or -1 when it does not exist.
+inline int mode_of(const std::filesystem::path& p) {
+    struct stat st {};
+    return ::lstat(p.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 07777) : -1;
 }
 
 } // namespace kiosk::test

@@ -445,6 +445,31 @@ TEST_F(OAuth2TransportTest, AnUnreachableTokenEndpointDuringTheRefreshAfterA401I
     EXPECT_EQ(api_requests().size(), 2u); // the first, and the one that got the 401; no retry without a token
 }
 
+TEST_F(OAuth2TransportTest, TheSecretIsNeverSentOverPlainHttpExceptToThisMachine) {
+    for (const char* url : {"http://his.test/auth/token", "HTTP://10.0.0.7/token",
+                            "http://127.0.0.1@his.test/t", "ftp://his.test/token"}) {
+        FakeTransport inner;
+        auto s = settings();
+        s.token_url = url;
+        OAuth2Transport t(inner, s, clock_);
+        const auto r = t.send(api_get());
+        EXPECT_EQ(r.status, 401) << url;
+        EXPECT_THAT(diagnostics(r), HasSubstr("does not send its client secret")) << url;
+        EXPECT_TRUE(inner.requests.empty()) << url; // neither the token endpoint nor the HIS was asked
+    }
+    for (const char* url :
+         {"http://127.0.0.1:8080/token", "http://localhost/token", "http://[::1]:9/token"}) {
+        FakeTransport inner;
+        inner.handler = [](const HttpRequest&) { return http(200, token_reply("tok")); };
+        auto s = settings();
+        s.token_url = url;
+        OAuth2Transport t(inner, s, clock_);
+        EXPECT_EQ(t.send(api_get()).status, 200) << url;
+        ASSERT_EQ(inner.requests.size(), 2u) << url;
+        EXPECT_EQ(inner.requests[0].url, url);
+    }
+}
+
 TEST_F(OAuth2TransportTest, ABusyTokenEndpointKeepsItsStatusAndRetryAfter) {
     for (const long status : {503L, 429L}) {
         inner_.requests.clear();
