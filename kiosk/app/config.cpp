@@ -270,8 +270,9 @@ constexpr std::array<std::string_view, 14> kRootKeys{"site_id",
                                                      "his",
                                                      "services"};
 constexpr std::array<std::string_view, 2> kFontKeys{"regular", "bold"};
-constexpr std::array<std::string_view, 7> kHisKeys{
-    "base_url", "ca_bundle", "token_url", "client_id", "client_secret_file", "cccd_system", "bhyt_system"};
+constexpr std::array<std::string_view, 8> kHisKeys{
+    "base_url",           "ca_bundle",   "token_url",   "client_id",
+    "client_secret_file", "cccd_system", "bhyt_system", "lookup_timeout_seconds"};
 constexpr std::array<std::string_view, 4> kServiceKeys{"code", "prefix", "name_vi", "name_en"};
 constexpr std::array<std::string_view, 2> kLanguages{"vi", "en"};
 
@@ -437,6 +438,10 @@ public:
                            "OAuth2 needs client_id and client_secret_file next to token_url in [his]");
                 if (const auto* c = t->get("ca_bundle"))
                     if (auto p = path_value(*c, "his.ca_bundle")) cfg.his_ca_bundle = *p;
+                // A patient waits at the screen for this: long enough for a slow HIS, short enough to bear.
+                if (const auto* l = t->get("lookup_timeout_seconds"))
+                    if (auto v = whole_number(*l, "his.lookup_timeout_seconds", 1, 15, "seconds"))
+                        cfg.his_lookup_timeout_seconds = *v;
                 for (auto [key, out] : {std::pair{"cccd_system", &cfg.his_cccd_system},
                                         std::pair{"bhyt_system", &cfg.his_bhyt_system}})
                     if (const auto* c = t->get(key)) {

@@ -23,6 +23,7 @@ struct DeliveryResult {
     std::string detail; // the server's words (OperationOutcome text) or the transport error, for staff
     std::optional<std::chrono::seconds> retry_after; // from a Retry-After header
     bool unreachable = false; // no HTTP answer at all (network, DNS, TLS, timeout): the HIS is offline
+    long http_status = 0;     // the HTTP status the answer came with (0: none, or not known)
 };
 
 class HisPort {
