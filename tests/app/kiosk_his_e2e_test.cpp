@@ -259,3 +259,31 @@ TEST(KioskWithHis, SigtermWhileAHisRequestHangsExitsCleanlyAtOnce) {
     EXPECT_GE(his.abandoned(), 1) << "the kiosk should have closed the hanging request itself";
     EXPECT_EQ(err.find("reference download of"), std::string::npos) << "an abort is no warning:\n" << err;
 }
+
+// Issue 8, point 15: a HIS that accepts and never answers. The patient who typed their CCCD number is told
+// the hospital could not be asked (not "not found", which would offer a registration), can try again, and
+// is sent to the reception desk. The wait steps allow 10 s; the lookup's own deadline (3 s) ends each try.
+TEST(KioskWithHis, NeverAnsweringHisTellsThePatientItCouldNotBeAsked) {
+    std::signal(SIGPIPE, SIG_IGN);
+    SilentServer his;
+    TempDir dir;
+    const auto config =
+        write_site_config(dir, (dir / "data").string(),
+                          {{"\nbase_url = \"\"", "\nbase_url = \"" + his.url("/fhir/R4") + "\""}});
+    const auto r = run_kiosk(
+        "--headless --windowed 1080x1920 --config " + shell_quote(config.string()) + " --script " +
+            write_script(
+                dir, "s",
+                "wait welcome\ntap feature.identify\nwait identify\ntap identify.type_cccd\n"
+                "wait enter_number\ntype 079090001234\ntap key.ok\nwait his_unavailable\nscreenshot " +
+                    (dir / "unavailable.png").string() +
+                    "\ntap retry\nwait looking_up\nwait his_unavailable\ntap unavailable.desk\n"
+                    "wait see_staff\nquit\n"),
+        dir.path());
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(std::filesystem::exists(dir / "unavailable.png"));
+    EXPECT_NE(r.err.find("patient lookup by CCCD: the HIS could not be asked"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("not_found"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("079090001234"), std::string::npos) << "the number is not logged";
+    EXPECT_EQ(his.answered_late(), 0);
+}
