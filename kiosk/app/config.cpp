@@ -355,9 +355,10 @@ constexpr std::array<std::string_view, 14> kRootKeys{"site_id",
                                                      "his",
                                                      "services"};
 constexpr std::array<std::string_view, 2> kFontKeys{"regular", "bold"};
-constexpr std::array<std::string_view, 8> kHisKeys{"base_url",    "ca_bundle",          "token_url",
-                                                   "client_id",   "client_secret_file", "cccd_system",
-                                                   "bhyt_system", "identifier_base"};
+constexpr std::array<std::string_view, 9> kHisKeys{
+    "base_url",    "ca_bundle",          "token_url",
+    "client_id",   "client_secret_file", "cccd_system",
+    "bhyt_system", "identifier_base",    "lookup_timeout_seconds"};
 constexpr std::array<std::string_view, 4> kServiceKeys{"code", "prefix", "name_vi", "name_en"};
 constexpr std::array<std::string_view, 2> kLanguages{"vi", "en"};
 
@@ -542,6 +543,10 @@ public:
                     if (auto p = path_value(*c, "his.ca_bundle"))
                         if (readable_file(*c, "his.ca_bundle", *p, "the CA bundle", Secret::no))
                             cfg.his_ca_bundle = *p;
+                // A patient waits at the screen for this: long enough for a slow HIS, short enough to bear.
+                if (const auto* l = t->get("lookup_timeout_seconds"))
+                    if (auto v = whole_number(*l, "his.lookup_timeout_seconds", 1, 15, "seconds"))
+                        cfg.his_lookup_timeout_seconds = *v;
                 for (auto [key, out] : {std::pair{"cccd_system", &cfg.his_cccd_system},
                                         std::pair{"bhyt_system", &cfg.his_bhyt_system}})
                     if (const auto* c = t->get(key)) {

@@ -42,6 +42,9 @@ struct SiteConfig {
     std::string his_token_url;           // OAuth2 client-credentials token endpoint; "" = no OAuth2
     std::string his_client_id;           // OAuth2 client id of this kiosk
     std::filesystem::path his_client_secret_file; // file holding only the client secret
+    // The total wait for the HIS's answer to a patient lookup (token fetch included); then the patient is
+    // told the hospital could not be asked.
+    int his_lookup_timeout_seconds = 3;
     // Identifier systems the HIS stores citizen-ID (CCCD) and health-insurance (BHYT) numbers under.
     std::string his_cccd_system = core::kDefaultCccdSystem;
     std::string his_bhyt_system = core::kDefaultBhytSystem;

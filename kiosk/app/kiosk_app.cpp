@@ -24,6 +24,7 @@
 #include <stb_image_write.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -42,6 +43,25 @@ using Ms = std::chrono::milliseconds;
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+ui::Connectivity::Link link_view(his::HisLink l) {
+    using L = ui::Connectivity::Link;
+    switch (l) {
+    case his::HisLink::Unknown:
+        return L::Unknown;
+    case his::HisLink::Connected:
+        return L::Connected;
+    case his::HisLink::Sending:
+        return L::Sending;
+    case his::HisLink::Offline:
+        return L::Offline;
+    case his::HisLink::CredentialsRefused:
+        return L::CredentialsRefused;
+    case his::HisLink::ServerError:
+        return L::ServerError;
+    }
+    return L::Unknown;
 }
 
 ui::Language language_of(const std::string& code) {
@@ -132,6 +152,7 @@ struct Lookup {
     store::Database db;
     core::SystemClock clock;
     std::optional<his::CurlTransport> curl;
+    std::optional<his::ObservedTransport> observed; // tells the sync status how each exchange went
     std::optional<his::OAuth2Transport> oauth2;
     std::optional<his::PatientLookup> his;
     std::optional<PatientFinder> finder;
@@ -214,6 +235,9 @@ private:
 
     ui::Connectivity connectivity_;
     core::ScanDetector scanner_; // the barcode scanner typing as a keyboard
+    // Set when the kiosk stops (SIGTERM, quit): every HIS transfer in flight is aborted at once
+    // (TransportOptions::stop) instead of holding the exit until its timeout.
+    std::atomic<bool> his_stop_{false};
 
     std::unique_ptr<Lookup> lookup_; // touched only on the lookup worker thread
     std::unique_ptr<Worker> lookup_worker_;
@@ -229,7 +253,8 @@ public:
 };
 
 KioskApp::~KioskApp() {
-    lookup_worker_.reset(); // after the lookup in flight (bounded by the transport's timeouts)
+    his_stop_.store(true);  // aborts the HIS requests in flight: the workers below then end at once
+    lookup_worker_.reset(); // after the lookup in flight (aborted by his_stop_)
     lookup_.reset();
     sync_.reset();   // stops after the request in flight
     worker_.reset(); // joins after the queued writes
@@ -330,6 +355,7 @@ void KioskApp::start_sync() {
     his.transport.user_agent =
         "kiosk/" KIOSK_VERSION " (" + config_.kiosk.site_id + "/" + config_.kiosk.kiosk_id + ")";
     his.transport.ca_bundle = config_.his_ca_bundle.string();
+    his.transport.stop = &his_stop_;
     if (!config_.his_token_url.empty())
         his.oauth2 = his::OAuth2Settings{config_.his_token_url, config_.his_client_id,
                                          read_secret(config_.his_client_secret_file), std::nullopt};
@@ -338,6 +364,7 @@ void KioskApp::start_sync() {
                                              main_queue_->post([this, st] {
                                                  connectivity_.known = true;
                                                  connectivity_.online = st.online;
+                                                 connectivity_.link = link_view(st.link);
                                                  connectivity_.offline_since = st.offline_since;
                                                  connectivity_.waiting = st.waiting;
                                                  frames_pending_ = std::max(frames_pending_, 1);
@@ -467,23 +494,32 @@ void KioskApp::start_lookup() {
             auto l = std::make_unique<Lookup>(store::Database::open(config_.data_dir / "kiosk.db"));
             his::PatientLookup* his_lookup = nullptr;
             if (!config_.his_base_url.empty()) {
+                // The lookup owns its total wait (PatientLookup's deadline); the transport's timeouts are
+                // only a bound under it.
+                const std::chrono::milliseconds deadline =
+                    std::chrono::seconds(config_.his_lookup_timeout_seconds);
                 his::TransportOptions t;
-                t.connect_timeout = std::chrono::seconds(3);
-                t.total_timeout = std::chrono::seconds(8);
+                t.connect_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(3), deadline);
+                t.total_timeout = deadline;
+                t.stop = &his_stop_;
                 t.ca_bundle = config_.his_ca_bundle.string();
                 t.user_agent =
                     "kiosk/" KIOSK_VERSION " (" + config_.kiosk.site_id + "/" + config_.kiosk.kiosk_id + ")";
                 l->curl.emplace(t);
-                his::HttpTransport* transport = &*l->curl;
+                // A lookup that got an answer proves the HIS reachable for the indicator too.
+                l->observed.emplace(*l->curl, [this](his::Exchange e) {
+                    if (sync_) sync_->report(e);
+                });
+                his::HttpTransport* transport = &*l->observed;
                 if (!config_.his_token_url.empty()) {
-                    l->oauth2.emplace(*l->curl,
+                    l->oauth2.emplace(*l->observed,
                                       his::OAuth2Settings{config_.his_token_url, config_.his_client_id,
                                                           read_secret(config_.his_client_secret_file),
                                                           std::nullopt},
                                       l->clock);
                     transport = &*l->oauth2;
                 }
-                l->his.emplace(*transport, config_.his_base_url, l->db, l->clock);
+                l->his.emplace(*transport, config_.his_base_url, l->db, l->clock, deadline);
                 his_lookup = &*l->his;
             }
             l->finder.emplace(l->db, his_lookup, identifier_systems(), l->clock);
@@ -503,14 +539,17 @@ void KioskApp::lookup_patient(const ui::fx::LookupPatient& fx) {
             if (!lookup_) throw std::runtime_error("patient lookup is not available");
             lookup_->retention(config_.patient_cache_days);
             outcome = lookup_->finder->find(kind, value);
-            static constexpr const char* kinds[] = {"found", "not found", "several patients"};
+            static constexpr const char* kinds[] = {"found", "not found", "several patients",
+                                                    "the HIS could not be asked"};
             spdlog::info("patient lookup by {}: {}{} in {:.0f} ms",
                          kind == ui::IdKind::Cccd ? "CCCD" : "BHYT", kinds[static_cast<int>(outcome.kind)],
                          outcome.his_offline ? " (HIS unreachable)" : "", ms_between(t0, Clock::now()));
         } catch (const std::exception& e) {
-            // The kiosk's own records could not be read: say "not found" rather than hang; staff see why.
+            // The kiosk's own records could not be read: nobody can say whether the patient is known, so
+            // no registration (it could duplicate them): the patient is sent to the desk; staff see why.
             spdlog::error("patient lookup failed: {}", e.what());
             outcome = ui::LookupOutcome{};
+            outcome.kind = ui::LookupOutcome::Kind::HisUnavailable;
             outcome.his_offline = true;
         }
         core::wipe(value);

@@ -103,7 +103,12 @@ ui::LookupOutcome PatientFinder::find(ui::IdKind kind, const std::string& value)
                                           r.patients.front().fetched_at},
                      offline);
     // 3. Registered here and not yet known to the HIS (or the HIS is away).
-    return from_registry(kind, value, offline);
+    ui::LookupOutcome o = from_registry(kind, value, offline);
+    // Nobody knows the number, but the HIS was not asked (no answer in time, or it refused the query):
+    // that is not "not found", and a registration now could duplicate a patient the HIS knows.
+    if (offline && o.kind == ui::LookupOutcome::Kind::NotFound)
+        o.kind = ui::LookupOutcome::Kind::HisUnavailable;
+    return o;
 }
 
 } // namespace kiosk::app

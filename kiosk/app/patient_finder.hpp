@@ -3,7 +3,9 @@
 //  1. a patient the HIS described less than kFreshFor ago (PatientCache) is answered at once;
 //  2. otherwise, with a HIS configured, the HIS is asked (PatientLookup: its answer replaces the cache);
 //     when it cannot be asked, the cache answers whatever its age (from_cache);
-//  3. a patient registered at this kiosk that the HIS does not know yet (not delivered) is still found.
+//  3. a patient registered at this kiosk that the HIS does not know yet (not delivered) is still found;
+//  4. when the HIS could not be asked and nothing above knows the number, the outcome is HisUnavailable
+//     (not NotFound: only the HIS can say nobody has it).
 // Runs on its own worker thread: the HIS may take seconds to answer and the UI never waits on it.
 //
 // Privacy: returns the masked name only; never logs identifiers, names or anything else about the patient.

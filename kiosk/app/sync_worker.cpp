@@ -35,30 +35,67 @@ void SyncWorker::kick() {
     cv_.notify_one();
 }
 
+void SyncWorker::report(his::Exchange exchange) {
+    {
+        std::lock_guard lock(mutex_);
+        reports_.push_back(exchange);
+    }
+    cv_.notify_one();
+}
+
 void SyncWorker::run() {
+    const auto stopping = [this] { return his_.transport.stop != nullptr && his_.transport.stop->load(); };
     try {
         store::Database db = store::Database::open(db_file_);
         core::SystemClock clock;
         his::CurlTransport curl(his_.transport);
+        // Every exchange of this thread (deliveries, reference downloads, token fetches) tells the status
+        // whether the HIS answers; the engine exists only below, hence the pointer.
+        his::SyncEngine* observer = nullptr;
+        his::ObservedTransport observed(curl, [&observer](his::Exchange e) {
+            if (observer) observer->observe(e);
+        });
         std::optional<his::OAuth2Transport> oauth2;
-        if (his_.oauth2) oauth2.emplace(curl, *his_.oauth2, clock);
-        his::HttpTransport& transport = oauth2 ? static_cast<his::HttpTransport&>(*oauth2) : curl;
+        if (his_.oauth2) oauth2.emplace(observed, *his_.oauth2, clock);
+        his::HttpTransport& transport = oauth2 ? static_cast<his::HttpTransport&>(*oauth2) : observed;
         his::FhirHis fhir(transport, his_.base_url, his_.identifier_base);
-        his::SyncEngine engine(db, fhir, clock, his::SyncSettings{}, std::random_device{}());
+        his::SyncSettings settings;
+        settings.stop = his_.transport.stop;
+        his::SyncEngine engine(db, fhir, clock, settings, std::random_device{}());
+        observer = &engine;
         his::ReferenceDownloader downloader(transport, his_.base_url, db);
         core::UnixMillis next_download = 0;
         spdlog::info("HIS sync to {} started{}", his_.base_url, oauth2 ? " (OAuth2 client credentials)" : "");
-        for (;;) {
-            const his::SyncStatus before = engine.status();
-            const his::SyncStatus st = engine.run_once();
-            if (st.online != before.online || st.last_error != before.last_error)
-                spdlog::info("HIS {}: {} waiting, {} quarantined{}{}", st.online ? "online" : "offline",
-                             st.waiting, st.quarantined, st.last_error.empty() ? "" : ", last error: ",
+        his::SyncStatus shown = engine.status();
+        on_status_(shown);
+        // Tells the UI (and the log, when the link changes) what changed since it was last told.
+        const auto publish = [&] {
+            const his::SyncStatus st = engine.status();
+            if (st == shown) return;
+            if (st.link != shown.link || st.last_error != shown.last_error)
+                spdlog::info("HIS {}: {} waiting, {} quarantined{}{}", his::link_name(st.link), st.waiting,
+                             st.quarantined, st.last_error.empty() ? "" : ", last error: ",
                              core::redact_numbers(st.last_error));
+            shown = st;
             on_status_(st);
+        };
+        for (;;) {
+            {
+                std::vector<his::Exchange> reports;
+                {
+                    std::lock_guard lock(mutex_);
+                    reports.swap(reports_);
+                }
+                for (const auto e : reports)
+                    engine.observe(e);
+            }
+            engine.run_once();
+            publish();
+            if (stopping()) return;
             auto now = clock.now();
             if (now >= next_download) {
                 const his::DownloadResult r = downloader.run_once(now);
+                if (stopping()) return; // what was cut short is no error worth a warning
                 int fetched = 0, removed = 0;
                 for (const auto& t : r.types) {
                     fetched += t.fetched;
@@ -73,21 +110,25 @@ void SyncWorker::run() {
                     std::chrono::duration_cast<std::chrono::milliseconds>(his_.download_every).count();
                 next_download = clock.now() + (r.ok() ? every : std::min<core::UnixMillis>(every, 60'000));
                 now = clock.now();
+                publish();
             }
             // Sleep until the next retry or download is due, a new record arrives, or a minute passes.
             auto wake = std::min(now + 60'000, next_download);
             if (const auto due = engine.next_due_at()) wake = std::min(wake, std::max(*due, now));
             std::unique_lock lock(mutex_);
             cv_.wait_for(lock, std::chrono::milliseconds(std::max<core::UnixMillis>(wake - now, 0)),
-                         [this] { return stopping_ || kicked_; });
+                         [this] { return stopping_ || kicked_ || !reports_.empty(); });
             if (stopping_) return;
             kicked_ = false;
         }
     } catch (const std::exception& e) {
         // The kiosk goes on serving patients from the outbox; the sync needs staff (logged, shown in status).
         spdlog::error("HIS sync stopped: {}", e.what());
+        // Nothing goes to the HIS from now on: the indicator says so, with the time (never without one).
         his::SyncStatus st;
         st.last_error = std::string("sync stopped: ") + e.what();
+        st.link = his::HisLink::Offline;
+        st.offline_since = core::SystemClock().now();
         on_status_(st);
     }
 }

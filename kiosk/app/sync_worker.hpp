@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace kiosk::app {
 
@@ -19,7 +20,7 @@ namespace kiosk::app {
 struct HisConnection {
     std::string base_url;                      // FHIR R4 base
     std::string identifier_base;               // the hospital's namespace for the kiosk's identifiers
-    his::TransportOptions transport;           // timeouts, CA bundle, User-Agent
+    his::TransportOptions transport;           // timeouts, CA bundle, User-Agent, the stop flag
     std::optional<his::OAuth2Settings> oauth2; // client credentials, when the HIS wants a bearer token
     std::chrono::minutes download_every{5};    // reference data refresh
 };
@@ -30,10 +31,14 @@ public:
                std::function<void(const his::SyncStatus&)> on_status);
     SyncWorker(const SyncWorker&) = delete;
     SyncWorker& operator=(const SyncWorker&) = delete;
-    ~SyncWorker(); // stops after the request in flight, if any
+    // Stops after the request in flight, if any: set the transport's stop flag first to abort it.
+    ~SyncWorker();
 
     // New records are waiting: try now rather than at the next timer.
     void kick();
+    // An exchange with the HIS made on another thread (a patient lookup): it counts for the status too.
+    // Thread-safe; cheap (queued for the sync thread).
+    void report(his::Exchange exchange);
 
 private:
     void run();
@@ -45,7 +50,8 @@ private:
     std::condition_variable cv_;
     bool stopping_ = false;
     bool kicked_ = false;
-    std::thread thread_; // last: starts after the members it uses exist
+    std::vector<his::Exchange> reports_; // from report(), for the sync thread
+    std::thread thread_;                 // last: starts after the members it uses exist
 };
 
 } // namespace kiosk::app

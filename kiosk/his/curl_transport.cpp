@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <exception>
 #include <limits>
@@ -85,7 +86,18 @@ struct Transfer {
     std::string last_header; // for obsolete folded continuation lines
     bool too_large = false;  // we aborted because of max_bytes
     bool length_checked = false;
+    const std::atomic<bool>* stop = nullptr; // TransportOptions::stop
+    bool stopped = false;                    // we aborted because the kiosk is stopping
 };
+
+// libcurl calls this often while data flows and about once a second while it waits: a non-zero return
+// aborts the transfer (CURLE_ABORTED_BY_CALLBACK). That is how a stop reaches a request that hangs.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    auto* t = static_cast<Transfer*>(user);
+    if (t == nullptr || t->stop == nullptr || !t->stop->load(std::memory_order_relaxed)) return 0;
+    t->stopped = true;
+    return 1;
+}
 
 // Not noexcept: libcurl calls it as a curl_write_callback, so the types must match; nothing escapes anyway.
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
@@ -150,10 +162,12 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     }
 }
 
-TransportError classify(CURLcode code, bool too_large) {
+TransportError classify(CURLcode code, bool too_large, bool stopped) {
     switch (code) {
     case CURLE_OK:
         return TransportError::None;
+    case CURLE_ABORTED_BY_CALLBACK:
+        return stopped ? TransportError::Aborted : TransportError::Other;
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
@@ -260,6 +274,10 @@ struct CurlTransport::Impl {
         fixed(CURLOPT_NOSIGNAL, 1L, "CURLOPT_NOSIGNAL");
         fixed(CURLOPT_CONNECTTIMEOUT_MS, clamp_ms(options.connect_timeout), "CURLOPT_CONNECTTIMEOUT_MS");
         fixed(CURLOPT_TIMEOUT_MS, clamp_ms(options.total_timeout), "CURLOPT_TIMEOUT_MS");
+        // The stop flag is checked in the progress callback (its data is set per request, like WRITEDATA).
+        fixed(CURLOPT_XFERINFOFUNCTION, static_cast<curl_xferinfo_callback>(&on_progress),
+              "CURLOPT_XFERINFOFUNCTION");
+        fixed(CURLOPT_NOPROGRESS, options.stop != nullptr ? 0L : 1L, "CURLOPT_NOPROGRESS");
         fixed(CURLOPT_PROTOCOLS_STR, "http,https", "CURLOPT_PROTOCOLS_STR");
         fixed(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "CURLOPT_REDIR_PROTOCOLS_STR");
         fixed(CURLOPT_FOLLOWLOCATION, 0L, "CURLOPT_FOLLOWLOCATION");
@@ -286,9 +304,24 @@ struct CurlTransport::Impl {
         if (auto problem = build_headers(request, has_body, headers); !problem.empty())
             return failure(TransportError::Other, std::move(problem));
 
+        if (stopping()) return failure(TransportError::Aborted, "not sent: the kiosk is stopping");
+        // The caller's deadline shortens this request's timeouts (never lengthens them).
+        auto connect_timeout = options.connect_timeout, total_timeout = options.total_timeout;
+        if (request.deadline) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *request.deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                return failure(TransportError::Timeout, "not sent: the caller's deadline has passed");
+            connect_timeout = std::min(connect_timeout, left);
+            total_timeout = std::min(total_timeout, left);
+        }
+
         Transfer transfer;
         transfer.handle = handle;
         transfer.max_bytes = options.max_response_bytes;
+        transfer.stop = options.stop;
+        if (const CURLcode rc = set_timeouts(connect_timeout, total_timeout); rc != CURLE_OK)
+            return failure(TransportError::Other, std::string("libcurl: ") + curl_easy_strerror(rc));
         if (const CURLcode rc = set_request_options(request, has_body, headers.get(), transfer);
             rc != CURLE_OK) {
             release_request_pointers();
@@ -299,6 +332,17 @@ struct CurlTransport::Impl {
         HttpResponse response = finish(rc, transfer);
         release_request_pointers();
         return response;
+    }
+
+    [[nodiscard]] bool stopping() const {
+        return options.stop != nullptr && options.stop->load(std::memory_order_relaxed);
+    }
+
+    // Set for every request: a deadline of the previous one must not carry over.
+    CURLcode set_timeouts(std::chrono::milliseconds connect, std::chrono::milliseconds total) {
+        CURLcode rc = curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, clamp_ms(connect));
+        if (rc == CURLE_OK) rc = curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, clamp_ms(total));
+        return rc;
     }
 
     // Everything that differs between requests. The method is set in full every time (NOBODY, then
@@ -313,6 +357,7 @@ struct CurlTransport::Impl {
         set(CURLOPT_HTTPHEADER, headers);
         set(CURLOPT_WRITEDATA, static_cast<void*>(&transfer));
         set(CURLOPT_HEADERDATA, static_cast<void*>(&transfer));
+        set(CURLOPT_XFERINFODATA, static_cast<void*>(&transfer));
         const bool head = request.method == "HEAD";
         set(CURLOPT_NOBODY, head ? 1L : 0L);
         if (has_body) {
@@ -328,7 +373,7 @@ struct CurlTransport::Impl {
 
     HttpResponse finish(CURLcode rc, Transfer& transfer) {
         HttpResponse response;
-        response.error = classify(rc, transfer.too_large);
+        response.error = classify(rc, transfer.too_large, transfer.stopped);
         if (response.error == TransportError::None) {
             long status = 0;
             curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
@@ -355,6 +400,7 @@ struct CurlTransport::Impl {
         curl_easy_setopt(handle, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
         curl_easy_setopt(handle, CURLOPT_WRITEDATA, static_cast<void*>(nullptr));
         curl_easy_setopt(handle, CURLOPT_HEADERDATA, static_cast<void*>(nullptr));
+        curl_easy_setopt(handle, CURLOPT_XFERINFODATA, static_cast<void*>(nullptr));
         curl_easy_setopt(handle, CURLOPT_POSTFIELDS, static_cast<const char*>(nullptr));
         curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
         curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);

@@ -39,8 +39,10 @@ public:
     CurlTransport(const CurlTransport&) = delete;
     CurlTransport& operator=(const CurlTransport&) = delete;
 
-    // Sends one request and waits for the reply, within options.total_timeout. A moved-from transport
-    // answers every request with error Other.
+    // Sends one request and waits for the reply, within options.total_timeout (and the request's deadline,
+    // if it has one: then error Timeout, without sending when it has already passed). Once options.stop
+    // reads true, a transfer in flight ends within about a second with error Aborted, and no new one
+    // starts. A moved-from transport answers every request with error Other.
     HttpResponse send(const HttpRequest& request) override;
 
 private:

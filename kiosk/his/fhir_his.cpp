@@ -25,6 +25,7 @@ long leading_status(const std::string& s) {
 
 DeliveryResult result_for(long status, std::string detail, std::optional<std::chrono::seconds> retry_after) {
     DeliveryResult r{classify_status(status), std::move(detail), retry_after};
+    r.http_status = status;
     if (r.detail.empty()) r.detail = "HTTP " + std::to_string(status);
     return r;
 }
@@ -227,7 +228,8 @@ std::vector<DeliveryResult> FhirHis::deliver_batch(const std::vector<store::Outb
             {Delivery::RetryLater,
              "batch refused with HTTP " + std::to_string(resp.status) + (text.empty() ? "" : ": " + text),
              ra == resp.headers.end() ? std::nullopt
-                                      : parse_retry_after(ra->second, std::chrono::system_clock::now())});
+                                      : parse_retry_after(ra->second, std::chrono::system_clock::now()),
+             false, resp.status});
     }
     const auto bundle = nlohmann::json::parse(resp.body, nullptr, false);
     const bool shaped = !bundle.is_discarded() && bundle.is_object() &&

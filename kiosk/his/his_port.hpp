@@ -29,6 +29,7 @@ struct DeliveryResult {
     // Accepted/AlreadyExists: the record as the HIS holds it, "<type>/<HIS id>" (e.g. "Patient/123"), read
     // from the returned resource or its Location. Records that refer to this one use it.
     std::string resource = {};
+    long http_status = 0; // the HTTP status the answer came with (0: none, or not known)
 };
 
 class HisPort {

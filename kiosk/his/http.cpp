@@ -14,10 +14,42 @@ std::string transport_text(const HttpResponse& r) {
         return "the connection to the HIS broke: " + r.error_detail;
     case TransportError::TooLarge:
         return "the HIS reply was too large: " + r.error_detail;
+    case TransportError::Aborted:
+        return "the request to the HIS was abandoned because the kiosk is stopping: " + r.error_detail;
     case TransportError::Other:
         return "HTTP error: " + r.error_detail;
     }
     return r.error_detail;
+}
+
+Exchange classify_exchange(const HttpResponse& r) {
+    if (r.error == TransportError::Aborted) return Exchange::Stopping;
+    if (r.error != TransportError::None) return Exchange::Unreachable;
+    if (r.status == 401 || r.status == 403) return Exchange::CredentialsRefused;
+    if (r.status >= 500 || r.status == 429 || r.status == 408) return Exchange::ServerError;
+    return Exchange::Answered;
+}
+
+const char* exchange_name(Exchange e) {
+    switch (e) {
+    case Exchange::Answered:
+        return "answered";
+    case Exchange::Unreachable:
+        return "unreachable";
+    case Exchange::CredentialsRefused:
+        return "credentials_refused";
+    case Exchange::ServerError:
+        return "server_error";
+    case Exchange::Stopping:
+        return "stopping";
+    }
+    return "unknown";
+}
+
+HttpResponse ObservedTransport::send(const HttpRequest& request) {
+    HttpResponse response = inner_.send(request);
+    if (observer_) observer_(classify_exchange(response));
+    return response;
 }
 
 } // namespace kiosk::his

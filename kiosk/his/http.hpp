@@ -1,8 +1,11 @@
 #pragma once
 // The HTTP seam of the HIS adapter: the FHIR client speaks to an HttpTransport, libcurl in production and
 // fakes in unit tests. No FHIR knowledge here.
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace kiosk::his {
@@ -12,6 +15,10 @@ struct HttpRequest {
     std::string url;                            // absolute
     std::map<std::string, std::string> headers; // e.g. {"If-None-Exist", "identifier=sys|val"}
     std::string body;
+    // When set, the request (and every transfer made for it, such as an OAuth2 token fetch) must be over
+    // by then: what is left of it bounds the connect and total timeouts, and a request whose deadline has
+    // passed is not sent (TransportError::Timeout). The caller owns its total wait this way.
+    std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt;
 };
 
 enum class TransportError {
@@ -20,6 +27,7 @@ enum class TransportError {
     Timeout,     // connect or total timeout
     Interrupted, // the connection dropped mid-request or mid-reply
     TooLarge,    // the reply exceeded the size cap
+    Aborted,     // the kiosk is stopping (TransportOptions::stop): the transfer was cut short or not started
     Other,
 };
 
@@ -42,6 +50,11 @@ struct TransportOptions {
     std::size_t max_response_bytes = 16u * 1024u * 1024u;
     std::string ca_bundle;  // "" = the system's CA store; TLS verification is always on
     std::string user_agent; // e.g. "kiosk/0.1.0 (BVDK-DEMO/SANH-A-01)"
+    // Shared by every transport of the process (sync, lookup, reference download, OAuth2 token): once it
+    // reads true, transfers in flight are aborted within about a second and new ones are not started, so
+    // the kiosk can stop without waiting for a request timeout. Null = never aborted. Must outlive the
+    // transport.
+    const std::atomic<bool>* stop = nullptr;
 };
 
 class HttpTransport {
@@ -49,6 +62,31 @@ public:
     virtual ~HttpTransport() = default;
     // Sends one request and waits for the reply (called from a worker thread, never the UI thread).
     virtual HttpResponse send(const HttpRequest& request) = 0;
+};
+
+// What one exchange says about the HIS link (the connectivity indicator and its counters).
+enum class Exchange {
+    Answered,           // an HTTP answer that is neither of the two below: the HIS is reachable
+    Unreachable,        // no HTTP answer at all (network, DNS, TLS, timeout, a dropped connection)
+    CredentialsRefused, // 401 or 403: the HIS (or its token endpoint) refuses the kiosk's credentials
+    ServerError,        // 5xx, 429 or 408: the HIS is there but cannot serve us now
+    Stopping,           // aborted because the kiosk is stopping: says nothing about the HIS
+};
+[[nodiscard]] Exchange classify_exchange(const HttpResponse& r);
+[[nodiscard]] const char* exchange_name(Exchange e); // "answered", "unreachable", ... (logs, metrics)
+
+// Hands every request to `inner` and tells `observer` how each exchange went (classify_exchange), on the
+// calling thread, after the reply. Put it right over the CurlTransport (below OAuth2) so that token
+// fetches are observed too.
+class ObservedTransport final : public HttpTransport {
+public:
+    ObservedTransport(HttpTransport& inner, std::function<void(Exchange)> observer)
+        : inner_(inner), observer_(std::move(observer)) {}
+    HttpResponse send(const HttpRequest& request) override;
+
+private:
+    HttpTransport& inner_;
+    std::function<void(Exchange)> observer_;
 };
 
 } // namespace kiosk::his

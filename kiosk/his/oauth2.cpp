@@ -182,13 +182,13 @@ HttpResponse OAuth2Transport::send(const HttpRequest& request) {
 HttpResponse OAuth2Transport::send_unguarded(const HttpRequest& request) {
     if (!token_ || clock_.now() >= token_->refresh_at) {
         token_.reset();
-        if (auto failed = fetch_token()) return std::move(*failed);
+        if (auto failed = fetch_token(request.deadline)) return std::move(*failed);
     }
     HttpResponse response = send_with_token(request);
     if (response.error != TransportError::None || response.status != 401) return response;
     // The HIS no longer takes this token (revoked, keys rotated, clocks apart): one new token, one retry.
     token_.reset();
-    if (auto failed = fetch_token()) return std::move(*failed);
+    if (auto failed = fetch_token(request.deadline)) return std::move(*failed);
     return send_with_token(request);
 }
 
@@ -196,7 +196,8 @@ HttpResponse OAuth2Transport::send_with_token(const HttpRequest& request) {
     return inner_.send(with_bearer(request, token_->access_token));
 }
 
-std::optional<HttpResponse> OAuth2Transport::fetch_token() {
+std::optional<HttpResponse>
+OAuth2Transport::fetch_token(std::optional<std::chrono::steady_clock::time_point> deadline) {
     if (!secret_may_go_to(settings_.token_url))
         return outcome_response(
             401, "security",
@@ -211,6 +212,7 @@ std::optional<HttpResponse> OAuth2Transport::fetch_token() {
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                        {"Accept", "application/json"},
                        {"Authorization", "Basic " + base64_encode(credentials)}};
+    request.deadline = deadline; // the token is part of the request it is fetched for
     request.body = "grant_type=client_credentials";
     if (settings_.scope && !settings_.scope->empty())
         request.body += "&scope=" + form_urlencode(*settings_.scope);

@@ -74,8 +74,9 @@ private:
         core::UnixMillis refresh_at = 0; // renew from this instant on
     };
 
-    // Fetches a token into token_; returns the response send() must give back when that fails.
-    std::optional<HttpResponse> fetch_token();
+    // Fetches a token into token_ (within the deadline of the request it is for); returns the response
+    // send() must give back when that fails.
+    std::optional<HttpResponse> fetch_token(std::optional<std::chrono::steady_clock::time_point> deadline);
     HttpResponse send_with_token(const HttpRequest& request);
     HttpResponse send_unguarded(const HttpRequest& request);
 

@@ -112,8 +112,8 @@ std::string identifier_token(const std::string& system, const std::string& value
 }
 
 PatientLookup::PatientLookup(HttpTransport& transport, std::string base_url, store::Database& db,
-                             const core::Clock& clock)
-    : transport_(transport), base_(std::move(base_url)), clock_(clock), cache_(db) {
+                             const core::Clock& clock, std::chrono::milliseconds deadline)
+    : transport_(transport), base_(std::move(base_url)), clock_(clock), deadline_(deadline), cache_(db) {
     while (!base_.empty() && base_.back() == '/')
         base_.pop_back();
 }
@@ -127,6 +127,7 @@ LookupResult PatientLookup::find(const std::string& system, const std::string& v
     req.method = "GET";
     req.url = base_ + "/Patient?identifier=" + encoded + "&_count=" + std::to_string(kMaxMatches);
     req.headers = {{"Accept", kFhirJson}};
+    req.deadline = std::chrono::steady_clock::now() + deadline_;
     const HttpResponse resp = transport_.send(req);
 
     const auto clean = [&](std::string text) { return redact(redact(std::move(text), encoded), value); };

@@ -7,6 +7,7 @@
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/patient_cache.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -64,8 +65,10 @@ struct LookupResult {
 //    text (a refusal says the query is wrong, e.g. an identifier system the HIS does not know; the cached
 //    matches are still offered to staff).
 //
-// Timeouts are the transport's (TransportOptions): give the lookup transport a short total timeout, a
-// patient is waiting at the kiosk.
+// Deadline: a patient is waiting at the screen, so the lookup owns its total wait. Every transfer made for
+// one find() (an OAuth2 token fetch, the search, a retry after a 401) must be over within `deadline` of
+// the call (HttpRequest::deadline); a HIS that accepts the connection and never answers costs the patient
+// that long, then counts as unreachable (LookupProblem::Unreachable).
 //
 // Privacy: nothing here logs, and no message contains an identifier value or a name (texts from the HIS
 // or curl are redacted of the value). The cache only shrinks through PatientCache::forget_older_than,
@@ -76,7 +79,11 @@ class PatientLookup {
 public:
     // base_url: the FHIR service base, e.g. "https://his.example.vn/fhir/R4" (trailing slashes ignored).
     PatientLookup(HttpTransport& transport, std::string base_url, store::Database& db,
-                  const core::Clock& clock);
+                  const core::Clock& clock, std::chrono::milliseconds deadline = kDefaultDeadline);
+
+    // The total wait for the HIS's answer when the site config does not set one ([his]
+    // lookup_timeout_seconds).
+    static constexpr std::chrono::milliseconds kDefaultDeadline{3000};
 
     // Throws std::invalid_argument if system or value is empty, and store::StoreError if the kiosk
     // database fails; nothing else.
@@ -94,6 +101,7 @@ private:
     HttpTransport& transport_;
     std::string base_;
     const core::Clock& clock_;
+    std::chrono::milliseconds deadline_;
     store::PatientCache cache_;
 };
 

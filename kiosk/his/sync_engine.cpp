@@ -16,7 +16,39 @@ std::optional<core::UnixMillis> to_millis(const std::optional<std::string>& s) {
     return ec == std::errc() && p == s->data() + s->size() ? std::optional(v) : std::nullopt;
 }
 
+// How one delivery batch went, as an exchange: unanswered, refused, failing, or answered.
+Exchange delivery_exchange(const std::vector<DeliveryResult>& results) {
+    Exchange out = Exchange::Answered;
+    for (const auto& r : results) {
+        if (r.unreachable) return Exchange::Unreachable;
+        const long s = r.http_status;
+        if (s == 401 || s == 403)
+            out = Exchange::CredentialsRefused;
+        else if ((s >= 500 || s == 429 || s == 408) && out == Exchange::Answered)
+            out = Exchange::ServerError;
+    }
+    return out;
+}
+
 } // namespace
+
+const char* link_name(HisLink l) {
+    switch (l) {
+    case HisLink::Unknown:
+        return "unknown";
+    case HisLink::Connected:
+        return "connected";
+    case HisLink::Sending:
+        return "sending";
+    case HisLink::Offline:
+        return "offline";
+    case HisLink::CredentialsRefused:
+        return "credentials refused";
+    case HisLink::ServerError:
+        return "server error";
+    }
+    return "unknown";
+}
 
 std::chrono::milliseconds backoff_delay(const SyncSettings& s, int attempts, std::mt19937_64& rng) {
     const int doublings = std::clamp(attempts - 1, 0, 30);
@@ -38,19 +70,57 @@ SyncEngine::SyncEngine(store::Database& db, HisPort& his, const core::Clock& clo
 void SyncEngine::refresh_counts() {
     status_.waiting = outbox_.count();
     status_.quarantined = outbox_.dead_count();
+    if (status_.waiting == 0) delivery_problem_ = Exchange::Answered; // nothing left that fails to go
 }
 
-void SyncEngine::remember(const std::string& error, bool reached) {
-    const auto now = clock_.now();
-    status_.online = reached;
-    if (reached)
+void SyncEngine::reach(Exchange exchange) {
+    if (exchange == Exchange::Stopping) return;
+    if (exchange == Exchange::Unreachable) {
+        status_.online = false;
+        if (!status_.offline_since) status_.offline_since = clock_.now();
+    } else {
+        status_.online = true; // any HTTP answer, a refusal included, proves the HIS reachable
         status_.offline_since.reset();
-    else if (!status_.offline_since)
-        status_.offline_since = now;
-    status_.last_error = error;
+    }
+}
+
+// Written only when something changed: observe() runs for every exchange.
+void SyncEngine::persist_outage() {
     state_.set_many({{kOfflineSince, status_.offline_since ? std::to_string(*status_.offline_since) : ""},
-                     {kLastError, error}},
-                    now);
+                     {kLastError, status_.last_error}},
+                    clock_.now());
+}
+
+void SyncEngine::observe(Exchange exchange) {
+    switch (exchange) {
+    case Exchange::Stopping:
+        return; // the kiosk is stopping: nothing learnt about the HIS
+    case Exchange::Answered:
+        ++status_.exchanges.answered;
+        break;
+    case Exchange::Unreachable:
+        ++status_.exchanges.unreachable;
+        break;
+    case Exchange::CredentialsRefused:
+        ++status_.exchanges.credentials_refused;
+        break;
+    case Exchange::ServerError:
+        ++status_.exchanges.server_error;
+        break;
+    }
+    const auto since = status_.offline_since;
+    reach(exchange);
+    if (exchange != Exchange::Unreachable) other_problem_ = exchange;
+    if (status_.offline_since != since) persist_outage(); // only when an outage starts or ends
+}
+
+void SyncEngine::remember(const std::string& error, Exchange delivery) {
+    const auto since = status_.offline_since;
+    reach(delivery);
+    if (delivery != Exchange::Unreachable) delivery_problem_ = delivery;
+    const bool error_changed = error != status_.last_error;
+    status_.last_error = error;
+    if (error_changed || status_.offline_since != since) persist_outage();
 }
 
 SyncStatus SyncEngine::run_once() {
@@ -59,6 +129,7 @@ SyncStatus SyncEngine::run_once() {
         const auto due = outbox_.due(now, settings_.batch_size);
         if (due.empty()) break;
         const auto results = his_.deliver(due);
+        if (settings_.stop && settings_.stop->load()) break; // aborted, not failed: nothing to record
 
         store::Outbox::Results results_to_record;
         bool unreachable = false;
@@ -93,11 +164,11 @@ SyncStatus SyncEngine::run_once() {
         outbox_.record(results_to_record, now);
         const auto& delivered = results_to_record.delivered;
         status_.delivered_total += static_cast<std::int64_t>(delivered.size());
-        remember(error, !unreachable);
+        remember(error, unreachable ? Exchange::Unreachable : delivery_exchange(results));
         if (must_wait) break; // the HIS is struggling: the rest waits for the backoff
     }
     refresh_counts();
-    return status_;
+    return status();
 }
 
 std::optional<core::UnixMillis> SyncEngine::next_due_at() const {
@@ -105,7 +176,22 @@ std::optional<core::UnixMillis> SyncEngine::next_due_at() const {
 }
 
 SyncStatus SyncEngine::status() const {
-    return status_;
+    SyncStatus st = status_;
+    const bool refused =
+        delivery_problem_ == Exchange::CredentialsRefused || other_problem_ == Exchange::CredentialsRefused;
+    const bool failing =
+        delivery_problem_ == Exchange::ServerError || other_problem_ == Exchange::ServerError;
+    if (st.offline_since)
+        st.link = HisLink::Offline;
+    else if (!st.online)
+        st.link = HisLink::Unknown;
+    else if (refused)
+        st.link = HisLink::CredentialsRefused;
+    else if (failing)
+        st.link = HisLink::ServerError;
+    else
+        st.link = st.waiting > 0 ? HisLink::Sending : HisLink::Connected;
+    return st;
 }
 
 } // namespace kiosk::his

@@ -70,6 +70,8 @@ const char* screen_name(Screen s) {
         return "not_found";
     case Screen::SeeStaff:
         return "see_staff";
+    case Screen::HisUnavailable:
+        return "his_unavailable";
     case Screen::IdRejected:
         return "id_rejected";
     case Screen::Register:
@@ -385,6 +387,7 @@ Effect Flow::on_back() {
         break;
     case Screen::EnterNumber:
     case Screen::NotFound:
+    case Screen::HisUnavailable:
     case Screen::IdRejected:
     case Screen::Register:
         forget_patient();
@@ -437,6 +440,13 @@ Effect Flow::handle(const Event& event) {
             [&](const ev::Retry&) -> Effect {
                 if (at == Screen::TicketFailed) return issue(state_.service_code);
                 if (at == Screen::IdRejected) return on_back();
+                if (at == Screen::HisUnavailable) {
+                    // The same number again (what the card or the keypad said is still here).
+                    const IdKind kind = state_.number_kind;
+                    std::string value = kind == IdKind::Cccd ? state_.identity.cccd : state_.identity.bhyt;
+                    core::PatientDetails identity = state_.identity;
+                    return lookup(kind, std::move(value), std::move(identity));
+                }
                 if (at == Screen::RegisterFailed) state_.screen = Screen::Register;
                 return {};
             },
@@ -444,6 +454,12 @@ Effect Flow::handle(const Event& event) {
                 if (at == Screen::TicketIssued || at == Screen::TicketFailed || at == Screen::Greeting ||
                     at == Screen::SeeStaff || at == Screen::RegisterFailed || at == Screen::IdRejected)
                     reset();
+                return {};
+            },
+            [&](const ev::AskStaff&) -> Effect {
+                if (at != Screen::HisUnavailable) return {};
+                forget_patient(); // staff at the desk start from the card, not from the kiosk
+                state_.screen = Screen::SeeStaff;
                 return {};
             },
             [&](const ev::IdleTimeout&) -> Effect {
@@ -502,6 +518,10 @@ Effect Flow::handle(const Event& event) {
                     break;
                 case LookupOutcome::Kind::Several:
                     state_.screen = Screen::SeeStaff;
+                    break;
+                case LookupOutcome::Kind::HisUnavailable:
+                    state_.his_offline = true;
+                    state_.screen = Screen::HisUnavailable;
                     break;
                 }
                 return {};

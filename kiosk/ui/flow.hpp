@@ -25,7 +25,11 @@ enum class Screen {
     Greeting,    // the patient is known: "Xin chào, Nguyễn V*** A"
     NotFound,    // nobody with this identifier: offer registration
     SeeStaff,    // several patients carry this identifier: staff must sort it out
-    IdRejected,  // the scan or the number was refused (IdProblem), with a plain message
+    // The HIS could not be asked (no answer in time, or it refused the query) and the kiosk's own records
+    // do not know the number: try again or see the reception desk. No registration here: the HIS may know
+    // the patient, and a kiosk registration would then be a second record of them.
+    HisUnavailable,
+    IdRejected, // the scan or the number was refused (IdProblem), with a plain message
     // Registration of a new patient.
     Register,       // the form (prefilled from the CCCD QR when scanned)
     EditField,      // one field with the on-screen keyboard (Telex) or keypad
@@ -53,10 +57,13 @@ struct KnownPatient {
 
 // What a lookup found (the app's answer to fx::LookupPatient).
 struct LookupOutcome {
-    enum class Kind { Found, NotFound, Several };
+    // HisUnavailable: the HIS could not be asked and neither its cached answers nor the kiosk's
+    // registrations know the number. NotFound is the HIS's own "nobody" (or, with no HIS configured, the
+    // kiosk's records').
+    enum class Kind { Found, NotFound, Several, HisUnavailable };
     Kind kind = Kind::NotFound;
     KnownPatient patient;     // Found
-    bool his_offline = false; // NotFound/Several: the HIS could not be asked, only the cache was
+    bool his_offline = false; // Found/Several: the HIS could not be asked, only the cache was
 };
 
 // The field being edited: text through the Telex composer, digits through the keypad.
@@ -108,6 +115,7 @@ struct TicketFailed {
 struct Back {};
 struct Done {};
 struct Retry {};
+struct AskStaff {}; // "go to the reception desk" (when the kiosk cannot help further)
 struct IdleTimeout {};
 struct SetLanguage {
     Language language;
@@ -157,7 +165,7 @@ struct RegistrationFailed {
 
 using Event =
     std::variant<ev::TapFeature, ev::ChooseService, ev::TicketStored, ev::TicketFailed, ev::Back, ev::Done,
-                 ev::Retry, ev::IdleTimeout, ev::SetLanguage, ev::Scanned, ev::ScanUnreadable,
+                 ev::Retry, ev::AskStaff, ev::IdleTimeout, ev::SetLanguage, ev::Scanned, ev::ScanUnreadable,
                  ev::ChooseIdKind, ev::Key, ev::Erase, ev::Clear, ev::Shift, ev::SubmitNumber, ev::LookupDone,
                  ev::StartRegistration, ev::EditField, ev::FieldOk, ev::SetSex, ev::SubmitRegistration,
                  ev::Registered, ev::RegistrationFailed>;

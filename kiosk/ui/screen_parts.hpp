@@ -46,6 +46,7 @@ void looking_up(UiContext& ctx, Box area);
 void greeting(UiContext& ctx, Box area, std::optional<Event>& out);
 void not_found(UiContext& ctx, Box area, std::optional<Event>& out);
 void see_staff(UiContext& ctx, Box area, std::optional<Event>& out);
+void his_unavailable(UiContext& ctx, Box area, std::optional<Event>& out);
 void id_rejected(UiContext& ctx, Box area, std::optional<Event>& out);
 void register_form(UiContext& ctx, Box area, std::optional<Event>& out);
 void edit_field(UiContext& ctx, Box area, std::optional<Event>& out);

@@ -8,28 +8,23 @@
 namespace kiosk::ui {
 namespace {
 
-// "● Online" in green, or "● Offline since 07:42 · 12 waiting" in amber; nothing when no HIS is configured.
-void connectivity(const UiContext& ctx, ImVec2 at) {
+// "● Connected" in green, "● Offline since 07:42 · 12 waiting" in amber, "● The HIS refuses the kiosk's
+// credentials · 7 waiting" in red; nothing when no HIS is configured or nothing is known yet.
+void connectivity(const UiContext& ctx, ImVec2 at, float max_x) {
     const Connectivity& c = ctx.connectivity;
-    if (!c.configured || !c.known) return;
-    char text[160];
-    if (c.online && c.waiting == 0) {
-        std::snprintf(text, sizeof text, "%s", ctx.tr("status.online"));
-    } else if (c.online) {
-        std::snprintf(text, sizeof text, "%s · %lld %s", ctx.tr("status.sending"),
-                      static_cast<long long>(c.waiting), ctx.tr("status.waiting"));
-    } else {
-        const std::string since =
-            c.offline_since ? core::local_time_hhmm(*c.offline_since, ctx.site.utc_offset_minutes) : "";
-        std::snprintf(text, sizeof text, "%s %s · %lld %s", ctx.tr("status.offline_since"), since.c_str(),
-                      static_cast<long long>(c.waiting), ctx.tr("status.waiting"));
-    }
-    const ImU32 dot = c.online ? IM_COL32(20, 140, 70, 255) : IM_COL32(200, 130, 0, 255);
+    const ConnectivityText t =
+        connectivity_text(c, ctx.catalogs.of(ctx.flow.language), ctx.site.utc_offset_minutes);
+    if (t.text.empty()) return;
+    const ImU32 dot = t.severity == ConnectivityText::Severity::Good      ? IM_COL32(20, 140, 70, 255)
+                      : t.severity == ConnectivityText::Severity::Warning ? IM_COL32(200, 130, 0, 255)
+                                                                          : kWarn;
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float r = ctx.em(0.22f);
     dl->AddCircleFilled(ImVec2(at.x + r, at.y + ctx.fonts.body->FontSize * 0.55f), r, dot);
-    dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, ImVec2(at.x + r * 2 + ctx.em(0.3f), at.y), kMuted,
-                text);
+    dl->PushClipRect(at, ImVec2(std::max(at.x, max_x), at.y + ctx.em(2.0f)), true);
+    dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, ImVec2(at.x + r * 2 + ctx.em(0.3f), at.y),
+                t.severity == ConnectivityText::Severity::Fault ? kWarn : kMuted, t.text.c_str());
+    dl->PopClipRect();
 }
 
 // Hospital name, kiosk id and clock on the left; the language switch on the right.
@@ -50,7 +45,10 @@ Box header(UiContext& ctx, Box area, std::optional<Event>& out) {
     std::snprintf(line, sizeof line, "%s %s  ·  %s", ctx.tr("welcome.kiosk"), ctx.site.kiosk_id.c_str(),
                   core::local_time_hhmm(ctx.now, ctx.site.utc_offset_minutes).c_str());
     dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, ImVec2(area.min.x, y), kMuted, line);
-    connectivity(ctx, ImVec2(area.min.x + ImGui::CalcTextSize(line).x + ctx.em(0.8f), y));
+    // Clipped short of the language switch when the line runs beside it.
+    const float beside_switch = y < area.min.y + sw_size.y ? sw_w + ctx.em(0.4f) : 0.0f;
+    connectivity(ctx, ImVec2(area.min.x + ImGui::CalcTextSize(line).x + ctx.em(0.8f), y),
+                 area.max.x - beside_switch);
     y += ctx.em(1.2f);
 
     if (ctx.site.bilingual) {
@@ -210,6 +208,58 @@ void ticket_failed(UiContext& ctx, Box area, std::optional<Event>& out) {
 
 } // namespace
 
+std::string fill(std::string_view text,
+                 std::initializer_list<std::pair<std::string_view, std::string>> values) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto open = text.find('{', i);
+        const auto close = open == std::string_view::npos ? open : text.find('}', open);
+        if (close == std::string_view::npos) break;
+        out.append(text.substr(i, open - i));
+        const std::string_view name = text.substr(open + 1, close - open - 1);
+        bool known = false;
+        for (const auto& [key, value] : values)
+            if (key == name) {
+                out += value;
+                known = true;
+                break;
+            }
+        if (!known) out.append(text.substr(open, close - open + 1)); // left as written: a test sees it
+        i = close + 1;
+    }
+    out.append(text.substr(std::min(i, text.size())));
+    return out;
+}
+
+ConnectivityText connectivity_text(const Connectivity& c, const Catalog& catalog, int utc_offset_minutes) {
+    using Link = Connectivity::Link;
+    using Severity = ConnectivityText::Severity;
+    if (!c.configured || !c.known) return {};
+    const std::string count = std::to_string(c.waiting);
+    switch (c.link) {
+    case Link::Unknown:
+        return {};
+    case Link::Connected:
+        return {catalog.tr("status.online"), Severity::Good};
+    case Link::Sending:
+        return {fill(catalog.tr("status.sending_count"), {{"count", count}}), Severity::Good};
+    case Link::Offline:
+        // Never "offline since" without a time: the engine always has one, but say "offline" if not.
+        if (!c.offline_since)
+            return {fill(catalog.tr("status.offline_count"), {{"count", count}}), Severity::Warning};
+        return {
+            fill(catalog.tr("status.offline_since_count"),
+                 {{"time", core::local_time_hhmm(*c.offline_since, utc_offset_minutes)}, {"count", count}}),
+            Severity::Warning};
+    case Link::CredentialsRefused:
+        return {fill(catalog.tr("status.credentials_refused_count"), {{"count", count}}), Severity::Fault};
+    case Link::ServerError:
+        return {fill(catalog.tr("status.server_error_count"), {{"count", count}}), Severity::Warning};
+    }
+    return {};
+}
+
 std::optional<Event> draw_screen(UiContext& ctx, ImVec2 display_size) {
     ctx.targets.clear();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
@@ -255,6 +305,9 @@ std::optional<Event> draw_screen(UiContext& ctx, ImVec2 display_size) {
         break;
     case Screen::SeeStaff:
         see_staff(ctx, area, out);
+        break;
+    case Screen::HisUnavailable:
+        his_unavailable(ctx, area, out);
         break;
     case Screen::IdRejected:
         id_rejected(ctx, area, out);

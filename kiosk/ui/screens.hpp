@@ -6,8 +6,11 @@
 #include "kiosk/ui/theme.hpp"
 #include "kiosk/ui/widgets.hpp"
 
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace kiosk::ui {
@@ -24,12 +27,33 @@ struct SiteView {
 
 // The HIS link as the header shows it: calm, small, for staff more than for patients.
 struct Connectivity {
+    enum class Link {
+        Unknown,            // nothing exchanged yet: nothing shown
+        Connected,          // the HIS answers, nothing waits
+        Sending,            // the HIS answers, records wait their turn
+        Offline,            // no answer since offline_since
+        CredentialsRefused, // the HIS refuses the kiosk's credentials (401/403): IT staff must fix them
+        ServerError,        // the HIS answers with server errors (5xx/429): it cannot take records now
+    };
     bool configured = false; // no HIS configured: nothing shown
     bool known = false;      // the sync has reported at least once
-    bool online = false;
+    bool online = false;     // the last exchange with the HIS got an answer
+    Link link = Link::Unknown;
     std::optional<core::UnixMillis> offline_since;
     std::int64_t waiting = 0; // records not yet acknowledged by the HIS
 };
+
+// The indicator's text for c in `catalog` ("" when nothing is shown) and whether it is a warning.
+struct ConnectivityText {
+    std::string text;
+    enum class Severity { Good, Warning, Fault } severity = Severity::Good;
+};
+[[nodiscard]] ConnectivityText connectivity_text(const Connectivity& c, const Catalog& catalog,
+                                                 int utc_offset_minutes);
+
+// Fills the named placeholders of a catalog template: fill("Số {number}", {{"number", "A-001"}}).
+[[nodiscard]] std::string fill(std::string_view text,
+                               std::initializer_list<std::pair<std::string_view, std::string>> values);
 
 // State the screens keep between frames that is not patient data (scroll position, QR cache).
 struct ScreenMemory {

@@ -271,6 +271,21 @@ void see_staff(UiContext& ctx, Box area, std::optional<Event>& out) {
                 ev::Done{}, out);
 }
 
+// The HIS did not answer: say so plainly, offer Try again and the reception desk, and no registration
+// (it could be a second record of someone the hospital knows).
+void his_unavailable(UiContext& ctx, Box area, std::optional<Event>& out) {
+    float y = area.min.y + area.height() * 0.15f;
+    const float inset = ctx.em(1.5f);
+    const float w = area.width() - 2 * inset;
+    y += text_line(ctx.fonts.title, area.min.x + inset, y, w, ctx.tr("unavailable.title"), kInk);
+    y += ctx.em(0.4f);
+    y += text_line(ctx.fonts.button, area.min.x + inset, y, w, ctx.tr("unavailable.text"), kInk);
+    y += ctx.em(0.3f);
+    y += text_line(ctx.fonts.body, area.min.x + inset, y, w, ctx.tr("unavailable.no_register"), kMuted);
+    button_pair(ctx, y + ctx.em(1.5f), area, "unavailable.desk", ctx.tr("unavailable.desk"), ev::AskStaff{},
+                "retry", ctx.tr("error.try_again"), ev::Retry{}, out);
+}
+
 void id_rejected(UiContext& ctx, Box area, std::optional<Event>& out) {
     float y = area.min.y + area.height() * 0.2f;
     const float inset = ctx.em(1.5f);

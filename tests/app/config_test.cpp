@@ -368,6 +368,16 @@ TEST(ConfigHostile, AnEndlessFileIsReadOnlyUpToTheLimit) {
         << r.problems[0].message;
 }
 
+TEST(ConfigParse, LookupTimeoutDefaultsToThreeSecondsAndIsRead) {
+    const ConfigResult d = parse_config(kBase, "site.toml");
+    ASSERT_TRUE(d.ok()) << all_problems(d);
+    EXPECT_EQ(d.config->his_lookup_timeout_seconds, 3);
+    const ConfigResult r =
+        parse_config(replace_line(kBase, 5, "his.lookup_timeout_seconds = 5"), "site.toml");
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    EXPECT_EQ(r.config->his_lookup_timeout_seconds, 5);
+}
+
 TEST(ConfigParse, OAuth2NeedsAllThreeKeys) {
     const ConfigResult r =
         parse_config(replace_line(kBase, 5, "his.token_url = \"https://his.example.vn/token\""), "site.toml");
@@ -496,6 +506,12 @@ const std::vector<BadCase> kBadCases{
      "his.identifier_base", 18, 19, "user info"},
     {"IdentifierBaseWithoutHost", kBase + "[his]\nidentifier_base = \"https:///sid/\"\n",
      "his.identifier_base", 18, 19, "under the hospital's own domain"},
+    {"LookupTimeoutZero", kBase + "[his]\nlookup_timeout_seconds = 0\n", "his.lookup_timeout_seconds", 18, 26,
+     "between 1 and 15 seconds, got 0"},
+    {"LookupTimeoutTooLong", kBase + "[his]\nlookup_timeout_seconds = 60\n", "his.lookup_timeout_seconds", 18,
+     26, "between 1 and 15 seconds, got 60"},
+    {"LookupTimeoutFractional", kBase + "[his]\nlookup_timeout_seconds = 2.5\n", "his.lookup_timeout_seconds",
+     18, 26, "must be an integer"},
     {"UiScaleTooLarge", replace_line(kBase, 5, "ui_scale = 9"), "ui_scale", 5, 12,
      "between 0.5 and 3.0, got 9"},
     {"UiScaleQuoted", replace_line(kBase, 5, "ui_scale = \"1.5\""), "ui_scale", 5, 12, "must be a number"},

@@ -238,14 +238,24 @@ TEST_F(PatientFinderTest, HisAnsweringTwoPatientsIsSeveral) {
     EXPECT_FALSE(o.his_offline);
 }
 
-TEST_F(PatientFinderTest, HisDownAndNothingCachedIsNotFoundOffline) {
+TEST_F(PatientFinderTest, HisNotAskedAndNothingKnownIsHisUnavailableNotNotFound) {
+    // Only the HIS can say nobody has this number: without its answer the kiosk must not say "not found"
+    // (which offers a registration that could duplicate a patient the HIS knows).
     his::PatientLookup lookup(transport_, kHisBase, db_, clock_);
     app::PatientFinder finder(db_, &lookup, systems_, clock_);
-    for (const auto& reply : {test::unreachable(), test::http(503, "busy"), test::http(200, "<html>")}) {
+    his::HttpResponse timeout;
+    timeout.error = his::TransportError::Timeout;
+    timeout.error_detail = "Operation timed out";
+    for (const auto& reply :
+         {test::unreachable(), timeout, test::http(503, "busy"), test::http(200, "<html>"),
+          test::http(401, "no token"), test::http(403, "forbidden")}) {
+        SCOPED_TRACE(std::to_string(reply.status) + reply.error_detail);
         transport_.handler = [&](const his::HttpRequest&) { return reply; };
-        const ui::LookupOutcome o = finder.find(ui::IdKind::Cccd, kCccd);
-        EXPECT_EQ(o.kind, ui::LookupOutcome::Kind::NotFound);
-        EXPECT_TRUE(o.his_offline);
+        for (const auto kind : {ui::IdKind::Cccd, ui::IdKind::Bhyt}) {
+            const ui::LookupOutcome o = finder.find(kind, kind == ui::IdKind::Cccd ? kCccd : kBhyt);
+            EXPECT_EQ(o.kind, ui::LookupOutcome::Kind::HisUnavailable);
+            EXPECT_TRUE(o.his_offline);
+        }
     }
 }
 

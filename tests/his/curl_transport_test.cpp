@@ -411,6 +411,79 @@ TEST(CurlTransport, RefusedConnectionIsConnect) {
     EXPECT_FALSE(r.error_detail.empty());
 }
 
+// --- stopping and deadlines ------------------------------------------------------------------------------
+// A server that accepts and never answers (SilentServer): without the stop flag or the deadline the
+// transfer would wait for the 30 s timeout and get the server's late 200, so the outcome alone tells.
+
+TEST(CurlTransport, StopFlagAbortsATransferThatHangs) {
+    kiosk::test::SilentServer his("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", std::chrono::seconds(20));
+    std::atomic<bool> stop{false};
+    TransportOptions o = options();
+    o.stop = &stop;
+    CurlTransport transport(o);
+    std::thread stopper([&] {
+        if (his.wait_for_request(60s)) stop = true; // the request is in flight and hangs: the kiosk stops
+    });
+    const HttpResponse r = transport.send(get(his.url("/fhir/Patient")));
+    stopper.join();
+
+    EXPECT_EQ(r.error, TransportError::Aborted) << describe(r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(his.answered_late(), 0) << "the transfer waited for the server instead of stopping";
+    EXPECT_NE(kiosk::his::transport_text(r).find("stopping"), std::string::npos) << describe(r);
+}
+
+TEST(CurlTransport, StopFlagSetBeforeSendingSendsNothing) {
+    kiosk::test::SilentServer his;
+    std::atomic<bool> stop{true};
+    TransportOptions o = options();
+    o.stop = &stop;
+    CurlTransport transport(o);
+    const HttpResponse r = transport.send(get(his.url("/fhir/Patient")));
+    EXPECT_EQ(r.error, TransportError::Aborted) << describe(r);
+    EXPECT_EQ(his.requests(), 0);
+}
+
+TEST(CurlTransport, UnsetStopFlagChangesNothing) {
+    std::atomic<bool> stop{false};
+    RawServer raw([](int fd) {
+        static_cast<void>(kiosk::test::read_request_head(fd));
+        kiosk::test::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    });
+    TransportOptions o = options();
+    o.stop = &stop;
+    CurlTransport transport(o);
+    const HttpResponse r = transport.send(get(raw.url()));
+    ASSERT_EQ(r.error, TransportError::None) << describe(r);
+    EXPECT_EQ(r.body, "ok");
+}
+
+TEST(CurlTransport, RequestDeadlineCutsTheWaitShort) {
+    kiosk::test::SilentServer his("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", std::chrono::seconds(20));
+    CurlTransport transport(options()); // 30 s total timeout: only the deadline can end the wait early
+    HttpRequest req = get(his.url("/fhir/Patient"));
+    req.deadline = std::chrono::steady_clock::now() + 300ms;
+    const HttpResponse r = transport.send(req);
+    EXPECT_EQ(r.error, TransportError::Timeout) << describe(r);
+    EXPECT_EQ(his.answered_late(), 0);
+}
+
+TEST(CurlTransport, PassedDeadlineIsNotSent) {
+    RawServer raw([](int fd) {
+        static_cast<void>(kiosk::test::read_request_head(fd));
+        kiosk::test::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    });
+    CurlTransport transport(options());
+    HttpRequest late = get(raw.url());
+    late.deadline = std::chrono::steady_clock::now() - 1ms;
+    const HttpResponse r = transport.send(late);
+    EXPECT_EQ(r.error, TransportError::Timeout) << describe(r);
+    EXPECT_EQ(raw.connections(), 0);
+    const HttpResponse next = transport.send(get(raw.url()));
+    ASSERT_EQ(next.error, TransportError::None) << describe(next);
+    EXPECT_EQ(next.body, "ok");
+}
+
 // --- misbehaving servers (raw sockets) ------------------------------------------------------------------
 
 TEST(CurlTransport, ConnectionClosedWithoutReplyIsInterrupted) {

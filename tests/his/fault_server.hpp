@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -131,6 +132,72 @@ private:
     std::atomic<bool> stop_{false};
     std::atomic<int> accepted_{0};
     std::thread thread_;
+};
+
+// A HIS that accepts connections and never answers in time: each connection has its request read, then is
+// held open until the client gives up and closes it ("abandoned"), or, after `answer_after` (a bound far
+// beyond what a test expects the client to wait), gets `late_reply` ("answered late"), so that a client
+// that does not give up gets an answer the test can tell apart from giving up. No timing assertions are
+// needed: the outcome says which happened.
+class SilentServer {
+public:
+    explicit SilentServer(std::string late_reply =
+                              "HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\n"
+                              "Content-Length: 44\r\nConnection: close\r\n\r\n"
+                              "{\"resourceType\":\"Bundle\",\"type\":\"searchset\"}",
+                          std::chrono::milliseconds answer_after = std::chrono::seconds(60))
+        : late_reply_(std::move(late_reply)), answer_after_(answer_after),
+          raw_([this](int fd) { hold(fd); }) {}
+    ~SilentServer() { closing_ = true; }
+    SilentServer(const SilentServer&) = delete;
+    SilentServer& operator=(const SilentServer&) = delete;
+
+    [[nodiscard]] int port() const { return raw_.port(); }
+    [[nodiscard]] std::string url(const std::string& path = "/") const { return raw_.url(path); }
+    [[nodiscard]] int requests() const {
+        const std::lock_guard lock(mutex_);
+        return requests_;
+    }
+    [[nodiscard]] int abandoned() const { return abandoned_; }
+    [[nodiscard]] int answered_late() const { return answered_late_; }
+    // Waits until a request has arrived (true), or `limit` passed without one (false).
+    bool wait_for_request(std::chrono::milliseconds limit) {
+        std::unique_lock lock(mutex_);
+        return cv_.wait_for(lock, limit, [this] { return requests_ > 0; });
+    }
+
+private:
+    void hold(int fd) {
+        static_cast<void>(read_request_head(fd));
+        {
+            const std::lock_guard lock(mutex_);
+            ++requests_;
+        }
+        cv_.notify_all();
+        const auto until = std::chrono::steady_clock::now() + answer_after_;
+        while (!closing_ && std::chrono::steady_clock::now() < until) {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 20) <= 0) continue;
+            char buffer[512];
+            if (::recv(fd, buffer, sizeof buffer, 0) <= 0) {
+                ++abandoned_;
+                return;
+            }
+        }
+        if (closing_) return;
+        send_all(fd, late_reply_);
+        ++answered_late_;
+    }
+
+    std::string late_reply_;
+    std::chrono::milliseconds answer_after_;
+    std::atomic<bool> closing_{false};
+    std::atomic<int> abandoned_{0};
+    std::atomic<int> answered_late_{0};
+    int requests_ = 0; // guarded by mutex_
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    RawServer raw_; // last: its thread uses the members above
 };
 
 // What HttpTestServer saw of one request.

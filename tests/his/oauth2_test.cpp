@@ -288,6 +288,27 @@ TEST_F(OAuth2TransportTest, A401FromTheHisTriggersExactlyOneRefreshAndOneRetry) 
     EXPECT_EQ(bearer(api_requests().back()), "Bearer tok-2");
 }
 
+TEST_F(OAuth2TransportTest, TokenFetchesShareTheDeadlineOfTheRequestTheyAreFor) {
+    // A patient lookup owns its total wait: the token fetch (first, and again after a 401) is part of it.
+    OAuth2Transport t(inner_, settings(), clock_);
+    api_handler = [](const HttpRequest& r) {
+        return bearer(r) == "Bearer tok-1" ? http(401, "token revoked") : http(200, "ok");
+    };
+    HttpRequest req = api_get();
+    req.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    ASSERT_TRUE(t.send(req).ok());
+    const auto tokens = token_requests();
+    ASSERT_EQ(tokens.size(), 2u);
+    for (const auto& token : tokens)
+        EXPECT_EQ(token.deadline, req.deadline);
+    for (const auto& api : api_requests())
+        EXPECT_EQ(api.deadline, req.deadline);
+    // A request without a deadline fetches its token without one.
+    OAuth2Transport fresh(inner_, settings(), clock_);
+    ASSERT_TRUE(fresh.send(api_get()).ok());
+    EXPECT_FALSE(token_requests().back().deadline);
+}
+
 TEST_F(OAuth2TransportTest, ASecond401IsReturnedAsItIs) {
     api_handler = [](const HttpRequest&) {
         return http(401, R"({"resourceType":"OperationOutcome"})", {{"www-authenticate", "Bearer"}});

@@ -129,6 +129,34 @@ struct Kiosk {
 
 } // namespace
 
+// --- a HIS that accepts and never answers ----------------------------------------------------------------
+
+TEST(PatientLookupFault, NeverAnsweringHisIsUnreachableWithinTheLookupsOwnDeadline) {
+    // The transport would wait 30 s; the server answers "nobody" only if the kiosk is still waiting after
+    // 20 s. The lookup's own deadline must end the wait first: unreachable, never the late "not found".
+    test::SilentServer his;
+    test::TempDir dir;
+    store::Database db = store::Database::open(dir / "kiosk.db");
+    core::ManualClock clock{kStart};
+    his::TransportOptions o = options();
+    o.connect_timeout = std::chrono::seconds(5);
+    o.total_timeout = std::chrono::seconds(30);
+    his::CurlTransport transport(o);
+    his::PatientLookup lookup(transport, his.url("/fhir/R4"), db, clock, std::chrono::milliseconds(500));
+    const auto r = lookup.find(his::kCccdSystem, "079090001234");
+    EXPECT_EQ(r.source, his::Source::Cache);
+    EXPECT_EQ(r.problem, his::LookupProblem::Unreachable);
+    EXPECT_THAT(r.patients, IsEmpty());
+    EXPECT_THAT(r.message, HasSubstr("did not answer in time"));
+    EXPECT_THAT(r.message, Not(HasSubstr("079090001234")));
+    EXPECT_EQ(his.requests(), 1);
+    EXPECT_EQ(his.answered_late(), 0);
+}
+
+TEST(PatientLookupFault, DefaultDeadlineIsShort) {
+    EXPECT_LE(his::PatientLookup::kDefaultDeadline, std::chrono::seconds(3));
+}
+
 // --- against the real FHIR server --------------------------------------------------------------------
 
 TEST(PatientLookupIntegration, FoundInHisThenFromCacheWhenHisIsUnreachable) {

@@ -1,13 +1,18 @@
 // The sync engine over a real SQLite file and a scripted HIS that behaves like a FHIR server doing
 // conditional creates: it stores each identifier once, and can be down or lose its replies.
+#include "kiosk/his/curl_transport.hpp"
+#include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/sync_engine.hpp"
 #include "kiosk/store/ticket_store.hpp"
 
+#include "his/fault_server.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
@@ -19,8 +24,9 @@ constexpr core::UnixMillis kStart = 1795480200000; // 2026-11-24 07:30 +07:00
 
 class ScriptedHis final : public his::HisPort {
 public:
-    enum class Mode { Up, Down, LoseReplies, Reject };
+    enum class Mode { Up, Down, LoseReplies, Reject, Status };
     Mode mode = Mode::Up;
+    long status = 0; // Mode::Status: every record is answered with this HTTP status (401, 503, ...)
     std::map<std::string, int> stored;  // identifier -> 1 once stored (conditional create keeps it single)
     std::set<std::string> acknowledged; // identifiers whose success reply reached the kiosk
     int resent_after_ack = 0;           // the kiosk must never send these again
@@ -35,6 +41,11 @@ public:
             if (acknowledged.count(e.identifier)) ++resent_after_ack;
             if (mode == Mode::Down) {
                 out.push_back({his::Delivery::RetryLater, "Connection refused", std::nullopt, true});
+                continue;
+            }
+            if (mode == Mode::Status) {
+                out.push_back({his::Delivery::RetryLater, "HTTP " + std::to_string(status), std::nullopt,
+                               false, status});
                 continue;
             }
             if (mode == Mode::Reject) {
@@ -218,4 +229,206 @@ TEST(SyncEngine, SeventyTwoHoursOfflineThenEverythingExactlyOnce) {
     for (const auto& r : refs)
         ASSERT_EQ(his.stored.count(r), 1u) << r;
     EXPECT_EQ(his.resent_after_ack, 0); // nothing acknowledged was ever sent again
+}
+
+// --- what the indicator says (issue 8, C and 6) ----------------------------------------------------------
+
+TEST(SyncStatus, RestartedWithNothingToSendIsConnectedOnTheFirstAnswer) {
+    Kiosk k;
+    ScriptedHis his;
+    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    auto st = engine.run_once(); // nothing to send: no exchange at all
+    EXPECT_EQ(his.requests, 0);
+    EXPECT_EQ(st.link, his::HisLink::Unknown) << "not 'offline' with no time: nothing is known yet";
+    EXPECT_FALSE(st.offline_since);
+    // A lookup, a reference download page or a token fetch gets an answer: the HIS is reachable.
+    engine.observe(his::Exchange::Answered);
+    st = engine.status();
+    EXPECT_TRUE(st.online);
+    EXPECT_EQ(st.link, his::HisLink::Connected);
+    EXPECT_FALSE(st.offline_since);
+}
+
+TEST(SyncStatus, AnyAnswerEndsARememberedOutageAndAnyUnansweredExchangeStartsOne) {
+    Kiosk k;
+    ScriptedHis his;
+    his.mode = ScriptedHis::Mode::Down;
+    k.issue();
+    {
+        his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+        EXPECT_EQ(engine.run_once().link, his::HisLink::Offline);
+    }
+    his.mode = ScriptedHis::Mode::Up;
+    k.clock.advance(5'000); // no delivery below: only the other exchanges tell
+    his::SyncEngine restarted(k.db, his, k.clock, fast(), 2);
+    EXPECT_EQ(restarted.status().link, his::HisLink::Offline);
+    EXPECT_EQ(restarted.status().offline_since, std::optional<core::UnixMillis>(kStart));
+    restarted.observe(his::Exchange::Answered); // e.g. a reference download page
+    EXPECT_EQ(restarted.status().link, his::HisLink::Sending);
+    EXPECT_FALSE(restarted.status().offline_since);
+    {
+        his::SyncEngine again(k.db, his, k.clock, fast(), 3);
+        EXPECT_FALSE(again.status().offline_since) << "the end of the outage is remembered too";
+    }
+    k.clock.advance(60'000);
+    restarted.observe(his::Exchange::Unreachable); // e.g. a lookup that got no answer
+    EXPECT_EQ(restarted.status().link, his::HisLink::Offline);
+    EXPECT_EQ(restarted.status().offline_since, std::optional<core::UnixMillis>(kStart + 65'000));
+    restarted.observe(his::Exchange::Stopping); // the kiosk stopping says nothing about the HIS
+    EXPECT_EQ(restarted.status().offline_since, std::optional<core::UnixMillis>(kStart + 65'000));
+}
+
+TEST(SyncStatus, RefusedCredentialsAndServerErrorsAreToldApartFromSending) {
+    Kiosk k;
+    ScriptedHis his;
+    for (int i = 0; i < 7; ++i)
+        k.issue();
+    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    his.mode = ScriptedHis::Mode::Status;
+    for (const long status : {401L, 403L}) {
+        his.status = status;
+        const auto st = engine.run_once();
+        EXPECT_EQ(st.link, his::HisLink::CredentialsRefused) << status;
+        EXPECT_TRUE(st.online) << "a refusal is an answer";
+        EXPECT_EQ(st.waiting, 7);
+        // A patient lookup that works does not hide that the records are refused.
+        engine.observe(his::Exchange::Answered);
+        EXPECT_EQ(engine.status().link, his::HisLink::CredentialsRefused) << status;
+        k.clock.advance(120'000);
+    }
+    for (const long status : {500L, 503L, 429L}) {
+        his.status = status;
+        EXPECT_EQ(engine.run_once().link, his::HisLink::ServerError) << status;
+        k.clock.advance(120'000);
+    }
+    his.mode = ScriptedHis::Mode::Up;
+    const auto st = engine.run_once();
+    EXPECT_EQ(st.waiting, 0);
+    EXPECT_EQ(st.link, his::HisLink::Connected);
+}
+
+TEST(SyncStatus, RefusalsOfOtherExchangesShowUntilOneIsAnswered) {
+    Kiosk k;
+    ScriptedHis his;
+    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    engine.observe(his::Exchange::CredentialsRefused); // e.g. the token endpoint refuses the kiosk
+    EXPECT_EQ(engine.status().link, his::HisLink::CredentialsRefused);
+    engine.observe(his::Exchange::ServerError);
+    EXPECT_EQ(engine.status().link, his::HisLink::ServerError);
+    engine.observe(his::Exchange::Answered);
+    EXPECT_EQ(engine.status().link, his::HisLink::Connected);
+}
+
+TEST(SyncStatus, EveryExchangeIsCountedByKind) {
+    Kiosk k;
+    ScriptedHis his;
+    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    for (const auto e : {his::Exchange::Answered, his::Exchange::Answered, his::Exchange::Unreachable,
+                         his::Exchange::CredentialsRefused, his::Exchange::ServerError,
+                         his::Exchange::ServerError, his::Exchange::ServerError, his::Exchange::Stopping})
+        engine.observe(e);
+    const auto c = engine.status().exchanges;
+    EXPECT_EQ(c.answered, 2);
+    EXPECT_EQ(c.unreachable, 1);
+    EXPECT_EQ(c.credentials_refused, 1);
+    EXPECT_EQ(c.server_error, 3);
+}
+
+// --- a batch cut short by the kiosk stopping (issue 8, 13)
+// --------------------------------------------------
+
+namespace {
+// A HIS whose every request is in flight when the kiosk stops: the transfer is aborted.
+class StoppedMidRequest final : public his::HisPort {
+public:
+    explicit StoppedMidRequest(std::atomic<bool>& stop) : stop_(stop) {}
+    std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override {
+        stop_ = true;
+        return std::vector<his::DeliveryResult>(
+            entries.size(), his::DeliveryResult{his::Delivery::RetryLater, "aborted", std::nullopt, true});
+    }
+
+private:
+    std::atomic<bool>& stop_;
+};
+} // namespace
+
+TEST(SyncEngine, BatchCutShortByTheStopFlagIsNeitherAnAttemptNorAnOutage) {
+    Kiosk k;
+    k.issue();
+    std::atomic<bool> stop{false};
+    StoppedMidRequest his(stop);
+    his::SyncSettings s = fast();
+    s.stop = &stop;
+    his::SyncEngine engine(k.db, his, k.clock, s, 1);
+    const auto st = engine.run_once();
+    EXPECT_FALSE(st.offline_since);
+    EXPECT_EQ(st.waiting, 1);
+    ASSERT_TRUE(engine.next_due_at());
+    EXPECT_LE(*engine.next_due_at(), k.clock.now()) << "no backoff: it goes again at the next start";
+    his::SyncEngine restarted(k.db, his, k.clock, fast(), 2);
+    EXPECT_FALSE(restarted.status().offline_since);
+}
+
+// --- through a real HTTP server and libcurl ---------------------------------------------------------------
+
+TEST(SyncStatusFault, A401ThenA503ThenAcceptedAreToldApartAndCounted) {
+    std::atomic<int> status{401};
+    test::HttpTestServer server;
+    server.server().Post(
+        R"(/fhir/R4/(\w+))", server.record([&](const httplib::Request& req, httplib::Response& res) {
+            res.status = status.load();
+            if (res.status == 201) {
+                auto resource = nlohmann::json::parse(req.body);
+                resource["id"] = "enc-1";
+                res.set_content(resource.dump(), "application/fhir+json");
+            } else {
+                res.set_content(R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
+                                R"("code":"security","diagnostics":"no"}]})",
+                                "application/fhir+json");
+            }
+        }));
+    server.start();
+
+    Kiosk k;
+    k.issue();
+    his::TransportOptions o;
+    o.connect_timeout = std::chrono::seconds(5);
+    o.total_timeout = std::chrono::seconds(20);
+    his::CurlTransport curl(o);
+    his::SyncEngine* engine_ptr = nullptr;
+    his::ObservedTransport observed(curl, [&](his::Exchange e) {
+        if (engine_ptr) engine_ptr->observe(e);
+    });
+    his::FhirHis fhir(observed, server.url("/fhir/R4"));
+    his::SyncEngine engine(k.db, fhir, k.clock, fast(), 1);
+    engine_ptr = &engine;
+
+    auto st = engine.run_once();
+    EXPECT_EQ(st.link, his::HisLink::CredentialsRefused) << st.last_error;
+    EXPECT_EQ(st.exchanges.credentials_refused, 1);
+    EXPECT_EQ(st.waiting, 1);
+
+    status = 503;
+    k.clock.advance(120'000);
+    st = engine.run_once();
+    EXPECT_EQ(st.link, his::HisLink::ServerError) << st.last_error;
+    EXPECT_EQ(st.exchanges.server_error, 1);
+
+    status = 201;
+    k.clock.advance(120'000);
+    st = engine.run_once();
+    EXPECT_EQ(st.waiting, 0) << st.last_error;
+    EXPECT_EQ(st.link, his::HisLink::Connected);
+    EXPECT_EQ(st.exchanges.answered, 1);
+    EXPECT_EQ(server.received().size(), 3u);
+
+    // Then the HIS goes away: the next exchange makes it offline since then.
+    server.stop();
+    k.clock.advance(1000);
+    k.issue();
+    st = engine.run_once();
+    EXPECT_EQ(st.link, his::HisLink::Offline);
+    EXPECT_EQ(st.offline_since, std::optional<core::UnixMillis>(k.clock.now()));
+    EXPECT_EQ(st.exchanges.unreachable, 1);
 }

@@ -56,6 +56,12 @@ LookupOutcome several() {
     o.kind = LookupOutcome::Kind::Several;
     return o;
 }
+LookupOutcome his_unavailable() {
+    LookupOutcome o;
+    o.kind = LookupOutcome::Kind::HisUnavailable;
+    o.his_offline = true;
+    return o;
+}
 
 bool no_effect(const Effect& e) {
     return std::holds_alternative<std::monostate>(e);
@@ -537,6 +543,11 @@ Flow at_screen(Screen target) {
         f.handle(ev::Scanned{"garbage", kYear});
         return f;
     }
+    case Screen::HisUnavailable: {
+        Flow f = busy_lookup();
+        f.handle(ev::LookupDone{f.state().request, his_unavailable()});
+        return f;
+    }
     case Screen::Register:
     case Screen::EditField:
     case Screen::Registering:
@@ -560,10 +571,10 @@ Flow at_screen(Screen target) {
 } // namespace
 
 TEST(FlowIdentify, ScanOnAnyIdleScreenStartsOverForTheNewPatient) {
-    for (const Screen s :
-         {Screen::Welcome, Screen::ChooseService, Screen::TicketIssued, Screen::TicketFailed,
-          Screen::Identify, Screen::EnterNumber, Screen::Greeting, Screen::NotFound, Screen::SeeStaff,
-          Screen::IdRejected, Screen::Register, Screen::EditField, Screen::RegisterFailed}) {
+    for (const Screen s : {Screen::Welcome, Screen::ChooseService, Screen::TicketIssued, Screen::TicketFailed,
+                           Screen::Identify, Screen::EnterNumber, Screen::Greeting, Screen::NotFound,
+                           Screen::SeeStaff, Screen::IdRejected, Screen::HisUnavailable, Screen::Register,
+                           Screen::EditField, Screen::RegisterFailed}) {
         SCOPED_TRACE(screen_name(s));
         Flow f = at_screen(s);
         ASSERT_EQ(f.screen(), s);
@@ -1123,7 +1134,7 @@ TEST(FlowIdentify, DoneAndIdleTimeoutWipeEverything) {
                                       Screen::Greeting,     Screen::NotFound,       Screen::SeeStaff,
                                       Screen::IdRejected,   Screen::Register,       Screen::EditField,
                                       Screen::Registering,  Screen::RegisterFailed, Screen::TicketIssued,
-                                      Screen::TicketFailed, Screen::ChooseService};
+                                      Screen::TicketFailed, Screen::ChooseService,  Screen::HisUnavailable};
     for (const Screen s : screens) {
         SCOPED_TRACE(screen_name(s));
         Flow f = at_screen(s);
@@ -1239,4 +1250,77 @@ TEST(FlowIdentify, QueueTicketAfterTheGreetingIsForThatPatient) {
     const Effect a = anon.handle(ev::ChooseService{"KBH"});
     ASSERT_TRUE(std::holds_alternative<fx::IssueTicket>(a));
     EXPECT_FALSE(std::get<fx::IssueTicket>(a).patient);
+}
+
+// --- the HIS could not be asked ---------------------------------------------------------------------------
+
+TEST(FlowIdentify, HisUnavailableIsItsOwnScreenWithoutRegistration) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    EXPECT_TRUE(no_effect(f.handle(ev::LookupDone{l.request, his_unavailable()})));
+    EXPECT_EQ(f.screen(), Screen::HisUnavailable);
+    EXPECT_STREQ(screen_name(f.screen()), "his_unavailable");
+    EXPECT_FALSE(f.busy());
+    EXPECT_TRUE(f.in_session());
+    EXPECT_FALSE(f.state().patient);
+    // No registration from here: it could be a second record of a patient the HIS knows.
+    EXPECT_TRUE(no_effect(f.handle(ev::StartRegistration{})));
+    EXPECT_EQ(f.screen(), Screen::HisUnavailable);
+    EXPECT_TRUE(no_effect(f.handle(ev::SubmitRegistration{kYear})));
+    EXPECT_EQ(f.screen(), Screen::HisUnavailable);
+}
+
+TEST(FlowIdentify, TryAgainAsksForTheSameNumberAgain) {
+    Flow f(Language::Vi);
+    const auto first = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    f.handle(ev::LookupDone{first.request, his_unavailable()});
+    const auto again = lookup_of(f.handle(ev::Retry{}));
+    EXPECT_EQ(f.screen(), Screen::LookingUp);
+    EXPECT_EQ(again.kind, IdKind::Cccd);
+    EXPECT_EQ(again.value, kAnCccd);
+    EXPECT_NE(again.request, first.request);
+    // A late answer to the first lookup changes nothing; the second one's answer counts.
+    f.handle(ev::LookupDone{first.request, not_found()});
+    EXPECT_EQ(f.screen(), Screen::LookingUp);
+    f.handle(ev::LookupDone{again.request, not_found()});
+    EXPECT_EQ(f.screen(), Screen::NotFound);
+    // The card's details are still there for the registration the HIS's "nobody" now allows.
+    f.handle(ev::StartRegistration{});
+    EXPECT_EQ(f.state().draft.full_name, "Nguyễn Văn An");
+}
+
+TEST(FlowIdentify, TryAgainAfterATypedBhytNumberAsksForThatNumber) {
+    Flow f = on_keypad(IdKind::Bhyt);
+    type(f, "0123456789"); // the last 10 digits of the card, as the hint says
+    const auto first = lookup_of(f.handle(ev::SubmitNumber{kYear}));
+    ASSERT_EQ(first.kind, IdKind::Bhyt);
+    f.handle(ev::LookupDone{first.request, his_unavailable()});
+    const auto again = lookup_of(f.handle(ev::Retry{}));
+    EXPECT_EQ(again.kind, IdKind::Bhyt);
+    EXPECT_EQ(again.value, first.value);
+}
+
+TEST(FlowIdentify, ReceptionDeskFromHisUnavailableForgetsThePatient) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    f.handle(ev::LookupDone{l.request, his_unavailable()});
+    EXPECT_TRUE(no_effect(f.handle(ev::AskStaff{})));
+    EXPECT_EQ(f.screen(), Screen::SeeStaff);
+    EXPECT_TRUE(f.state().identity.cccd.empty());
+    EXPECT_TRUE(f.state().identity.full_name.empty());
+    f.handle(ev::Done{});
+    EXPECT_EQ(f.screen(), Screen::Welcome);
+    // AskStaff means nothing elsewhere.
+    Flow other(Language::Vi);
+    other.handle(ev::AskStaff{});
+    EXPECT_EQ(other.screen(), Screen::Welcome);
+}
+
+TEST(FlowIdentify, BackFromHisUnavailableGoesToIdentifyAndForgets) {
+    Flow f(Language::Vi);
+    const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
+    f.handle(ev::LookupDone{l.request, his_unavailable()});
+    f.handle(ev::Back{});
+    EXPECT_EQ(f.screen(), Screen::Identify);
+    EXPECT_TRUE(f.state().identity.full_name.empty());
 }

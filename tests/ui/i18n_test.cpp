@@ -1,5 +1,6 @@
 #include "kiosk/core/text.hpp"
 #include "kiosk/ui/i18n.hpp"
+#include "kiosk/ui/screens.hpp"
 
 #include <gtest/gtest.h>
 
@@ -85,4 +86,65 @@ TEST(Catalogs, EveryIdentityProblemAndFormFieldHasItsTexts) {
         EXPECT_TRUE(c.vi.entries().count(key)) << key << " missing from vi.toml";
         EXPECT_TRUE(c.en.entries().count(key)) << key << " missing from en.toml";
     }
+}
+
+// --- the HIS indicator's texts ----------------------------------------------------------------------------
+
+TEST(ConnectivityText, EveryLinkStateSaysWhichItIsInBothLanguages) {
+    const Catalogs c = Catalogs::load(kSource / "assets");
+    using Link = Connectivity::Link;
+    constexpr kiosk::core::UnixMillis k0742 = 1795480200000 + 12 * 60 * 1000; // 07:42 at +07:00
+    for (const Catalog* catalog : {&c.vi, &c.en}) {
+        std::set<std::string> texts;
+        for (const Link link :
+             {Link::Connected, Link::Sending, Link::Offline, Link::CredentialsRefused, Link::ServerError}) {
+            Connectivity k;
+            k.configured = k.known = true;
+            k.link = link;
+            k.waiting = 7;
+            if (link == Link::Offline) k.offline_since = k0742;
+            const ConnectivityText t = connectivity_text(k, *catalog, 420);
+            SCOPED_TRACE(t.text);
+            EXPECT_FALSE(t.text.empty());
+            EXPECT_EQ(t.text.find('{'), std::string::npos) << "a placeholder left unfilled";
+            if (link != Link::Connected) {
+                EXPECT_NE(t.text.find('7'), std::string::npos);
+            }
+            if (link == Link::Offline) {
+                EXPECT_NE(t.text.find("07:42"), std::string::npos);
+            }
+            // Only a working link is green; broken credentials stand out most.
+            EXPECT_EQ(t.severity == ConnectivityText::Severity::Good,
+                      link == Link::Connected || link == Link::Sending);
+            EXPECT_EQ(t.severity == ConnectivityText::Severity::Fault, link == Link::CredentialsRefused);
+            texts.insert(t.text);
+        }
+        EXPECT_EQ(texts.size(), 5u) << "two states read alike";
+    }
+}
+
+TEST(ConnectivityText, NeverOfflineSinceWithoutATimeAndNothingBeforeTheFirstReport) {
+    const Catalogs c = Catalogs::load(kSource / "assets");
+    Connectivity k;
+    k.configured = true;
+    k.link = Connectivity::Link::Offline;
+    EXPECT_TRUE(connectivity_text(k, c.vi, 420).text.empty()) << "not known yet";
+    k.known = true;
+    const std::string vi = connectivity_text(k, c.vi, 420).text;
+    const std::string en = connectivity_text(k, c.en, 420).text;
+    EXPECT_EQ(vi.find("từ"), std::string::npos) << vi;
+    EXPECT_EQ(en.find("since"), std::string::npos) << en;
+    EXPECT_FALSE(vi.empty());
+    k.link = Connectivity::Link::Unknown;
+    EXPECT_TRUE(connectivity_text(k, c.vi, 420).text.empty());
+    k.configured = false;
+    k.link = Connectivity::Link::Connected;
+    EXPECT_TRUE(connectivity_text(k, c.en, 420).text.empty()) << "no HIS configured";
+}
+
+TEST(CatalogTemplates, NamedPlaceholdersAreFilledInAnyOrder) {
+    EXPECT_EQ(fill("{b} then {a}", {{"a", "1"}, {"b", "2"}}), "2 then 1");
+    EXPECT_EQ(fill("no placeholder", {{"a", "1"}}), "no placeholder");
+    EXPECT_EQ(fill("{unknown} stays", {{"a", "1"}}), "{unknown} stays");
+    EXPECT_EQ(fill("open { only", {}), "open { only");
 }
