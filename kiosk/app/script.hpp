@@ -6,6 +6,7 @@
 //   drag <target> <dy>      press on a target, move dy pixels vertically, release
 //   wait <screen>           until the flow shows that screen (welcome, choose_service, ticket, ...)
 //   wait-sync               until the HIS acknowledged every record (online, nothing waiting)
+//   wait-file <path>        until <path> exists (a test hands over: it has done its part outside)
 //   sleep <ms>              let time pass (the loop keeps sleeping in SDL_WaitEventTimeout)
 //   screenshot <file.png>   write the current screen as PNG
 //   measure <frames>        render that many frames and print the ImGui CPU time per frame
@@ -21,7 +22,7 @@
 namespace kiosk::app {
 
 struct ScriptStep {
-    enum class Kind { Tap, TapAt, Drag, Wait, WaitSync, Sleep, Screenshot, Measure, Keys, Quit };
+    enum class Kind { Tap, TapAt, Drag, Wait, WaitSync, WaitFile, Sleep, Screenshot, Measure, Keys, Quit };
     Kind kind = Kind::Quit;
     std::string arg; // target, screen or file
     float x = 0, y = 0;
