@@ -244,8 +244,8 @@ TEST(DatabaseIntegrity, AFlippedByteInATicketRowIsRefusedAfterAnUncleanShutdown)
     EXPECT_THAT(message, HasSubstr("integrity_check after an unclean shutdown"));
     EXPECT_THAT(message, HasSubstr("missing from index"));
     EXPECT_THAT(message, HasSubstr("left untouched"));
-    EXPECT_EQ(read_bytes(file), db_before);
-    EXPECT_EQ(read_bytes(wal), wal_before);
+    EXPECT_TRUE(read_bytes(file) == db_before) << "kiosk.db was changed";
+    EXPECT_TRUE(read_bytes(wal) == wal_before) << "kiosk.db-wal was changed";
     // Refused on every later attempt too, not only the first.
     EXPECT_THAT(store_error_of([&] { Database::open(file); }), HasSubstr("missing from index"));
 }
@@ -310,7 +310,7 @@ TEST(DiskFull, AnExistingDatabaseOnADiskThatFilledUpIsReportedAsAFullDiskAndLeft
     EXPECT_THAT(message, HasSubstr(file.string()));
     EXPECT_THAT(message, HasSubstr("is full (0 bytes free)"));
     EXPECT_THAT(message, Not(HasSubstr("writable")));
-    EXPECT_EQ(read_bytes(file), before);
+    EXPECT_TRUE(read_bytes(file) == before) << "kiosk.db was changed";
     disk->make_room();
     Database db = Database::open(file);
     EXPECT_EQ(query_int(db, "SELECT count(*) FROM tickets"), 1);
