@@ -774,6 +774,10 @@ int KioskApp::run() {
         throw StartupError(e.what());
     }
     const auto t_db = Clock::now();
+    if (store_->db.checked_after_unclean_shutdown())
+        spdlog::warn("database {}: the kiosk did not shut down cleanly last time (power cut, crash or kill); "
+                     "the full integrity check passed",
+                     (config_.data_dir / "kiosk.db").string());
     spdlog::info("database {} ready", (config_.data_dir / "kiosk.db").string());
     start_sync();
     start_lookup();

@@ -227,7 +227,7 @@ std::string integrity_findings(const std::vector<std::string>& rows) {
 
 // Opens, validates and configures the connection. Until the file is known to be a healthy kiosk
 // database of a version this build understands, only reads are issued, so a refused file stays as it was.
-Handle open_connection(const fs::path& file) {
+Handle open_connection(const fs::path& file, bool& checked_after_unclean_shutdown) {
     const std::string path = file.string();
     const std::string key = file_key(file);
     std::lock_guard opening(open_connections().opening);
@@ -240,6 +240,7 @@ Handle open_connection(const fs::path& file) {
     // connection of this process owns was left by a process that died (a crash, SIGKILL, a power cut) or
     // is still running (then the full check below only costs time).
     const bool unclean = first && had_wal;
+    checked_after_unclean_shutdown = false;
 
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &raw,
@@ -300,6 +301,7 @@ Handle open_connection(const fs::path& file) {
     detail::exec_sql(raw, path, "PRAGMA synchronous = FULL");
     detail::exec_sql(raw, path, "PRAGMA foreign_keys = ON");
     remember(raw, key);
+    checked_after_unclean_shutdown = unclean;
     return db;
 }
 
@@ -334,17 +336,22 @@ Database Database::open(const std::filesystem::path& file) {
 }
 
 Database Database::open_unmigrated(const std::filesystem::path& file) {
-    return Database(open_connection(file).release(), file);
+    bool unclean = false;
+    Database db(open_connection(file, unclean).release(), file);
+    db.checked_after_unclean_shutdown_ = unclean;
+    return db;
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)),
+      checked_after_unclean_shutdown_(other.checked_after_unclean_shutdown_) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
         close_connection(db_);
         db_ = std::exchange(other.db_, nullptr);
         path_ = std::move(other.path_);
+        checked_after_unclean_shutdown_ = other.checked_after_unclean_shutdown_;
     }
     return *this;
 }

@@ -33,6 +33,9 @@ public:
     [[nodiscard]] sqlite3* handle() const { return db_; }
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
     [[nodiscard]] int schema_version() const;
+    // True when this connection found the file as a process that died left it (a non-empty WAL no
+    // connection of this process owned) and the full integrity_check passed: worth a line in the log.
+    [[nodiscard]] bool checked_after_unclean_shutdown() const { return checked_after_unclean_shutdown_; }
 
     // Runs sql (no parameters) and throws StoreError naming the file on failure.
     void exec(const std::string& sql);
@@ -41,6 +44,7 @@ private:
     Database(sqlite3* db, std::filesystem::path path);
     sqlite3* db_ = nullptr;
     std::filesystem::path path_;
+    bool checked_after_unclean_shutdown_ = false;
 };
 
 // True for the operating system's "no room" errors: ENOSPC (disk full) and EDQUOT (quota used up).

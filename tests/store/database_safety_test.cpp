@@ -260,6 +260,8 @@ TEST(DatabaseIntegrity, AHealthyFileOpensAfterAnUncleanShutdownWithEverythingCom
     crash_after_a_ticket(file);
     Database db = Database::open(file);
     Database second = Database::open(file);
+    EXPECT_TRUE(db.checked_after_unclean_shutdown());
+    EXPECT_FALSE(second.checked_after_unclean_shutdown()); // the WAL is the first connection's
     EXPECT_EQ(query_int(db, "SELECT count(*) FROM tickets"), 2);
     EXPECT_EQ(issue_kbh(second).sequence, 3);
 }
