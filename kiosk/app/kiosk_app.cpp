@@ -17,11 +17,13 @@
 #include "kiosk/ui/theme.hpp"
 
 #include <SDL.h>
+#include <fcntl.h>
 #include <imgui.h>
 #include <imgui_impl_sdl.h>
 #include <imgui_impl_sdlrenderer.h>
 #include <spdlog/spdlog.h>
 #include <stb_image_write.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -33,6 +35,7 @@
 #include <memory>
 #include <numeric>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 namespace kiosk::app {
@@ -758,6 +761,14 @@ void KioskApp::script_tick() {
                         std::to_string(connectivity_.waiting) + " waiting, " +
                         (connectivity_.online ? "online" : "offline") + ")");
         return;
+    case ScriptStep::Kind::WaitFile: {
+        std::error_code ec;
+        if (std::filesystem::exists(st.arg, ec))
+            next();
+        else if (since > std::chrono::seconds(120))
+            script_fail("file " + st.arg + " did not appear within 120 s");
+        return;
+    }
     case ScriptStep::Kind::Sleep:
         if (since >= Ms(st.count)) next();
         return;
@@ -912,6 +923,10 @@ int KioskApp::run() {
         throw StartupError(e.what());
     }
     const auto t_db = Clock::now();
+    if (store_->db.checked_after_unclean_shutdown())
+        spdlog::warn("database {}: the kiosk did not shut down cleanly last time (power cut, crash or kill); "
+                     "the full integrity check passed",
+                     (config_.data_dir / "kiosk.db").string());
     spdlog::info("database {} ready", (config_.data_dir / "kiosk.db").string());
     start_sync();
     start_lookup();
@@ -955,14 +970,23 @@ void prepare_data_dir(const std::filesystem::path& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw StartupError("cannot create data dir " + dir.string() + ": " + ec.message());
+    // A probe written with POSIX calls, so errno tells a full disk from a permission problem (no fsync:
+    // start-up stays quick, and SQLite's own writes name a disk that fills later).
     const auto probe = dir / ".write-test";
-    {
-        std::ofstream out(probe);
-        if (!(out << "ok") || !out.flush())
-            throw StartupError("data dir " + dir.string() +
-                               " is not writable (fix its permissions or set data_dir in the site config)");
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+        if (::write(fd, "ok", 2) != 2) err = errno != 0 ? errno : ENOSPC; // short: no room for the 2nd byte
+        ::close(fd);
     }
     std::filesystem::remove(probe, ec);
+    if (store::is_disk_full_errno(err))
+        throw StartupError("data dir " + dir.string() +
+                           " cannot be written: " + store::disk_full_message(dir, err));
+    if (err != 0)
+        throw StartupError("data dir " + dir.string() + " is not writable (" +
+                           std::generic_category().message(err) +
+                           "; fix its permissions or set data_dir in the site config)");
 }
 
 int run_kiosk(const SiteConfig& config, const Options& options) {

@@ -91,6 +91,9 @@ ScriptParse parse_script(std::string_view text, const std::string& source) {
                 st.arg = w[1];
             } else if (verb == "wait-sync" && w.size() == 1) {
                 st.kind = ScriptStep::Kind::WaitSync;
+            } else if (verb == "wait-file" && w.size() == 2) {
+                st.kind = ScriptStep::Kind::WaitFile;
+                st.arg = w[1];
             } else if (verb == "sleep" && w.size() == 2 && to_int(w[1], a) && a >= 0) {
                 st.kind = ScriptStep::Kind::Sleep;
                 st.count = a;

@@ -10,6 +10,7 @@
 //                           list) and no button's label is larger than the button (else exit 4)
 //   wait <screen>           until the flow shows that screen (welcome, choose_service, ticket, ...)
 //   wait-sync               until the HIS acknowledged every record (online, nothing waiting)
+//   wait-file <path>        until <path> exists (a test hands over: it has done its part outside)
 //   sleep <ms>              let time pass (the loop keeps sleeping in SDL_WaitEventTimeout)
 //   screenshot <file.png>   write the current screen as PNG
 //   measure <frames>        render that many frames and print the ImGui CPU time per frame
@@ -35,6 +36,7 @@ struct ScriptStep {
         Fits,
         Wait,
         WaitSync,
+        WaitFile,
         Sleep,
         Screenshot,
         Measure,

@@ -3,23 +3,74 @@
 #include "kiosk/store/statement.hpp"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
-#include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace kiosk::store {
 namespace {
 
 namespace fs = std::filesystem;
 
+// The connections this process holds, by database file. Opening is serialised: the first connection of the
+// process to a file finishes its checks (the full integrity check after an unclean shutdown) before any
+// other connection of this process to it can be opened, let alone write.
+struct OpenConnections {
+    std::mutex opening;
+    std::mutex mutex;
+    std::map<sqlite3*, std::string> files; // connection -> key of its file
+};
+
+OpenConnections& open_connections() {
+    static OpenConnections registry;
+    return registry;
+}
+
+// One key per file however it is named ("data/kiosk.db", "./data/../data/kiosk.db"). Only stat() and
+// readlink() are used: never open() a database file outside SQLite (see check_header()).
+std::string file_key(const fs::path& file) {
+    std::error_code ec;
+    auto p = fs::weakly_canonical(file, ec);
+    if (ec) p = fs::absolute(file, ec);
+    return ec ? file.string() : p.string();
+}
+
+bool open_in_this_process(const std::string& key) {
+    auto& r = open_connections();
+    std::lock_guard lock(r.mutex);
+    for (const auto& entry : r.files)
+        if (entry.second == key) return true;
+    return false;
+}
+
+void remember(sqlite3* db, const std::string& key) {
+    auto& r = open_connections();
+    std::lock_guard lock(r.mutex);
+    r.files[db] = key;
+}
+
+void close_connection(sqlite3* db) noexcept {
+    if (!db) return;
+    {
+        auto& r = open_connections();
+        std::lock_guard lock(r.mutex);
+        r.files.erase(db);
+    }
+    sqlite3_close_v2(db);
+}
+
 struct Closer {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+    void operator()(sqlite3* db) const noexcept { close_connection(db); }
 };
 using Handle = std::unique_ptr<sqlite3, Closer>;
 
@@ -71,6 +122,8 @@ bool is_access_problem(int rc) {
 
 // Turns the failure of one step of opening into the message for IT staff.
 [[noreturn]] void throw_open_failure(sqlite3* db, const std::string& path, int rc, const std::string& what) {
+    if (const auto full = detail::disk_full_problem(db, path, rc); !full.empty())
+        throw StoreError("cannot open database " + path + ": " + what + ": " + full);
     if (is_corrupt(rc)) throw_corrupt(path, what + ": " + sqlite3_errmsg(db));
     if (is_access_problem(rc)) throw_cannot_open(path, what + ": " + sqlite_reason(db, rc));
     if ((rc & 0xff) == SQLITE_BUSY)
@@ -102,6 +155,28 @@ std::string query_while_opening(sqlite3* db, const std::string& path, const char
     return value;
 }
 
+// Every row of the first column of a query while opening (PRAGMA integrity_check reports one problem a row).
+std::vector<std::string> query_rows_while_opening(sqlite3* db, const std::string& path, const char* sql,
+                                                  const char* what) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+    std::vector<std::string> rows;
+    while (rc == SQLITE_OK) {
+        const int step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW) {
+            const unsigned char* text = sqlite3_column_text(stmt, 0);
+            rows.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+        } else if (step == SQLITE_DONE) {
+            break;
+        } else {
+            rc = sqlite3_extended_errcode(db);
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK) throw_open_failure(db, path, rc, what);
+    return rows;
+}
+
 std::int64_t to_int(const std::string& s) {
     try {
         return std::stoll(s);
@@ -121,33 +196,63 @@ bool non_empty_file(const fs::path& p) {
     return !ec && size > 0;
 }
 
-// Checked before SQLite sees the file: a file that does not even start like a SQLite database is
-// reported without SQLite opening it for writing.
-void check_header(const fs::path& file, const std::string& path) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return; // unreadable: SQLite reports why
+// The file's first bytes, read through the descriptor SQLite itself opened. Never open() the database
+// file a second time: closing any descriptor of a file drops every POSIX lock the process holds on it
+// (https://www.sqlite.org/howtocorrupt.html, 2.2), and a live kiosk without its lock lets one outside
+// `sqlite3 kiosk.db 'select ...'` take itself for the last user and delete the WAL the kiosk still
+// writes into. Called right after sqlite3_open_v2, before any query: SQLite has read the header once
+// (for the page size) but taken no lock and written nothing, so a file that does not even start like a
+// SQLite database is reported before SQLite could, say, roll a journal back into it.
+void check_header(sqlite3* db, const std::string& path) {
+    sqlite3_file* file = nullptr;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || file == nullptr ||
+        file->pMethods == nullptr)
+        return; // not a file SQLite can show us: its own first read reports any problem
     std::array<char, 16> head{};
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    if (in.gcount() != static_cast<std::streamsize>(head.size()) || head != kSqliteMagic)
+    const int rc = file->pMethods->xRead(file, head.data(), static_cast<int>(head.size()), 0);
+    if (rc == SQLITE_IOERR_SHORT_READ || (rc == SQLITE_OK && head != kSqliteMagic))
         throw_corrupt(path, "it does not start with the SQLite file header");
+    if (rc != SQLITE_OK) throw_open_failure(db, path, rc, "reading its header");
+}
+
+// PRAGMA integrity_check's first findings, on one line for the message.
+std::string integrity_findings(const std::vector<std::string>& rows) {
+    std::string text;
+    for (const auto& row : rows) {
+        if (!text.empty()) text += "; ";
+        text += row;
+    }
+    return text;
 }
 
 // Opens, validates and configures the connection. Until the file is known to be a healthy kiosk
 // database of a version this build understands, only reads are issued, so a refused file stays as it was.
-Handle open_connection(const fs::path& file) {
+Handle open_connection(const fs::path& file, bool& checked_after_unclean_shutdown) {
     const std::string path = file.string();
+    const std::string key = file_key(file);
+    std::lock_guard opening(open_connections().opening);
+    const bool first = !open_in_this_process(key);
     const bool existed = non_empty_file(file);
     // A non-empty WAL left by a crash belongs to the file: if we refuse the file, closing must not
     // checkpoint that WAL into it either.
     const bool had_wal = non_empty_file(fs::path(path + "-wal"));
-    if (existed) check_header(file, path);
+    // The last connection to close checkpoints the WAL and deletes it, so a non-empty WAL that no
+    // connection of this process owns was left by a process that died (a crash, SIGKILL, a power cut) or
+    // is still running (then the full check below only costs time).
+    const bool unclean = first && had_wal;
+    checked_after_unclean_shutdown = false;
 
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &raw,
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     Handle db(raw);
-    if (rc != SQLITE_OK) throw_cannot_open(path, sqlite_reason(raw, rc));
+    if (rc != SQLITE_OK) {
+        if (const auto full = detail::disk_full_problem(raw, path, rc); !full.empty())
+            throw StoreError("cannot open database " + path + ": " + full);
+        throw_cannot_open(path, sqlite_reason(raw, rc));
+    }
     sqlite3_extended_result_codes(raw, 1);
+    if (existed) check_header(raw, path);
     // SQLite falls back to read-only when the file exists but may not be written.
     if (sqlite3_db_readonly(raw, "main") == 1) throw_cannot_open(path, "the file is not writable");
     sqlite3_busy_timeout(raw, static_cast<int>(kBusyTimeoutMs));
@@ -169,7 +274,17 @@ Handle open_connection(const fs::path& file) {
                                     ", " + std::to_string(objects) + " schema objects");
         if (version > latest_schema_version())
             throw detail::newer_schema_error(path, static_cast<int>(version), latest_schema_version());
-        if (existed) {
+        if (unclean) {
+            // quick_check reads every page but compares no index with its table: a flipped byte in a ticket
+            // row passes it. After a crash the whole file is checked before anything is written.
+            const auto rows = query_rows_while_opening(raw, path, "PRAGMA integrity_check(10)",
+                                                       "checking its integrity after an unclean shutdown");
+            if (rows.size() != 1 || rows[0] != "ok")
+                throw_corrupt(path,
+                              "integrity_check after an unclean shutdown (the last kiosk process did not "
+                              "close it): " +
+                                  integrity_findings(rows));
+        } else if (existed) {
             const auto check =
                 query_while_opening(raw, path, "PRAGMA quick_check(1)", "checking its integrity");
             if (check != "ok") throw_corrupt(path, "quick_check: " + check);
@@ -185,10 +300,32 @@ Handle open_connection(const fs::path& file) {
         throw_cannot_open(path, "SQLite could not switch it to WAL (journal mode is '" + mode + "')");
     detail::exec_sql(raw, path, "PRAGMA synchronous = FULL");
     detail::exec_sql(raw, path, "PRAGMA foreign_keys = ON");
+    remember(raw, key);
+    checked_after_unclean_shutdown = unclean;
     return db;
 }
 
 } // namespace
+
+bool is_disk_full_errno(int err) {
+    return err == ENOSPC || err == EDQUOT;
+}
+
+std::string disk_full_message(const std::filesystem::path& dir, int err) {
+    struct statvfs fs_info {};
+    std::string free_space;
+    if (::statvfs(dir.c_str(), &fs_info) == 0)
+        free_space = std::to_string(static_cast<unsigned long long>(fs_info.f_bavail) *
+                                    static_cast<unsigned long long>(fs_info.f_frsize)) +
+                     " bytes free";
+    else
+        free_space = "free space unknown: " + std::generic_category().message(errno);
+    if (err == EDQUOT)
+        return "the disk quota of the kiosk's user on the disk holding " + dir.string() + " is used up (" +
+               free_space + " on the disk); raise the quota or free space";
+    return "the disk holding " + dir.string() + " is full (" + free_space +
+           "); free space on it (old logs, other files) or set data_dir to a directory on a larger disk";
+}
 
 Database::Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
 
@@ -199,23 +336,28 @@ Database Database::open(const std::filesystem::path& file) {
 }
 
 Database Database::open_unmigrated(const std::filesystem::path& file) {
-    return Database(open_connection(file).release(), file);
+    bool unclean = false;
+    Database db(open_connection(file, unclean).release(), file);
+    db.checked_after_unclean_shutdown_ = unclean;
+    return db;
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)),
+      checked_after_unclean_shutdown_(other.checked_after_unclean_shutdown_) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
-        if (db_) sqlite3_close_v2(db_);
+        close_connection(db_);
         db_ = std::exchange(other.db_, nullptr);
         path_ = std::move(other.path_);
+        checked_after_unclean_shutdown_ = other.checked_after_unclean_shutdown_;
     }
     return *this;
 }
 
 Database::~Database() {
-    if (db_) sqlite3_close_v2(db_);
+    close_connection(db_);
 }
 
 int Database::schema_version() const {

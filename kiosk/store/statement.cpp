@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <utility>
 
 namespace kiosk::store::detail {
@@ -13,6 +14,18 @@ const auto kTransient = reinterpret_cast<sqlite3_destructor_type>(static_cast<st
 
 } // namespace
 
+std::string disk_full_problem(sqlite3* db, const std::string& path, int rc) {
+    const int primary = rc & 0xff;
+    // The system error is only meaningful after an I/O error (or a failed open); it may be stale otherwise.
+    const int err = db && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN || primary == SQLITE_FULL)
+                        ? sqlite3_system_errno(db)
+                        : 0;
+    if (primary != SQLITE_FULL && !is_disk_full_errno(err)) return {};
+    std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    return disk_full_message(dir, err);
+}
+
 void throw_sqlite_error(sqlite3* db, const std::string& path, std::string_view context, int rc) {
     std::string msg(context);
     msg += " on database ";
@@ -20,6 +33,7 @@ void throw_sqlite_error(sqlite3* db, const std::string& path, std::string_view c
     msg += ": ";
     msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     msg += " (sqlite code " + std::to_string(rc) + ")";
+    if (const auto full = disk_full_problem(db, path, rc); !full.empty()) msg += ": " + full;
     throw StoreError(msg);
 }
 
@@ -37,7 +51,9 @@ void exec_sql(sqlite3* db, const std::string& path, const char* sql) {
         msg += path;
         msg += ": ";
         msg += err ? err : sqlite3_errstr(rc);
-        msg += " (sqlite code " + std::to_string(sqlite3_extended_errcode(db)) + ")";
+        const int code = sqlite3_extended_errcode(db);
+        msg += " (sqlite code " + std::to_string(code) + ")";
+        if (const auto full = disk_full_problem(db, path, code); !full.empty()) msg += ": " + full;
         sqlite3_free(err);
         throw StoreError(msg);
     }

@@ -15,6 +15,10 @@ namespace kiosk::store::detail {
 // another application id is some other program's database and is never migrated.
 inline constexpr std::int32_t kApplicationId = 0x4B494F53;
 
+// For IT staff when `rc` (or the system error behind an I/O error) says the disk has no room: SQLITE_FULL,
+// ENOSPC, EDQUOT (see disk_full_message); "" for every other error.
+[[nodiscard]] std::string disk_full_problem(sqlite3* db, const std::string& path, int rc);
+
 // Throws StoreError "<context> on database <path>: <sqlite message> (sqlite code N)".
 [[noreturn]] void throw_sqlite_error(sqlite3* db, const std::string& path, std::string_view context);
 [[noreturn]] void throw_sqlite_error(sqlite3* db, const std::string& path, std::string_view context, int rc);

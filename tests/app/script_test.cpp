@@ -27,6 +27,16 @@ TEST(Script, ParsesStepsFromLinesAndSemicolons) {
     EXPECT_EQ(p.steps[8].kind, Kind::Quit);
 }
 
+TEST(Script, WaitFileTakesOnePath) {
+    const auto p = parse_script("wait-file /tmp/go; wait-file\nwait-file a b", "s.txt");
+    ASSERT_EQ(p.steps.size(), 1u);
+    EXPECT_EQ(p.steps[0].kind, Kind::WaitFile);
+    EXPECT_EQ(p.steps[0].arg, "/tmp/go");
+    ASSERT_EQ(p.errors.size(), 2u);
+    EXPECT_EQ(p.errors[0].rfind("s.txt:1:", 0), 0u);
+    EXPECT_EQ(p.errors[1].rfind("s.txt:2:", 0), 0u);
+}
+
 TEST(Script, ReportsEachBadStepWithItsLine) {
     const auto p = parse_script("tap\nsleep -1\nfly away\nmeasure 0\ntap ok", "s.txt");
     ASSERT_EQ(p.errors.size(), 4u);
