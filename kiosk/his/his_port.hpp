@@ -26,10 +26,10 @@ struct DeliveryResult {
     std::string detail; // the server's words (OperationOutcome text) or the transport error, for staff
     std::optional<std::chrono::seconds> retry_after; // from a Retry-After header
     bool unreachable = false; // no HTTP answer at all (network, DNS, TLS, timeout): the HIS is offline
+    long http_status = 0;     // the HTTP status the answer came with (0: none, or not known)
     // Accepted/AlreadyExists: the record as the HIS holds it, "<type>/<HIS id>" (e.g. "Patient/123"), read
     // from the returned resource or its Location. Records that refer to this one use it.
     std::string resource = {};
-    long http_status = 0; // the HTTP status the answer came with (0: none, or not known)
 };
 
 class HisPort {

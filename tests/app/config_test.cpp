@@ -256,13 +256,14 @@ TEST(ConfigParse, ASecretFileOthersCanReadIsRefusedWithTheFix) {
         kiosk::test::TempDir dir;
         const std::string text = replace_line(kBase, 5,
                                               "his.base_url = \"https://his.example.vn/fhir\"\n"
+                                              "his.identifier_base = \"https://bvdk-test.vn/fhir/sid/\"\n"
                                               "his.token_url = \"https://his.example.vn/token\"\n"
                                               "his.client_id = \"kiosk-1\"\n" +
                                                   his_files(dir, mode));
         const ConfigResult r = parse_config(text, "site.toml");
         ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
         EXPECT_EQ(r.problems[0].key, "his.client_secret_file");
-        EXPECT_EQ(r.problems[0].line, 9);
+        EXPECT_EQ(r.problems[0].line, 10);
         EXPECT_NE(r.problems[0].message.find("can be read by other users"), std::string::npos)
             << r.problems[0].message;
         EXPECT_NE(r.problems[0].message.find("chmod 600 " + (dir / "secret").string()), std::string::npos)

@@ -162,7 +162,8 @@ TEST(KioskProcessTls, SslKeyLogFileInTheEnvironmentGetsNoTlsSecrets) {
     const auto data = dir / "data";
     const auto config = write_site_config(
         dir, data.string(),
-        {{"\nbase_url = \"\"", "\nbase_url = \"" + his.url("/fhir", "https") + "\"\nca_bundle = \"" +
+        {{"\nbase_url = \"\"", "\nidentifier_base = \"https://bvdk-test.vn/fhir/sid/\"\nbase_url = \"" +
+                                   his.url("/fhir", "https") + "\"\nca_bundle = \"" +
                                    (dir / "ca.pem").string() + "\""}});
     const auto keys = dir / "tls-keys.log";
     KioskProcess::Setup with_key_log;

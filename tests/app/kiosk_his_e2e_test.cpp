@@ -253,9 +253,9 @@ TEST(KioskWithHis, SigtermWhileAHisRequestHangsExitsCleanlyAtOnce) {
     std::signal(SIGPIPE, SIG_IGN);
     SilentServer his;
     TempDir dir;
-    const auto config =
-        write_site_config(dir, (dir / "data").string(),
-                          {{"\nbase_url = \"\"", "\nbase_url = \"" + his.url("/fhir/R4") + "\""}});
+    const auto config = write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + his.url("/fhir/R4") + "\""}});
     const pid_t pid =
         start_kiosk("--headless --windowed 1280x800 --config " + shell_quote(config.string()), dir.path());
     ASSERT_GT(pid, 0);
@@ -281,9 +281,9 @@ TEST(KioskWithHis, NeverAnsweringHisTellsThePatientItCouldNotBeAsked) {
     std::signal(SIGPIPE, SIG_IGN);
     SilentServer his;
     TempDir dir;
-    const auto config =
-        write_site_config(dir, (dir / "data").string(),
-                          {{"\nbase_url = \"\"", "\nbase_url = \"" + his.url("/fhir/R4") + "\""}});
+    const auto config = write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + his.url("/fhir/R4") + "\""}});
     const auto r = run_kiosk(
         "--headless --windowed 1080x1920 --config " + shell_quote(config.string()) + " --script " +
             write_script(

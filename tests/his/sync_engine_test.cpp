@@ -400,7 +400,7 @@ TEST(SyncStatusFault, A401ThenA503ThenAcceptedAreToldApartAndCounted) {
     his::ObservedTransport observed(curl, [&](his::Exchange e) {
         if (engine_ptr) engine_ptr->observe(e);
     });
-    his::FhirHis fhir(observed, server.url("/fhir/R4"));
+    his::FhirHis fhir(observed, server.url("/fhir/R4"), "https://bvdk-test.vn/fhir/sid/");
     his::SyncEngine engine(k.db, fhir, k.clock, fast(), 1);
     engine_ptr = &engine;
 
