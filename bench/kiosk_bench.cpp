@@ -697,6 +697,11 @@ void whole_frames(Table& table, const Setup& setup, int frames) {
         env.emplace_back("DISPLAY", display);
         env.emplace_back("SDL_RENDER_DRIVER", "software");
         configs.push_back({"software, X11 (Xvfb)", false, true, env});
+        // SDL shows a software frame on X11 through a texture of another renderer (Mesa's GL here) unless
+        // told not to; with this hint it uses X11's own image path (XShm).
+        auto native = env;
+        native.emplace_back("SDL_FRAMEBUFFER_ACCELERATION", "0");
+        configs.push_back({"software, X11 (Xvfb), SDL_FRAMEBUFFER_ACCELERATION=0", false, true, native});
         env.back().second = "opengl";
         configs.push_back({"OpenGL, X11 (Xvfb, Mesa)", false, false, env});
     } else {
