@@ -7,8 +7,10 @@
 //   bare_imgui [--headless] [--windowed WxH] [--announce-ready] [--measure N]
 //     --announce-ready  print "BARE_READY <ms since main>" after the first SDL_RenderPresent
 //     --measure N       render N frames back to back, print "BARE_MEASURE frames=N imgui_cpu_ms_mean=..
-//                       p50=.. p99=.." (ImGui CPU = NewFrame..Render, as the kiosk measures it), exit
+//                       p50=.. p99=.. frame_ms_mean=.. ..." (kiosk/app/frame_stats.hpp: ImGui CPU =
+//                       NewFrame..Render, frame = build + render + present, as the kiosk measures them), exit
 //   Otherwise it runs an event-driven loop (SDL_WaitEventTimeout, like the kiosk) until SIGTERM/SDL_QUIT.
+#include "kiosk/app/frame_stats.hpp"
 #include "kiosk/ui/theme.hpp"
 
 #include <SDL.h>
@@ -89,7 +91,9 @@ private:
     int frames_pending_ = 3; // as the kiosk: a few frames after start and after each event
     int taps_ = 0;
     double last_frame_cpu_ms_ = 0;
-    std::vector<double> measured_;
+    double last_frame_ms_ = 0;
+    std::vector<kiosk::app::FrameSample> measured_;
+    Clock::time_point measure_first_at_;
 };
 
 BareApp::~BareApp() {
@@ -155,6 +159,7 @@ bool BareApp::init() {
 }
 
 void BareApp::frame() {
+    const auto frame_start = Clock::now();
     ImGui_ImplSDLRenderer_NewFrame();
     ImGui_ImplSDL2_NewFrame();
     ImGuiIO& io = ImGui::GetIO();
@@ -186,6 +191,7 @@ void BareApp::frame() {
     SDL_RenderClear(renderer_);
     ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
     SDL_RenderPresent(renderer_);
+    last_frame_ms_ = ms_between(frame_start, Clock::now());
 
     if (!announced_) {
         announced_ = true;
@@ -197,11 +203,11 @@ void BareApp::frame() {
 }
 
 void BareApp::print_measure() const {
-    std::vector<double> v = measured_;
-    std::sort(v.begin(), v.end());
-    const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-    std::printf("BARE_MEASURE frames=%zu imgui_cpu_ms_mean=%.4f p50=%.4f p99=%.4f\n", v.size(), mean,
-                v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 99 / 100)]);
+    const double wall =
+        ms_between(measure_first_at_, Clock::now()) / static_cast<double>(measured_.size() - 1);
+    // The first sample only starts the wall clock, as the kiosk's measure step does.
+    const std::vector<kiosk::app::FrameSample> v(measured_.begin() + 1, measured_.end());
+    std::printf("%s\n", kiosk::app::measure_line("BARE_MEASURE", "", v, wall).c_str());
     std::fflush(stdout);
 }
 
@@ -225,8 +231,9 @@ int BareApp::run() {
             ++rendered;
             if (frames_pending_ > 0) --frames_pending_;
             if (args_.measure > 0 && rendered > warmup) {
-                measured_.push_back(last_frame_cpu_ms_);
-                if (static_cast<int>(measured_.size()) >= args_.measure) {
+                if (measured_.empty()) measure_first_at_ = Clock::now();
+                measured_.push_back({last_frame_cpu_ms_, last_frame_ms_});
+                if (static_cast<int>(measured_.size()) >= args_.measure + 1) {
                     print_measure();
                     running_ = false;
                 }

@@ -8,6 +8,7 @@
 //     --runs     start-up runs of each program (default 7)
 //     --frames   frames per ImGui CPU measurement (default 300)
 //     --tickets  tickets for the tap -> stored timing (default 500)
+//     --whole-frames  frames per whole-frame measurement and screen (default 120)
 //
 // Figures, all for --headless --windowed 1920x1080 (SDL offscreen driver, software renderer):
 //   a. start -> first interactive frame, external wall clock (spawn .. READY line on the pipe)
@@ -15,6 +16,8 @@
 //   c. idle CPU over 5 s, % of one core
 //   d. peak RSS (VmHWM) of the idle runs
 //   e. tap -> ticket durably stored, in-process: ui::Flow + Worker(Database, TicketStore) + MainQueue
+//   f. whole frame (build + render + present) per screen at 1080x1920 (portrait kiosk), kiosk vs bare:
+//      software renderer headless (offscreen driver), and on X11 (Xvfb) software and OpenGL (Mesa)
 #include "bench_support.hpp"
 #include "kiosk/app/work_queue.hpp"
 #include "kiosk/core/clock.hpp"
@@ -449,6 +452,8 @@ struct Measure {
     std::string screen;
     double mean = 0, p50 = 0, p99 = 0;
     int frames = 0;
+    // Whole frame (build + render + present) and the loop's wall time per frame; -1 when not printed.
+    double frame_mean = -1, frame_p50 = -1, frame_p99 = -1, wall = -1;
 };
 
 Measure measure_of(const std::string& line) {
@@ -461,6 +466,11 @@ Measure measure_of(const std::string& line) {
     m.p50 = std::stod(f["p50"]);
     m.p99 = std::stod(f["p99"]);
     m.frames = f.count("frames") ? std::stoi(f["frames"]) : 0;
+    const auto number = [&](const char* key) { return f.count(key) ? std::stod(f[key]) : -1.0; };
+    m.frame_mean = number("frame_ms_mean");
+    m.frame_p50 = number("frame_p50");
+    m.frame_p99 = number("frame_p99");
+    m.wall = number("wall_ms_per_frame");
     return m;
 }
 
@@ -570,6 +580,177 @@ TapRun tap_to_ticket(const fs::path& db_file, int warmup, int count) {
     return run;
 }
 
+// --- f. whole frame per screen -------------------------------------------------------------------------
+
+constexpr const char* kPortrait = "1080x1920";
+
+std::vector<std::string> sized(std::vector<std::string> argv, const char* size) {
+    const auto w = std::find(argv.begin(), argv.end(), std::string("--windowed"));
+    if (w != argv.end() && w + 1 != argv.end()) *(w + 1) = size;
+    return argv;
+}
+
+// The renderer SDL gave the kiosk, from its log line "video driver x11, renderer opengl".
+std::string renderer_in_log(const fs::path& log) {
+    const std::string text = read_text(log);
+    const auto at = text.rfind(", renderer ");
+    if (at == std::string::npos) return "?";
+    const auto b = at + std::strlen(", renderer ");
+    return text.substr(b, text.find_first_of("\r\n", b) - b);
+}
+
+// Environment variables for one run, restored afterwards.
+class ScopedEnv {
+public:
+    explicit ScopedEnv(std::vector<std::pair<std::string, std::string>> vars) {
+        for (auto& [k, v] : vars) {
+            const char* old = std::getenv(k.c_str());
+            saved_.emplace_back(k, old ? std::optional<std::string>(old) : std::nullopt);
+            ::setenv(k.c_str(), v.c_str(), 1);
+        }
+    }
+    ~ScopedEnv() {
+        for (auto& [k, v] : saved_)
+            v ? ::setenv(k.c_str(), v->c_str(), 1) : ::unsetenv(k.c_str());
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+struct WholeFrameRun {
+    std::vector<Measure> kiosk; // one per screen
+    Measure bare;
+    std::string kiosk_renderer, bare_renderer;
+};
+
+WholeFrameRun whole_frame_run(const Setup& setup, bool headless, int frames, const fs::path& kiosk_log,
+                              const fs::path& bare_log) {
+    const std::string n = std::to_string(frames);
+    // Four screens: welcome, identify (keypad and card picture), the service list, the ticket (QR).
+    std::vector<std::string> k =
+        sized(kiosk_args(setup, {"--do", "wait welcome; measure " + n +
+                                             "; tap feature.identify; wait identify; "
+                                             "measure " +
+                                             n +
+                                             "; tap back; wait welcome; tap "
+                                             "feature.queue; wait choose_service; "
+                                             "measure " +
+                                             n +
+                                             "; tap service.KBH; wait ticket; "
+                                             "measure " +
+                                             n + "; quit"}),
+              kPortrait);
+    std::vector<std::string> b = sized(bare_args({"--measure", n}), kPortrait);
+    if (!headless) {
+        k = on_display(std::move(k));
+        b = on_display(std::move(b));
+    }
+    WholeFrameRun r;
+    {
+        Child c(k, kiosk_log);
+        const std::string out = c.read_all(Clock::now() + 900s);
+        const int status = c.wait(Clock::now() + 30s);
+        r.kiosk = measures_in(out, "KIOSK_MEASURE");
+        if (status != 0 || r.kiosk.size() != 4)
+            throw std::runtime_error("the kiosk script exited with " + std::to_string(status) +
+                                     " and printed " + std::to_string(r.kiosk.size()) +
+                                     " of 4 KIOSK_MEASURE lines (see " + kiosk_log.string() + ")");
+        r.kiosk_renderer = renderer_in_log(kiosk_log);
+    }
+    {
+        Child c(b, bare_log);
+        const auto bm = measures_in(c.read_all(Clock::now() + 600s), "BARE_MEASURE");
+        c.wait(Clock::now() + 30s);
+        if (bm.size() != 1)
+            throw std::runtime_error("bare_imgui printed no BARE_MEASURE line (see " + bare_log.string() +
+                                     ")");
+        r.bare = bm[0];
+    }
+    return r;
+}
+
+void whole_frames(Table& table, const Setup& setup, int frames) {
+    struct Config {
+        std::string name;
+        bool headless;
+        bool software;
+        std::vector<std::pair<std::string, std::string>> env;
+    };
+    // SDL_RENDER_DRIVER picks the renderer; SDL then turns batching off unless SDL_RENDER_BATCHING says
+    // otherwise (the kiosk's own choice keeps it on), and without SDL_RENDER_VSYNC=0 a display run would
+    // measure the wait for the (simulated) vertical blank rather than the frame.
+    const std::vector<std::pair<std::string, std::string>> display_env = {{"SDL_RENDER_BATCHING", "1"},
+                                                                          {"SDL_RENDER_VSYNC", "0"}};
+    std::vector<Config> configs = {{"software, headless (offscreen driver)", true, true, {}}};
+    std::optional<Child> xvfb;
+    std::string display;
+    if (const auto x = find_xvfb()) {
+        display = ":" + std::to_string(190 + ::getpid() % 100);
+        xvfb.emplace(std::vector<std::string>{*x, display, "-screen", "0", std::string(kPortrait) + "x24",
+                                              "-nolisten", "tcp"},
+                     setup.dir / "xvfb-portrait.log");
+        std::this_thread::sleep_for(1s); // Xvfb prints nothing when ready; it takes well under 1 s
+        auto env = display_env;
+        env.emplace_back("DISPLAY", display);
+        env.emplace_back("SDL_RENDER_DRIVER", "software");
+        configs.push_back({"software, X11 (Xvfb)", false, true, env});
+        // SDL shows a software frame on X11 through a texture of another renderer (Mesa's GL here) unless
+        // told not to; with this hint it uses X11's own image path (XShm).
+        auto native = env;
+        native.emplace_back("SDL_FRAMEBUFFER_ACCELERATION", "0");
+        configs.push_back({"software, X11 (Xvfb), SDL_FRAMEBUFFER_ACCELERATION=0", false, true, native});
+        env.back().second = "opengl";
+        configs.push_back({"OpenGL, X11 (Xvfb, Mesa)", false, false, env});
+    } else {
+        table.note("f. no Xvfb (package xvfb): the X11 software and OpenGL figures were not taken");
+    }
+    for (const Config& c : configs) {
+        table.section("f. whole frame (build + render + present), " + std::string(kPortrait) + ", " + c.name +
+                      ", " + std::to_string(frames) + " frames per screen");
+        try {
+            std::fprintf(stderr, "kiosk_bench: f. whole frame, %s...\n", c.name.c_str());
+            const ScopedEnv env(c.env);
+            const fs::path klog = setup.dir / ("kiosk.whole." + std::to_string(&c - configs.data()) + ".log");
+            const fs::path blog = setup.dir / ("bare.whole." + std::to_string(&c - configs.data()) + ".log");
+            const WholeFrameRun r = whole_frame_run(setup, c.headless, frames, klog, blog);
+            if (r.bare.frame_mean < 0) throw std::runtime_error("bare_imgui printed no whole-frame figure");
+            for (const Measure& m : r.kiosk) {
+                if (m.frame_mean < 0) throw std::runtime_error("the kiosk printed no whole-frame figure");
+                if (c.software)
+                    table.limit("kiosk " + m.screen + ", mean", m.frame_mean, 2, "ms", 16.7, "<= 16.7 ms");
+                else
+                    table.info("kiosk " + m.screen + ", mean", m.frame_mean, 2, "ms");
+                table.info("kiosk " + m.screen + ", p99", m.frame_p99, 2, "ms");
+            }
+            table.info("bare, mean", r.bare.frame_mean, 2, "ms");
+            table.info("bare, p99", r.bare.frame_p99, 2, "ms");
+            for (const Measure& m : r.kiosk)
+                table.info("ratio kiosk " + m.screen + "/bare (means)", m.frame_mean / r.bare.frame_mean, 1,
+                           "x");
+            std::string walls;
+            for (const Measure& m : r.kiosk)
+                walls += " " + m.screen + " " + fmt(m.wall, 1);
+            table.note("f. " + c.name + ": renderer reported by the kiosk: " + r.kiosk_renderer +
+                       "; loop wall time per forced frame, ms:" + walls + ", bare " + fmt(r.bare.wall, 1));
+            if (!c.software && r.kiosk_renderer != "opengl")
+                table.note("f. " + c.name +
+                           ": SDL could not give the kiosk an OpenGL renderer on this machine "
+                           "(it got '" +
+                           r.kiosk_renderer + "'): these are not OpenGL figures");
+            if (!c.software && r.kiosk_renderer == "opengl")
+                table.note("f. " + c.name +
+                           ": Mesa's OpenGL here is llvmpipe (CPU rasterisation on this "
+                           "machine's cores), not a GPU");
+        } catch (const std::exception& e) {
+            table.failed("whole frame, " + c.name, e.what());
+        }
+    }
+    if (xvfb) xvfb->stop();
+}
+
 // --- main ---------------------------------------------------------------------------------------------
 
 struct Args {
@@ -577,6 +758,7 @@ struct Args {
     int runs = 7;
     int frames = 300;
     int tickets = 500;
+    int whole_frames = 120;
 };
 
 bool parse_int(const char* s, int& out) {
@@ -597,9 +779,11 @@ int main(int argc, char** argv) {
             args.dir = argv[++i];
         } else if ((a == "--runs" && has_value && parse_int(argv[++i], args.runs)) ||
                    (a == "--frames" && has_value && parse_int(argv[++i], args.frames)) ||
-                   (a == "--tickets" && has_value && parse_int(argv[++i], args.tickets))) {
+                   (a == "--tickets" && has_value && parse_int(argv[++i], args.tickets)) ||
+                   (a == "--whole-frames" && has_value && parse_int(argv[++i], args.whole_frames))) {
         } else {
-            std::fprintf(stderr, "usage: kiosk_bench [--dir DIR] [--runs N] [--frames N] [--tickets N]\n");
+            std::fprintf(stderr, "usage: kiosk_bench [--dir DIR] [--runs N] [--frames N] [--tickets N] "
+                                 "[--whole-frames N]\n");
             return 2;
         }
     }
@@ -786,6 +970,8 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         table.failed("tap -> ticket stored", e.what());
     }
+
+    whole_frames(table, setup, args.whole_frames);
 
     table.note(
         "targets are goals, not tests: a figure over its target prints OVER and the exit status stays 0");

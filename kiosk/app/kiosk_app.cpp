@@ -1,7 +1,9 @@
 #include "kiosk/app/kiosk_app.hpp"
 
+#include "kiosk/app/frame_stats.hpp"
 #include "kiosk/app/patient_finder.hpp"
 #include "kiosk/app/pointer.hpp"
+#include "kiosk/app/sdl_draw.hpp"
 #include "kiosk/app/sync_worker.hpp"
 #include "kiosk/app/work_queue.hpp"
 #include "kiosk/core/clock.hpp"
@@ -225,16 +227,18 @@ private:
     bool ready_announced_ = false;
     Clock::time_point last_input_ = Clock::now();
     double last_frame_cpu_ms_ = 0;
-    int slow_frame_ms_ = 0; // script step slow-frames: extra time each frame takes
+    double last_frame_ms_ = 0; // build + render + present
+    int slow_frame_ms_ = 0;    // script step slow-frames: extra time each frame takes
     std::optional<std::filesystem::path> screenshot_request_;
 
     // Script progress.
     std::size_t step_ = 0;
     int step_phase_ = 0;
     Clock::time_point step_started_ = Clock::now();
-    std::vector<double> measured_;
-    std::optional<ImVec2> drag_origin_; // where the current scripted press started
-    int step_phase_characters_ = 0;     // characters a keys step has typed so far
+    std::vector<FrameSample> measured_;
+    Clock::time_point measure_first_at_; // when the step's first sample was taken
+    std::optional<ImVec2> drag_origin_;  // where the current scripted press started
+    int step_phase_characters_ = 0;      // characters a keys step has typed so far
 
     ui::Connectivity connectivity_;
     core::ScanDetector scanner_; // the barcode scanner typing as a keyboard
@@ -612,6 +616,7 @@ int KioskApp::wait_timeout_ms() const {
 }
 
 void KioskApp::frame() {
+    const auto frame_start = Clock::now();
     ImGui_ImplSDLRenderer_NewFrame();
     ImGui_ImplSDL2_NewFrame();
     ImGuiIO& io = ImGui::GetIO();
@@ -627,7 +632,7 @@ void KioskApp::frame() {
 
     SDL_SetRenderDrawColor(renderer_, 247, 250, 252, 255);
     SDL_RenderClear(renderer_);
-    ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+    render_draw_data(renderer_, ImGui::GetDrawData()); // sdl_draw.hpp: cheaper on the software renderer
     if (screenshot_request_) {
         if (const auto failed = save_png(renderer_, *screenshot_request_))
             script_fail(*failed);
@@ -636,6 +641,7 @@ void KioskApp::frame() {
         screenshot_request_.reset();
     }
     SDL_RenderPresent(renderer_);
+    last_frame_ms_ = ms_between(frame_start, Clock::now());
     if (slow_frame_ms_ > 0) std::this_thread::sleep_for(Ms(slow_frame_ms_)); // script: slow-frames
 
     if (!ready_announced_) {
@@ -782,18 +788,18 @@ void KioskApp::script_tick() {
         }
         return;
     case ScriptStep::Kind::Measure:
-        measured_.push_back(last_frame_cpu_ms_);
+        if (measured_.empty()) measure_first_at_ = Clock::now();
+        measured_.push_back({last_frame_cpu_ms_, last_frame_ms_});
         if (static_cast<int>(measured_.size()) < st.count + 1) {
             frames_pending_ = std::max(frames_pending_, 1);
             return;
         }
         {
-            std::vector<double> v(measured_.begin() + 1, measured_.end()); // first sample predates the step
-            std::sort(v.begin(), v.end());
-            const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-            std::printf("KIOSK_MEASURE screen=%s frames=%zu imgui_cpu_ms_mean=%.4f p50=%.4f p99=%.4f\n",
-                        ui::screen_name(flow_.screen()), v.size(), mean, v[v.size() / 2],
-                        v[std::min(v.size() - 1, v.size() * 99 / 100)]);
+            measured_.erase(measured_.begin()); // the first sample predates the step
+            const double wall = ms_between(measure_first_at_, Clock::now()) / st.count;
+            std::printf(
+                "%s\n",
+                measure_line("KIOSK_MEASURE", ui::screen_name(flow_.screen()), measured_, wall).c_str());
             std::fflush(stdout);
             measured_.clear();
         }
