@@ -26,6 +26,13 @@ namespace {
 const std::string kIdentifierBase = "https://bvdk-demo.vn/fhir/sid/";
 const std::string kIdentifierBaseLine = "\nidentifier_base = \"" + kIdentifierBase + "\"";
 
+// The example site config, data in dir/data, with its HIS at `base_url`.
+std::filesystem::path config_with_his(const TempDir& dir, const std::string& base_url) {
+    return write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + base_url + "\""}});
+}
+
 // How many Encounters the server holds with this ticket reference.
 int encounters_with(const std::string& base, const std::string& /*site*/, const std::string& reference) {
     kiosk::his::CurlTransport t(kiosk::his::TransportOptions{});
@@ -46,9 +53,7 @@ int encounters_with(const std::string& base, const std::string& /*site*/, const 
 TEST(KioskWithHis, TicketReachesTheHisExactlyOnce) {
     FhirServer server;
     TempDir dir;
-    const auto config = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
+    const auto config = config_with_his(dir, server.base());
     const auto r =
         run_kiosk("--headless --windowed 1280x800 --config " + shell_quote(config.string()) +
                       " --do 'tap feature.queue; wait choose_service; tap service.KBH; wait ticket; "
@@ -70,9 +75,7 @@ TEST(KioskWithHis, HisAwayThenBackDeliversWhatWaited) {
     FhirServer server;
     TempDir dir;
     // First run: the HIS address points nowhere; tickets are issued all the same and wait in the outbox.
-    const auto offline = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"http://127.0.0.1:9/fhir/R4\""}});
+    const auto offline = config_with_his(dir, "http://127.0.0.1:9/fhir/R4");
     const std::string take =
         "tap feature.queue; wait choose_service; tap service.XN; wait ticket; tap ticket.done; "
         "wait welcome; ";
@@ -85,9 +88,7 @@ TEST(KioskWithHis, HisAwayThenBackDeliversWhatWaited) {
         EXPECT_EQ(kiosk::store::Outbox(db).count(), 2);
     }
     // Second run: the HIS is reachable; the waiting records go out without any new ticket.
-    const auto online = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
+    const auto online = config_with_his(dir, server.base());
     r = run_kiosk("--headless --windowed 1280x800 --config " + shell_quote(online.string()) +
                       " --do 'wait-sync; quit'",
                   dir.path());
@@ -156,9 +157,7 @@ TEST(KioskWithHis, ReturningPatientIsGreetedFromTheHisWithAMaskedName) {
     ASSERT_EQ(created.status, 201) << created.body;
 
     TempDir dir;
-    const auto config = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
+    const auto config = config_with_his(dir, server.base());
     const auto r = run_kiosk(
         "--headless --windowed 1080x1920 --log-level trace --config " + shell_quote(config.string()) +
             " --script " +
@@ -193,9 +192,7 @@ TEST(KioskWithHis, ReturningPatientIsGreetedFromTheHisWithAMaskedName) {
 TEST(KioskWithHis, PatientRegisteredAtTheKioskReachesTheHisOnce) {
     FhirServer server;
     TempDir dir;
-    const auto config = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
+    const auto config = config_with_his(dir, server.base());
     const auto r = run_kiosk(
         "--headless --windowed 1080x1920 --config " + shell_quote(config.string()) + " --script " +
             write_script(dir, "s",
@@ -220,9 +217,7 @@ TEST(KioskWithHis, SigtermWhileAHisRequestHangsExitsCleanlyAtOnce) {
     std::signal(SIGPIPE, SIG_IGN);
     SilentServer his;
     TempDir dir;
-    const auto config = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + his.url("/fhir/R4") + "\""}});
+    const auto config = config_with_his(dir, his.url("/fhir/R4"));
     KioskProcess kiosk({"--headless", "--windowed", "1280x800", "--config", config.string()}, dir.path(), {});
     ASSERT_GT(kiosk.pid(), 0);
     if (!his.wait_for_request(std::chrono::seconds(60)))
@@ -246,9 +241,7 @@ TEST(KioskWithHis, NeverAnsweringHisTellsThePatientItCouldNotBeAsked) {
     std::signal(SIGPIPE, SIG_IGN);
     SilentServer his;
     TempDir dir;
-    const auto config = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + his.url("/fhir/R4") + "\""}});
+    const auto config = config_with_his(dir, his.url("/fhir/R4"));
     const auto r = run_kiosk(
         "--headless --windowed 1080x1920 --config " + shell_quote(config.string()) + " --script " +
             write_script(
