@@ -26,6 +26,13 @@ namespace {
 const std::string kIdentifierBase = "https://bvdk-demo.vn/fhir/sid/";
 const std::string kIdentifierBaseLine = "\nidentifier_base = \"" + kIdentifierBase + "\"";
 
+// The example site config, data in dir/data, with its HIS at `base_url`.
+std::filesystem::path config_with_his(const TempDir& dir, const std::string& base_url) {
+    return write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + base_url + "\""}});
+}
+
 // How many Encounters the server holds with this ticket reference.
 int encounters_with(const std::string& base, const std::string& /*site*/, const std::string& reference) {
     kiosk::his::CurlTransport t(kiosk::his::TransportOptions{});
@@ -46,9 +53,7 @@ int encounters_with(const std::string& base, const std::string& /*site*/, const 
 TEST(KioskWithHis, TicketReachesTheHisExactlyOnce) {
     FhirServer server;
     TempDir dir;
-    const auto config = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
+    const auto config = config_with_his(dir, server.base());
     const auto r =
         run_kiosk("--headless --windowed 1280x800 --config " + shell_quote(config.string()) +
                       " --do 'tap feature.queue; wait choose_service; tap service.KBH; wait ticket; "
@@ -70,9 +75,7 @@ TEST(KioskWithHis, HisAwayThenBackDeliversWhatWaited) {
     FhirServer server;
     TempDir dir;
     // First run: the HIS address points nowhere; tickets are issued all the same and wait in the outbox.
-    const auto offline = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"http://127.0.0.1:9/fhir/R4\""}});
+    const auto offline = config_with_his(dir, "http://127.0.0.1:9/fhir/R4");
     const std::string take =
         "tap feature.queue; wait choose_service; tap service.XN; wait ticket; tap ticket.done; "
         "wait welcome; ";
@@ -85,9 +88,7 @@ TEST(KioskWithHis, HisAwayThenBackDeliversWhatWaited) {
         EXPECT_EQ(kiosk::store::Outbox(db).count(), 2);
     }
     // Second run: the HIS is reachable; the waiting records go out without any new ticket.
-    const auto online = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
+    const auto online = config_with_his(dir, server.base());
     r = run_kiosk("--headless --windowed 1280x800 --config " + shell_quote(online.string()) +
                       " --do 'wait-sync; quit'",
                   dir.path());
@@ -156,9 +157,7 @@ TEST(KioskWithHis, ReturningPatientIsGreetedFromTheHisWithAMaskedName) {
     ASSERT_EQ(created.status, 201) << created.body;
 
     TempDir dir;
-    const auto config = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
+    const auto config = config_with_his(dir, server.base());
     const auto r = run_kiosk(
         "--headless --windowed 1080x1920 --log-level trace --config " + shell_quote(config.string()) +
             " --script " +
@@ -193,9 +192,7 @@ TEST(KioskWithHis, ReturningPatientIsGreetedFromTheHisWithAMaskedName) {
 TEST(KioskWithHis, PatientRegisteredAtTheKioskReachesTheHisOnce) {
     FhirServer server;
     TempDir dir;
-    const auto config = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + server.base() + "\""}});
+    const auto config = config_with_his(dir, server.base());
     const auto r = run_kiosk(
         "--headless --windowed 1080x1920 --config " + shell_quote(config.string()) + " --script " +
             write_script(dir, "s",
@@ -212,39 +209,6 @@ TEST(KioskWithHis, PatientRegisteredAtTheKioskReachesTheHisOnce) {
     EXPECT_EQ(p["name"][0].value("family", ""), "Nguyễn");
 }
 
-namespace {
-
-// Starts the real kiosk in the background, as systemd would (stdout and stderr to files in dir).
-pid_t start_kiosk(const std::string& args, const std::filesystem::path& dir) {
-    const char* asan = std::getenv("ASAN_OPTIONS");
-    const std::string command =
-        "exec env ASAN_OPTIONS=" + shell_quote(std::string(asan ? asan : "") + ":detect_leaks=0") + " " +
-        shell_quote(KIOSK_BINARY) + " --assets " + shell_quote(std::string(KIOSK_SOURCE_DIR) + "/assets") +
-        " " + args + " </dev/null >" + shell_quote((dir / "stdout.txt").string()) + " 2>" +
-        shell_quote((dir / "stderr.txt").string());
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    return pid;
-}
-
-// The exit status of pid if it ends within `limit`; otherwise kills it and returns nullopt.
-std::optional<int> wait_exit(pid_t pid, std::chrono::seconds limit) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    int raw = 0;
-    while (std::chrono::steady_clock::now() < until) {
-        if (::waitpid(pid, &raw, WNOHANG) == pid) return raw;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &raw, 0);
-    return std::nullopt;
-}
-
-} // namespace
-
 // Issue 8, point 13: SIGTERM while a HIS request hangs must not wait for the request timeout (30 s for
 // the sync): the transfer is aborted and the kiosk exits cleanly. The HIS here accepts and never answers
 // (it would answer only after 60 s); the bound below is far beyond the second or so this takes and short
@@ -253,19 +217,15 @@ TEST(KioskWithHis, SigtermWhileAHisRequestHangsExitsCleanlyAtOnce) {
     std::signal(SIGPIPE, SIG_IGN);
     SilentServer his;
     TempDir dir;
-    const auto config = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + his.url("/fhir/R4") + "\""}});
-    const pid_t pid =
-        start_kiosk("--headless --windowed 1280x800 --config " + shell_quote(config.string()), dir.path());
-    ASSERT_GT(pid, 0);
-    if (!his.wait_for_request(std::chrono::seconds(60))) {
-        static_cast<void>(wait_exit(pid, std::chrono::seconds(0)));
-        FAIL() << "the kiosk never asked the HIS:\n" << read_text(dir / "stderr.txt");
-    }
-    ASSERT_EQ(::kill(pid, SIGTERM), 0);
-    const auto raw = wait_exit(pid, std::chrono::seconds(20));
-    const std::string err = read_text(dir / "stderr.txt");
+    const auto config = config_with_his(dir, his.url("/fhir/R4"));
+    KioskProcess kiosk({"--headless", "--windowed", "1280x800", "--config", config.string()}, dir.path(), {});
+    ASSERT_GT(kiosk.pid(), 0);
+    if (!his.wait_for_request(std::chrono::seconds(60)))
+        FAIL() << "the kiosk never asked the HIS:\n" << kiosk.err(); // its destructor SIGKILLs it
+    ASSERT_EQ(::kill(kiosk.pid(), SIGTERM), 0);
+    const bool ended = eventually([&] { return kiosk.ended(); }, std::chrono::seconds(20));
+    const std::optional<int> raw = ended ? std::optional<int>(kiosk.wait()) : std::nullopt;
+    const std::string err = kiosk.err();
     ASSERT_TRUE(raw) << "still running 20 s after SIGTERM (the request timeout is 30 s):\n" << err;
     ASSERT_TRUE(WIFEXITED(*raw)) << "killed by signal " << WTERMSIG(*raw) << ":\n" << err;
     EXPECT_EQ(WEXITSTATUS(*raw), 0) << err;
@@ -281,9 +241,7 @@ TEST(KioskWithHis, NeverAnsweringHisTellsThePatientItCouldNotBeAsked) {
     std::signal(SIGPIPE, SIG_IGN);
     SilentServer his;
     TempDir dir;
-    const auto config = write_site_config(
-        dir, (dir / "data").string(),
-        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"" + his.url("/fhir/R4") + "\""}});
+    const auto config = config_with_his(dir, his.url("/fhir/R4"));
     const auto r = run_kiosk(
         "--headless --windowed 1080x1920 --config " + shell_quote(config.string()) + " --script " +
             write_script(

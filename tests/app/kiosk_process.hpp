@@ -63,13 +63,25 @@ inline ProcessResult run_command(const std::string& command, const std::filesyst
 // Under ASan, leak checking is off for the kiosk process only: SDL dlopen()s video and input libraries
 // and unloads them at SDL_Quit, so their one-off allocations show up as leaks in "<unknown module>" that no
 // suppression can name. Every other ASan/UBSan check stays on, and the unit tests keep leak checking.
-inline ProcessResult run_kiosk(const std::string& args, const std::filesystem::path& dir) {
+// The value of ASAN_OPTIONS for every kiosk process a test starts.
+inline std::string kiosk_asan_options() {
     const char* asan = std::getenv("ASAN_OPTIONS");
-    const std::string env =
-        "env ASAN_OPTIONS=" + shell_quote(std::string(asan ? asan : "") + ":detect_leaks=0") + " ";
-    return run_command(env + shell_quote(KIOSK_BINARY) + " --assets " +
-                           shell_quote(std::string(KIOSK_SOURCE_DIR) + "/assets") + " " + args,
-                       dir);
+    return std::string(asan ? asan : "") + ":detect_leaks=0";
+}
+
+// The kiosk binary and the options every test run gives it, followed by `args`.
+inline std::vector<std::string> kiosk_argv(const std::vector<std::string>& args = {}) {
+    std::vector<std::string> argv{KIOSK_BINARY, "--assets", std::string(KIOSK_SOURCE_DIR) + "/assets"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
+// Runs the kiosk in the foreground with `args` (shell words, already quoted where needed).
+inline ProcessResult run_kiosk(const std::string& args, const std::filesystem::path& dir) {
+    std::string command = "env ASAN_OPTIONS=" + shell_quote(kiosk_asan_options());
+    for (const auto& a : kiosk_argv())
+        command += " " + shell_quote(a);
+    return run_command(command + " " + args, dir);
 }
 
 // The example site config with data_dir pointed into a test's own directory, and text edits applied.
@@ -98,8 +110,10 @@ inline bool eventually(const std::function<bool()>& condition,
     }
 }
 
-// The kiosk binary running in the background (headless, no script: it serves until killed), for tests
-// that look at it while it runs, start a second one, or kill it. stdout/stderr go to files in `dir`.
+// The kiosk binary running in the background (headless; without a script it serves until killed), for
+// tests that look at it while it runs, read the lines it prints on stdout (KIOSK_MEASURE marks a step of
+// its script), start a second one, or kill it (SIGKILL: a power cut). It runs in `dir`, and its stdout and
+// stderr go to the files <name>.out and <name>.err there.
 class KioskProcess {
 public:
     struct Setup {
@@ -111,8 +125,7 @@ public:
 
     KioskProcess(const std::vector<std::string>& args, const std::filesystem::path& dir, Setup setup)
         : out_(dir / (setup.name + ".out")), err_(dir / (setup.name + ".err")) {
-        std::vector<std::string> argv{KIOSK_BINARY, "--assets", std::string(KIOSK_SOURCE_DIR) + "/assets"};
-        argv.insert(argv.end(), args.begin(), args.end());
+        std::vector<std::string> argv = kiosk_argv(args);
         std::vector<std::string> env;
         const auto replaced = [&setup](std::string_view entry) {
             if (entry.starts_with("ASAN_OPTIONS=")) return true;
@@ -122,8 +135,7 @@ public:
         };
         for (char** e = environ; *e; ++e)
             if (!replaced(*e)) env.emplace_back(*e);
-        const char* asan = std::getenv("ASAN_OPTIONS");
-        env.push_back("ASAN_OPTIONS=" + std::string(asan ? asan : "") + ":detect_leaks=0");
+        env.push_back("ASAN_OPTIONS=" + kiosk_asan_options());
         for (const auto& [key, value] : setup.env)
             env.push_back(key + "=" + value);
         std::vector<char*> cargv, cenv;
@@ -164,6 +176,31 @@ public:
 
     [[nodiscard]] pid_t pid() const { return pid_; }
     [[nodiscard]] std::string err() const { return read_text(err_); }
+    [[nodiscard]] std::string out() const { return read_text(out_); }
+
+    // The next stdout line starting with `prefix` (others are skipped); nullopt when the kiosk ended
+    // first, or after two minutes (a hung kiosk, not a slow one).
+    std::optional<std::string> line_starting(const std::string& prefix) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+        for (;;) {
+            for (auto nl = buffer_.find('\n'); nl != std::string::npos; nl = buffer_.find('\n')) {
+                std::string line = buffer_.substr(0, nl);
+                buffer_.erase(0, nl + 1);
+                if (line.starts_with(prefix)) return line;
+            }
+            const bool had_ended = ended(); // before reading, so the last read has all it printed
+            std::ifstream in(out_, std::ios::binary);
+            in.seekg(static_cast<std::streamoff>(read_));
+            std::ostringstream more;
+            if (in) more << in.rdbuf();
+            const std::string got = more.str();
+            read_ += got.size();
+            buffer_ += got;
+            if (!got.empty()) continue;
+            if (had_ended || std::chrono::steady_clock::now() > deadline) return std::nullopt;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
 
     // Sends `sig` and waits for the process to end; returns the raw wait status.
     int kill_and_wait(int sig) {
@@ -183,6 +220,11 @@ public:
         }
         return *status_;
     }
+    // Waits for the process to exit by itself; its exit status (-1 when a signal ended it).
+    int wait_exit() {
+        const int raw = wait();
+        return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    }
     // Whether it has ended (without blocking).
     bool ended() {
         if (status_) return true;
@@ -195,7 +237,14 @@ private:
     std::filesystem::path out_, err_;
     pid_t pid_ = -1;
     std::optional<int> status_;
+    std::size_t read_ = 0; // bytes of stdout read by line_starting
+    std::string buffer_;   // of those, what follows the last line it returned
 };
+
+// Whether the raw wait status `raw` says that signal `sig` ended the process.
+inline bool killed_by(int raw, int sig) {
+    return WIFSIGNALED(raw) && WTERMSIG(raw) == sig;
+}
 
 // The mode bits of a file (07777), or -1 when it does not exist.
 inline int mode_of(const std::filesystem::path& p) {

@@ -4,7 +4,6 @@
 #include "kiosk/store/statement.hpp"
 #include "kiosk/store/ticket_store.hpp"
 #include "kiosk_process.hpp"
-#include "live_kiosk.hpp"
 #include "small_disk.hpp"
 
 #include <gtest/gtest.h>
@@ -24,6 +23,13 @@ namespace fs = std::filesystem;
 fs::path config_for(const TempDir& dir, const fs::path& data) {
     return write_site_config(dir, data.string(),
                              {{"\nidle_timeout_seconds = 60", "\nidle_timeout_seconds = 3600"}});
+}
+
+// A background kiosk whose stdout and stderr go to <name>.out and <name>.err.
+KioskProcess::Setup named(const std::string& name) {
+    KioskProcess::Setup s;
+    s.name = name;
+    return s;
 }
 
 std::int64_t query_count(const kiosk::store::Database& db, const char* sql) {
@@ -61,10 +67,10 @@ TEST(KioskStore, AnOutsideReadOfTheLiveDatabaseThenAPowerCutLosesNoTicket) {
                            "wait-file " +
                            (dir / "never").string() + "\n");
     {
-        LiveKiosk kiosk({"--headless", "--windowed", "1080x1920", "--config", config.string(), "--script",
-                         script.string()},
-                        dir / "live.stderr");
-        ASSERT_TRUE(kiosk.line_starting("KIOSK_MEASURE screen=ticket")) << read_text(dir / "live.stderr");
+        KioskProcess kiosk({"--headless", "--windowed", "1080x1920", "--config", config.string(), "--script",
+                            script.string()},
+                           dir.path(), named("live"));
+        ASSERT_TRUE(kiosk.line_starting("KIOSK_MEASURE screen=ticket")) << kiosk.err();
         const auto wal = fs::path((data / "kiosk.db").string() + "-wal");
         ASSERT_TRUE(fs::exists(wal));
         const auto read = run_command("sqlite3 " + shell_quote((data / "kiosk.db").string()) +
@@ -74,8 +80,8 @@ TEST(KioskStore, AnOutsideReadOfTheLiveDatabaseThenAPowerCutLosesNoTicket) {
         EXPECT_EQ(read.out, "1\n");
         EXPECT_TRUE(fs::exists(wal)) << "the outside read deleted the WAL of the live kiosk";
         write_text(go, "");
-        ASSERT_TRUE(kiosk.line_starting("KIOSK_MEASURE screen=ticket")) << read_text(dir / "live.stderr");
-        EXPECT_TRUE(kiosk.kill_and_wait());
+        ASSERT_TRUE(kiosk.line_starting("KIOSK_MEASURE screen=ticket")) << kiosk.err();
+        EXPECT_TRUE(killed_by(kiosk.kill_and_wait(SIGKILL), SIGKILL));
     }
     {
         // What the power cut left, read from a copy (kiosk.db and its WAL): opening the original here would
@@ -142,14 +148,13 @@ TEST(KioskStore, AFullDiskWhileRunningFailsTheTicketCleanlyAndTryAgainWorksOnceT
                            "\n"
                            "tap retry\nwait ticket\nquit\n");
     const auto r = [&] {
-        LiveKiosk kiosk({"--headless", "--windowed", "1080x1920", "--config", config.string(), "--script",
-                         script.string()},
-                        dir / "full.stderr");
-        EXPECT_TRUE(kiosk.line_starting("KIOSK_MEASURE screen=welcome")) << read_text(dir / "full.stderr");
+        KioskProcess kiosk({"--headless", "--windowed", "1080x1920", "--config", config.string(), "--script",
+                            script.string()},
+                           dir.path(), named("full"));
+        EXPECT_TRUE(kiosk.line_starting("KIOSK_MEASURE screen=welcome")) << kiosk.err();
         disk->fill();
         write_text(full, "");
-        EXPECT_TRUE(kiosk.line_starting("KIOSK_MEASURE screen=ticket_failed"))
-            << read_text(dir / "full.stderr");
+        EXPECT_TRUE(kiosk.line_starting("KIOSK_MEASURE screen=ticket_failed")) << kiosk.err();
         disk->make_room();
         {
             // Nothing of the failed ticket reached the file.
@@ -159,8 +164,8 @@ TEST(KioskStore, AFullDiskWhileRunningFailsTheTicketCleanlyAndTryAgainWorksOnceT
             EXPECT_EQ(query_count(db, "SELECT count(*) FROM outbox"), 0);
         }
         write_text(room, "");
-        EXPECT_EQ(kiosk.wait_exit(), 0) << read_text(dir / "full.stderr"); // the script ran to its quit
-        return read_text(dir / "full.stderr");
+        EXPECT_EQ(kiosk.wait_exit(), 0) << kiosk.err(); // the script ran to its quit
+        return kiosk.err();
     }();
     EXPECT_NE(r.find("could not issue a ticket"), std::string::npos) << r;
     EXPECT_NE(r.find("the disk holding " + data.string() + " is full"), std::string::npos) << r;

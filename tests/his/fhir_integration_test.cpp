@@ -160,20 +160,22 @@ std::string new_bhyt() {
     return "DN479" + std::to_string(1'000'000'000u + next_number()); // 15 characters
 }
 
-// The Patients the server holds with system|value.
-std::vector<nlohmann::json> patients_on_server(const std::string& system, const std::string& value) {
+// The resources the server's search `query` (e.g. "/Patient?identifier=...") finds.
+std::vector<nlohmann::json> search_on_server(const std::string& query) {
     his::CurlTransport t(options());
     const auto r =
-        t.send(his::HttpRequest{"GET",
-                                g_server->base() + "/Patient?identifier=" +
-                                    his::url_encode(his::identifier_token(system, value)) + "&_count=100",
-                                {{"Accept", "application/fhir+json"}},
-                                ""});
+        t.send(his::HttpRequest{"GET", g_server->base() + query, {{"Accept", "application/fhir+json"}}, ""});
     if (!r.ok()) throw std::runtime_error("search failed: HTTP " + std::to_string(r.status) + " " + r.body);
     std::vector<nlohmann::json> out;
     for (const auto& e : nlohmann::json::parse(r.body).value("entry", nlohmann::json::array()))
         out.push_back(e.at("resource"));
     return out;
+}
+
+// The Patients the server holds with system|value.
+std::vector<nlohmann::json> patients_on_server(const std::string& system, const std::string& value) {
+    return search_on_server("/Patient?identifier=" + his::url_encode(his::identifier_token(system, value)) +
+                            "&_count=100");
 }
 
 // The value of the Patient's identifier under `system` ("" if none).
@@ -517,18 +519,9 @@ private:
 
 // The Encounters of the server with this ticket reference under the kiosk's namespace.
 std::vector<nlohmann::json> encounters_with(const Kiosk& k, const std::string& reference) {
-    his::CurlTransport t(options());
-    const auto r = t.send(his::HttpRequest{
-        "GET",
-        g_server->base() + "/Encounter?identifier=" +
-            his::url_encode(his::identifier_token(his::identifier_system(k.id_base, "ticket"), reference)),
-        {{"Accept", "application/fhir+json"}},
-        ""});
-    if (!r.ok()) throw std::runtime_error("search failed: HTTP " + std::to_string(r.status) + " " + r.body);
-    std::vector<nlohmann::json> out;
-    for (const auto& e : nlohmann::json::parse(r.body).value("entry", nlohmann::json::array()))
-        out.push_back(e.at("resource"));
-    return out;
+    return search_on_server(
+        "/Encounter?identifier=" +
+        his::url_encode(his::identifier_token(his::identifier_system(k.id_base, "ticket"), reference)));
 }
 
 } // namespace

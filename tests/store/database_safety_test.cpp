@@ -30,21 +30,12 @@ namespace {
 namespace fs = std::filesystem;
 using test::query_int;
 using test::read_bytes;
+using test::store_error_of;
 using test::TempDir;
 using test::utc_ms;
 using test::write_bytes;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-template <typename F> std::string store_error_of(F&& f) {
-    try {
-        std::forward<F>(f)();
-    } catch (const StoreError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected a StoreError";
-    return {};
-}
 
 // 2026-11-24 07:42:05 at the site (+07:00).
 core::UnixMillis morning() {

@@ -29,20 +29,10 @@ namespace fs = std::filesystem;
 using test::query_int;
 using test::query_text;
 using test::read_bytes;
+using test::store_error_of;
 using test::TempDir;
 using test::write_bytes;
 using ::testing::HasSubstr;
-
-// The message of the StoreError `f` throws; fails the test when it throws nothing.
-template <typename F> std::string store_error_of(F&& f) {
-    try {
-        std::forward<F>(f)();
-    } catch (const StoreError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected a StoreError";
-    return {};
-}
 
 bool table_exists(const Database& db, const char* name) {
     return query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", name) == 1;

@@ -26,6 +26,7 @@ void PrintTo(const RegisteredPatient& p, std::ostream* os) {
 namespace {
 
 using test::query_int;
+using test::store_error_of;
 using test::TempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -65,16 +66,6 @@ void expect_no_personal_data(const std::string& text, const core::PatientDetails
             EXPECT_THAT(text, Not(HasSubstr(value)));
         }
     }
-}
-
-template <typename F> std::string store_error_of(F&& f) {
-    try {
-        std::forward<F>(f)();
-    } catch (const StoreError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected a StoreError";
-    return {};
 }
 
 template <typename F> std::string invalid_argument_of(F&& f) {

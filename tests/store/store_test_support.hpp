@@ -6,12 +6,15 @@
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/statement.hpp"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace kiosk::test {
 
@@ -55,6 +58,17 @@ inline core::UnixMillis utc_ms(int y, unsigned mo, unsigned d, int h, int mi, in
     const sys_days day{year{y} / month{mo} / d};
     const auto t = day + hours{h} + minutes{mi} + seconds{s};
     return duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+// The message of the StoreError `f` throws; fails the test when it throws nothing.
+template <typename F> std::string store_error_of(F&& f) {
+    try {
+        std::forward<F>(f)();
+    } catch (const store::StoreError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "expected a StoreError";
+    return {};
 }
 
 // One integer (first column of the first row) of a query; binds `text` to ?1 when given.
