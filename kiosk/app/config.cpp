@@ -206,9 +206,6 @@ std::string not_a(const toml::node& n) {
     return std::string(", not ") + std::string(type_name(n));
 }
 
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 bool is_upper(char c) {
     return c >= 'A' && c <= 'Z';
 }
@@ -234,13 +231,6 @@ bool has_control_chars(std::string_view s) {
     });
 }
 
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (ascii_lower(s[i]) != ascii_lower(prefix[i])) return false;
-    return true;
-}
-
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
     for (std::size_t j = 0; j <= b.size(); ++j)
@@ -250,7 +240,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
         row[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
             const std::size_t above = row[j];
-            const std::size_t cost = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]) ? 0 : 1;
+            const std::size_t cost = core::ascii_lower(a[i - 1]) == core::ascii_lower(b[j - 1]) ? 0 : 1;
             row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + cost});
             diagonal = above;
         }
@@ -261,7 +251,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::string lower(std::string_view s) {
     std::string out(s);
     for (auto& c : out)
-        c = ascii_lower(c);
+        c = core::ascii_lower(c);
     return out;
 }
 
@@ -794,8 +784,8 @@ private:
         if (!v) return std::nullopt;
         if (v->empty()) return v;
         const std::string shown = without_userinfo(*v);
-        const bool https = starts_with_nocase(*v, "https://");
-        if (!https && !starts_with_nocase(*v, "http://")) {
+        const bool https = core::starts_with_ignoring_ascii_case(*v, "https://");
+        if (!https && !core::starts_with_ignoring_ascii_case(*v, "http://")) {
             report(pos_of(n), key,
                    "must start with http:// or https:// (or be \"\" for none), got \"" + shown + "\"");
             return std::nullopt;

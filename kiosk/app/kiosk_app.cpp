@@ -241,7 +241,9 @@ private:
     int step_phase_characters_ = 0;      // characters a keys step has typed so far
 
     ui::Connectivity connectivity_;
-    core::ScanDetector scanner_; // the barcode scanner typing as a keyboard
+    std::uint64_t sync_kicks_sent_ = 0; // SyncWorker::kick()'s count after the newest record
+    std::uint64_t sync_kicks_seen_ = 0; // ... and the one the newest status had seen
+    core::ScanDetector scanner_;        // the barcode scanner typing as a keyboard
     // Set when the kiosk stops (SIGTERM, quit): every HIS transfer in flight is aborted at once
     // (TransportOptions::stop) instead of holding the exit until its timeout.
     std::atomic<bool> his_stop_{false};
@@ -367,8 +369,9 @@ void KioskApp::start_sync() {
         his.oauth2 = his::OAuth2Settings{config_.his_token_url, config_.his_client_id,
                                          read_secret(config_.his_client_secret_file), std::nullopt};
     sync_ = std::make_unique<SyncWorker>(config_.data_dir / "kiosk.db", std::move(his),
-                                         [this](const his::SyncStatus& st) {
-                                             main_queue_->post([this, st] {
+                                         [this](const his::SyncStatus& st, std::uint64_t seen) {
+                                             main_queue_->post([this, st, seen] {
+                                                 sync_kicks_seen_ = seen;
                                                  connectivity_.known = true;
                                                  connectivity_.online = st.online;
                                                  connectivity_.link = link_view(st.link);
@@ -475,7 +478,7 @@ void KioskApp::dispatch(const ui::Event& event) {
                     spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference,
                                  ms_between(t0, Clock::now()));
                     main_queue_->post([this, request, t = std::move(t)] {
-                        if (sync_) sync_->kick(); // a new record for the HIS
+                        if (sync_) sync_kicks_sent_ = sync_->kick(); // a new record for the HIS
                         dispatch(ui::ev::TicketStored{request, t});
                     });
                 } catch (const std::exception& e) {
@@ -576,7 +579,7 @@ void KioskApp::register_patient(const ui::fx::RegisterPatient& fx) {
             known.masked_name = core::mask_name(p.details.full_name);
             known.kiosk_patient_id = p.kiosk_patient_id;
             main_queue_->post([this, request, known = std::move(known)] {
-                if (sync_) sync_->kick(); // a new record for the HIS
+                if (sync_) sync_kicks_sent_ = sync_->kick(); // a new record for the HIS
                 dispatch(ui::ev::Registered{request, known});
             });
         } catch (const std::exception& e) {
@@ -760,7 +763,9 @@ void KioskApp::script_tick() {
                         st.arg);
         return;
     case ScriptStep::Kind::WaitSync:
-        if (connectivity_.known && connectivity_.online && connectivity_.waiting == 0)
+        // Only a status taken after the newest record was stored counts (an older one says 0 waiting too).
+        if (connectivity_.known && connectivity_.online && connectivity_.waiting == 0 &&
+            sync_kicks_seen_ >= sync_kicks_sent_)
             next();
         else if (since > std::chrono::seconds(30))
             script_fail("the HIS has not acknowledged every record (" +

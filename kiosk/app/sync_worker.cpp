@@ -13,8 +13,7 @@
 
 namespace kiosk::app {
 
-SyncWorker::SyncWorker(std::filesystem::path db_file, HisConnection his,
-                       std::function<void(const his::SyncStatus&)> on_status)
+SyncWorker::SyncWorker(std::filesystem::path db_file, HisConnection his, StatusCallback on_status)
     : db_file_(std::move(db_file)), his_(std::move(his)), on_status_(std::move(on_status)),
       thread_([this] { run(); }) {}
 
@@ -27,12 +26,15 @@ SyncWorker::~SyncWorker() {
     thread_.join();
 }
 
-void SyncWorker::kick() {
+std::uint64_t SyncWorker::kick() {
+    std::uint64_t n = 0;
     {
         std::lock_guard lock(mutex_);
         kicked_ = true;
+        n = ++kicks_;
     }
     cv_.notify_one();
+    return n;
 }
 
 void SyncWorker::report(his::Exchange exchange) {
@@ -67,17 +69,20 @@ void SyncWorker::run() {
         core::UnixMillis next_download = 0;
         spdlog::info("HIS sync to {} started{}", his_.base_url, oauth2 ? " (OAuth2 client credentials)" : "");
         his::SyncStatus shown = engine.status();
-        on_status_(shown);
+        std::uint64_t seen = 0;       // kicks before the current pass began
+        std::uint64_t shown_seen = 0; // ... as last told
+        on_status_(shown, shown_seen);
         // Tells the UI (and the log, when the link changes) what changed since it was last told.
         const auto publish = [&] {
             const his::SyncStatus st = engine.status();
-            if (st == shown) return;
+            if (st == shown && seen == shown_seen) return;
             if (st.link != shown.link || st.last_error != shown.last_error)
                 spdlog::info("HIS {}: {} waiting, {} quarantined{}{}", his::link_name(st.link), st.waiting,
                              st.quarantined, st.last_error.empty() ? "" : ", last error: ",
                              core::redact_numbers(st.last_error));
             shown = st;
-            on_status_(st);
+            shown_seen = seen;
+            on_status_(st, seen);
         };
         for (;;) {
             {
@@ -85,6 +90,7 @@ void SyncWorker::run() {
                 {
                     std::lock_guard lock(mutex_);
                     reports.swap(reports_);
+                    seen = kicks_; // what was stored before this pass is in it
                 }
                 for (const auto e : reports)
                     engine.observe(e);
@@ -129,7 +135,12 @@ void SyncWorker::run() {
         st.last_error = std::string("sync stopped: ") + e.what();
         st.link = his::HisLink::Offline;
         st.offline_since = core::SystemClock().now();
-        on_status_(st);
+        std::uint64_t seen = 0;
+        {
+            std::lock_guard lock(mutex_);
+            seen = kicks_;
+        }
+        on_status_(st, seen);
     }
 }
 

@@ -27,15 +27,18 @@ struct HisConnection {
 
 class SyncWorker {
 public:
-    SyncWorker(std::filesystem::path db_file, HisConnection his,
-               std::function<void(const his::SyncStatus&)> on_status);
+    // on_status gets the status and how many kick()s the sync had seen before it was taken, so that a
+    // caller can tell a status that already counts its newest record from an older one.
+    using StatusCallback = std::function<void(const his::SyncStatus&, std::uint64_t kicks_seen)>;
+    SyncWorker(std::filesystem::path db_file, HisConnection his, StatusCallback on_status);
     SyncWorker(const SyncWorker&) = delete;
     SyncWorker& operator=(const SyncWorker&) = delete;
     // Stops after the request in flight, if any: set the transport's stop flag first to abort it.
     ~SyncWorker();
 
-    // New records are waiting: try now rather than at the next timer.
-    void kick();
+    // New records are waiting: try now rather than at the next timer. Returns how many kicks there were,
+    // this one included (a status reporting at least that many counts the new records).
+    std::uint64_t kick();
     // An exchange with the HIS made on another thread (a patient lookup): it counts for the status too.
     // Thread-safe; cheap (queued for the sync thread).
     void report(his::Exchange exchange);
@@ -45,11 +48,12 @@ private:
 
     std::filesystem::path db_file_;
     HisConnection his_;
-    std::function<void(const his::SyncStatus&)> on_status_;
+    StatusCallback on_status_;
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;
     bool kicked_ = false;
+    std::uint64_t kicks_ = 0;
     std::vector<his::Exchange> reports_; // from report(), for the sync thread
     std::thread thread_;                 // last: starts after the members it uses exist
 };

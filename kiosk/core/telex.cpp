@@ -38,9 +38,6 @@ bool is_ascii_letter(char c) {
 bool is_ascii_upper(char c) {
     return c >= 'A' && c <= 'Z';
 }
-char ascii_lower(char c) {
-    return is_ascii_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
-}
 char ascii_upper(char c) {
     return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
 }

@@ -23,6 +23,17 @@ void wipe(std::string& s) {
     s.clear();
 }
 
+bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && starts_with_ignoring_ascii_case(a, b);
+}
+
+bool starts_with_ignoring_ascii_case(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (ascii_lower(s[i]) != ascii_lower(prefix[i])) return false;
+    return true;
+}
+
 std::string redact_numbers(std::string_view text) {
     std::string out;
     std::size_t i = 0;

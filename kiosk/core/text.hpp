@@ -17,4 +17,12 @@ void wipe(std::string& s);
 // by "[number]": for messages that may quote what a server said about a patient record.
 [[nodiscard]] std::string redact_numbers(std::string_view text);
 
+// ASCII-only case folding (locale-independent): for protocol tokens, header names, config keys and
+// identifier values, never for Vietnamese text.
+[[nodiscard]] constexpr char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+[[nodiscard]] bool equal_ignoring_ascii_case(std::string_view a, std::string_view b);
+[[nodiscard]] bool starts_with_ignoring_ascii_case(std::string_view s, std::string_view prefix);
+
 } // namespace kiosk::core

@@ -1,5 +1,7 @@
 #include "kiosk/his/oauth2.hpp"
 
+#include "kiosk/core/text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -15,13 +17,6 @@ namespace {
 
 constexpr std::size_t kMaxServerText = 200; // bytes of the token endpoint's own words kept in a message
 constexpr std::int64_t kMaxLifetimeSeconds = 10LL * 366 * 24 * 3600; // longer is treated as this
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 // application/x-www-form-urlencoded escaping of one name or value (RFC 6749 Appendix B): unreserved
 // characters stay, every other byte becomes %XX. A space becomes %20 rather than "+": form decoders read
@@ -110,8 +105,9 @@ bool header_safe_token(std::string_view token) {
 
 HttpRequest with_bearer(const HttpRequest& request, const std::string& token) {
     HttpRequest out = request;
-    std::erase_if(out.headers,
-                  [](const auto& header) { return equals_ignore_case(header.first, "Authorization"); });
+    std::erase_if(out.headers, [](const auto& header) {
+        return core::equal_ignoring_ascii_case(header.first, "Authorization");
+    });
     out.headers["Authorization"] = "Bearer " + token;
     return out;
 }
@@ -126,7 +122,7 @@ HttpResponse failure(TransportError error, std::string detail) {
 // The client secret crosses the network only encrypted: https, or plain http to this machine itself.
 bool secret_may_go_to(std::string_view url) {
     const auto starts = [&url](std::string_view prefix) {
-        return url.size() >= prefix.size() && equals_ignore_case(url.substr(0, prefix.size()), prefix);
+        return core::starts_with_ignoring_ascii_case(url, prefix);
     };
     if (starts("https://")) return true;
     if (!starts("http://")) return false;
@@ -135,7 +131,7 @@ bool secret_may_go_to(std::string_view url) {
     if (host.find('@') != std::string_view::npos) return false;
     if (host.starts_with("[::1]")) return host.size() == 5 || host[5] == ':';
     host = host.substr(0, host.find(':'));
-    return equals_ignore_case(host, "localhost") || host.starts_with("127.");
+    return core::equal_ignoring_ascii_case(host, "localhost") || host.starts_with("127.");
 }
 
 } // namespace
@@ -275,7 +271,7 @@ OAuth2Transport::fetch_token(std::optional<std::chrono::steady_clock::time_point
     if (!header_safe_token(token)) return garbage("sent an access_token that cannot go into an HTTP header");
     const std::string type = string_member(json, "token_type");
     if (type.empty()) return garbage("sent a reply without a token_type " + why());
-    if (!equals_ignore_case(type, "Bearer"))
+    if (!core::equal_ignoring_ascii_case(type, "Bearer"))
         return garbage("issued a token of type '" + server_text(type) +
                        "', but the kiosk only uses Bearer tokens");
     const auto lifetime = lifetime_seconds(json);

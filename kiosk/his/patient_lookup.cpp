@@ -3,6 +3,8 @@
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
 
+#include "kiosk/core/text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -26,17 +28,6 @@ std::string redact(std::string text, const std::string& secret) {
          at = text.find(secret, at + mask.size()))
         text.replace(at, secret.size(), mask);
     return text;
-}
-
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equal_ignoring_ascii_case(const std::string& a, const std::string& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-    return true;
 }
 
 // A usable search answer, or why the reply is not one.
@@ -83,7 +74,7 @@ Parsed parse_search(const std::string& body, const std::string& system, const st
                 auto v = ident["value"].get<std::string>();
                 if (s.empty() || v.empty()) continue;
                 // Token search compares codes case-insensitively on some servers; accept that, not more.
-                if (s == system && equal_ignoring_ascii_case(v, value)) carries = true;
+                if (s == system && core::equal_ignoring_ascii_case(v, value)) carries = true;
                 p.identifiers.emplace_back(std::move(s), std::move(v));
             }
         }

@@ -34,3 +34,12 @@ TEST(Text, WipeOfPatientDetailsLeavesNothing) {
     kiosk::core::wipe(d);
     EXPECT_EQ(d, kiosk::core::PatientDetails{});
 }
+
+TEST(Text, AsciiCaseFoldingLeavesEverythingButAsciiLettersAlone) {
+    EXPECT_TRUE(kiosk::core::equal_ignoring_ascii_case("Bearer", "bEARER"));
+    EXPECT_FALSE(kiosk::core::equal_ignoring_ascii_case("Bearer", "Bearers"));
+    EXPECT_FALSE(kiosk::core::equal_ignoring_ascii_case("Đ", "đ")); // not ASCII: compared as bytes
+    EXPECT_TRUE(kiosk::core::starts_with_ignoring_ascii_case("HTTPS://his.vn", "https://"));
+    EXPECT_FALSE(kiosk::core::starts_with_ignoring_ascii_case("http", "https://"));
+    EXPECT_EQ(kiosk::core::ascii_lower('['), '[');
+}
