@@ -651,30 +651,28 @@ private:
         if (!t) return c;
         if (const auto* n = t->get("batch_size"))
             if (auto v = whole_number(*n, "sync.batch_size", 1, kMaxBatchSize, "records")) c.batch_size = *v;
+        // The retry waits go together: the longest cannot be shorter than the first. Either is taken only
+        // when both are good, so a refused one never pairs the other with a default it was not meant for.
         const auto* first = t->get("retry_first_seconds");
         const auto* max = t->get("retry_max_seconds");
-        std::optional<int> first_v;
-        std::optional<int> max_v;
-        if (first)
-            first_v = whole_number(*first, "sync.retry_first_seconds", 1, kMaxRetryFirstSeconds, "seconds");
-        if (max) max_v = whole_number(*max, "sync.retry_max_seconds", 1, kMaxRetrySeconds, "seconds");
-        const int first_s = first_v.value_or(c.retry_first_seconds);
-        const int max_s = max_v.value_or(c.retry_max_seconds);
-        // Retries wait longer each time, so the longest wait cannot be shorter than the first.
-        if ((first && !first_v) || (max && !max_v)) {
-            // already reported
-        } else if (max_s < first_s) {
+        const std::optional<int> first_s =
+            first ? whole_number(*first, "sync.retry_first_seconds", 1, kMaxRetryFirstSeconds, "seconds")
+                  : std::optional<int>(c.retry_first_seconds);
+        const std::optional<int> max_s =
+            max ? whole_number(*max, "sync.retry_max_seconds", 1, kMaxRetrySeconds, "seconds")
+                : std::optional<int>(c.retry_max_seconds);
+        if (first_s && max_s && *max_s < *first_s) {
             if (max)
                 report(pos_of(*max), "sync.retry_max_seconds",
-                       "must be at least retry_first_seconds (" + std::to_string(first_s) + "), got " +
-                           std::to_string(max_s));
+                       "must be at least retry_first_seconds (" + std::to_string(*first_s) + "), got " +
+                           std::to_string(*max_s));
             else
                 report(pos_of(*first), "sync.retry_first_seconds",
-                       "is more than retry_max_seconds (" + std::to_string(max_s) +
-                           " by default): set retry_max_seconds too, at least " + std::to_string(first_s));
-        } else {
-            c.retry_first_seconds = first_s;
-            c.retry_max_seconds = max_s;
+                       "is more than retry_max_seconds (" + std::to_string(*max_s) +
+                           " by default): set retry_max_seconds too, at least " + std::to_string(*first_s));
+        } else if (first_s && max_s) {
+            c.retry_first_seconds = *first_s;
+            c.retry_max_seconds = *max_s;
         }
         if (const auto* n = t->get("reference_download_minutes"))
             if (auto v = whole_number(*n, "sync.reference_download_minutes", 1, kMaxReferenceDownloadMinutes,

@@ -709,12 +709,14 @@ TEST(ConfigSync, BoundsAreInclusive) {
     EXPECT_EQ(high.config->sync.reference_download_minutes, 1440);
 }
 
-TEST(ConfigSync, ABadRetryKeyLeavesBothRetryDefaults) {
-    // One refused retry key must not pair the other with a default it was not written against.
+TEST(ConfigSync, ARefusedRetryKeyIsNotComparedWithTheOther) {
+    // The first wait is written but refused (quoted): comparing retry_max_seconds = 1 with the default first
+    // wait (2 s) would add a second problem about a value the admin did not write.
     const ConfigResult r =
-        parse_config(kBase + "[sync]\nretry_first_seconds = \"10\"\nretry_max_seconds = 5\n", "site.toml");
+        parse_config(kBase + "[sync]\nretry_first_seconds = \"10\"\nretry_max_seconds = 1\n", "site.toml");
     ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
     EXPECT_EQ(r.problems[0].key, "sync.retry_first_seconds");
+    EXPECT_NE(r.problems[0].message.find("remove the quotes"), std::string::npos) << r.problems[0].message;
 }
 
 // ---- upgrading from the layout without tables ---------------------------------------------------------
