@@ -112,8 +112,10 @@ void IdentifyJourney::on_lookup_done(const ev::LookupDone& e, Step& step) {
     }
 }
 
-// The keypad of EnterNumber: digits only, up to kMaxDigits; any key clears the last refusal.
-void IdentifyJourney::keypad(const Event& event) {
+// The keypad of EnterNumber: digits only, up to kMaxDigits; any key clears the last refusal. Keys on other
+// screens are not identification's (false).
+bool IdentifyJourney::on_keypad(Screen at, const Event& event) {
+    if (at != Screen::EnterNumber) return false;
     if (const auto* k = std::get_if<ev::Key>(&event)) {
         if (k->key >= '0' && k->key <= '9' && state_.number_digits.size() < kMaxDigits)
             state_.number_digits += k->key;
@@ -122,9 +124,10 @@ void IdentifyJourney::keypad(const Event& event) {
     } else if (std::holds_alternative<ev::Clear>(event)) {
         core::wipe(state_.number_digits);
     } else {
-        return; // Shift: no meaning on the keypad
+        return true; // Shift: no meaning on the keypad
     }
     state_.id_problem.reset();
+    return true;
 }
 
 bool IdentifyJourney::handle(const Event& event, Step& step) {
@@ -134,71 +137,71 @@ bool IdentifyJourney::handle(const Event& event, Step& step) {
         step.forget_patient(Step::Who::SamePatient);
         step.go(to);
     };
-    return std::visit(
-        Overloaded{
-            [&](const ev::TapFeature& e) {
-                if (e.feature != Feature::Identify) return false;
-                if (at == Screen::Welcome) step.go(Screen::Identify);
-                return true;
-            },
-            [&](const ev::Scanned& e) {
-                on_scan(e, step);
-                return true;
-            },
-            [&](const ev::ScanUnreadable&) {
-                on_unreadable_scan(step);
-                return true;
-            },
-            [&](const ev::ChooseIdKind& e) {
-                if (at != Screen::Identify) return true;
-                core::wipe(state_.number_digits);
-                state_.id_problem.reset();
-                state_.number_kind = e.kind;
-                step.go(Screen::EnterNumber);
-                return true;
-            },
-            [&](const ev::Key&) { return at == Screen::EnterNumber && (keypad(event), true); },
-            [&](const ev::Erase&) { return at == Screen::EnterNumber && (keypad(event), true); },
-            [&](const ev::Clear&) { return at == Screen::EnterNumber && (keypad(event), true); },
-            [&](const ev::Shift&) { return at == Screen::EnterNumber; },
-            [&](const ev::SubmitNumber& e) {
-                if (at == Screen::EnterNumber) on_submit_number(e.year, step);
-                return true;
-            },
-            [&](const ev::LookupDone& e) {
-                on_lookup_done(e, step);
-                return true;
-            },
-            [&](const ev::Back&) {
-                if (at == Screen::Identify) {
-                    start_over(Screen::Welcome);
-                } else if (at == Screen::EnterNumber || at == Screen::NotFound ||
-                           at == Screen::HisUnavailable || at == Screen::IdRejected) {
-                    start_over(Screen::Identify);
-                }
-                return owns(at);
-            },
-            [&](const ev::Retry&) {
-                if (at == Screen::IdRejected) {
-                    start_over(Screen::Identify);
-                } else if (at == Screen::HisUnavailable) {
-                    // The same number again (what the card or the keypad said is still here).
-                    const IdKind kind = state_.number_kind;
-                    core::PatientDetails identity = step.session.identity;
-                    std::string value = kind == IdKind::Cccd ? identity.cccd : identity.bhyt;
-                    lookup(kind, std::move(value), std::move(identity), step);
-                }
-                return owns(at);
-            },
-            [&](const ev::AskStaff&) {
-                if (at != Screen::HisUnavailable) return true;
-                step.forget_patient(Step::Who::SamePatient); // staff at the desk start from the card
-                step.go(Screen::SeeStaff);
-                return true;
-            },
-            [](const auto&) { return false; },
-        },
-        event);
+    return std::visit(Overloaded{
+                          [&](const ev::TapFeature& e) {
+                              if (e.feature != Feature::Identify) return false;
+                              if (at == Screen::Welcome) step.go(Screen::Identify);
+                              return true;
+                          },
+                          [&](const ev::Scanned& e) {
+                              on_scan(e, step);
+                              return true;
+                          },
+                          [&](const ev::ScanUnreadable&) {
+                              on_unreadable_scan(step);
+                              return true;
+                          },
+                          [&](const ev::ChooseIdKind& e) {
+                              if (at != Screen::Identify) return true;
+                              core::wipe(state_.number_digits);
+                              state_.id_problem.reset();
+                              state_.number_kind = e.kind;
+                              step.go(Screen::EnterNumber);
+                              return true;
+                          },
+                          [&](const ev::Key&) { return on_keypad(at, event); },
+                          [&](const ev::Erase&) { return on_keypad(at, event); },
+                          [&](const ev::Clear&) { return on_keypad(at, event); },
+                          [&](const ev::Shift&) { return on_keypad(at, event); },
+                          [&](const ev::SubmitNumber& e) {
+                              if (at == Screen::EnterNumber) on_submit_number(e.year, step);
+                              return true;
+                          },
+                          [&](const ev::LookupDone& e) {
+                              on_lookup_done(e, step);
+                              return true;
+                          },
+                          [&](const ev::Back&) {
+                              if (at == Screen::Identify) {
+                                  start_over(Screen::Welcome);
+                              } else if (at == Screen::EnterNumber || at == Screen::NotFound ||
+                                         at == Screen::HisUnavailable || at == Screen::IdRejected) {
+                                  start_over(Screen::Identify);
+                              }
+                              return owns(at);
+                          },
+                          [&](const ev::Retry&) {
+                              if (at == Screen::IdRejected) {
+                                  start_over(Screen::Identify);
+                              } else if (at == Screen::HisUnavailable) {
+                                  // The same number again (what the card or the keypad said is still here).
+                                  const IdKind kind = state_.number_kind;
+                                  core::PatientDetails identity = step.session.identity;
+                                  std::string value = kind == IdKind::Cccd ? identity.cccd : identity.bhyt;
+                                  lookup(kind, std::move(value), std::move(identity), step);
+                              }
+                              return owns(at);
+                          },
+                          [&](const ev::AskStaff&) {
+                              if (at != Screen::HisUnavailable) return true;
+                              step.forget_patient(
+                                  Step::Who::SamePatient); // staff at the desk start from the card
+                              step.go(Screen::SeeStaff);
+                              return true;
+                          },
+                          [](const auto&) { return false; },
+                      },
+                      event);
 }
 
 } // namespace kiosk::ui

@@ -42,7 +42,7 @@ private:
     void on_unreadable_scan(Step& step);
     void on_submit_number(int year, Step& step);
     void on_lookup_done(const ev::LookupDone& e, Step& step);
-    void keypad(const Event& event);
+    bool on_keypad(Screen at, const Event& event);
 
     IdentifyState state_;
 };

@@ -4,6 +4,15 @@
 
 namespace kiosk::ui {
 
+void QueueTicketJourney::reset() {
+    // The ticket names the patient it was issued for (their HIS or kiosk id).
+    if (state_.ticket && state_.ticket->patient) {
+        core::wipe(state_.ticket->patient->his_id);
+        core::wipe(state_.ticket->patient->kiosk_patient_id);
+    }
+    state_ = {};
+}
+
 void QueueTicketJourney::issue(std::string service_code, Step& step) {
     state_.service_code = std::move(service_code);
     state_.request = step.session.new_request();

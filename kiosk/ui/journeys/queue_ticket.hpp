@@ -25,7 +25,7 @@ public:
 
     [[nodiscard]] std::span<const ScreenSpec> screens() const override { return kScreens; }
     bool handle(const Event& event, Step& step) override;
-    void reset() override { state_ = {}; }
+    void reset() override;
 
     [[nodiscard]] const QueueTicketState& state() const { return state_; }
 
