@@ -125,7 +125,7 @@ struct SubmitNumber { // OK on the keypad
     int year;
 };
 struct LookupDone {
-    std::uint64_t request;
+    std::uint64_t request = 0;
     LookupOutcome outcome;
 };
 struct StartRegistration {};
@@ -140,7 +140,7 @@ struct SubmitRegistration {
     int year;
 };
 struct Registered {
-    std::uint64_t request;
+    std::uint64_t request = 0;
     KnownPatient patient;
 };
 struct RegistrationFailed {
@@ -158,19 +158,19 @@ using Event =
 
 namespace fx {
 struct IssueTicket {
-    std::uint64_t request;
+    std::uint64_t request = 0;
     std::string service_code;
     std::optional<core::PatientRef> patient; // the patient identified before, if any
 };
 // Find the patient carrying this identifier: the kiosk's cache first, then the HIS.
 struct LookupPatient {
-    std::uint64_t request;
-    IdKind kind;
+    std::uint64_t request = 0;
+    IdKind kind = IdKind::Cccd;
     std::string value; // normalised CCCD or BHYT number
 };
 // Store the new patient and queue it for the HIS.
 struct RegisterPatient {
-    std::uint64_t request;
+    std::uint64_t request = 0;
     core::PatientDetails details;
 };
 // The flow forgot the patient in front of the kiosk (their session ended, or another card was scanned):

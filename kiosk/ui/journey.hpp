@@ -18,7 +18,6 @@ inline constexpr std::size_t kMaxDigits = 15;
 // What a journey may do while it handles one event besides changing its own state.
 class Step {
 public:
-    // Wipes every journey's personal data and who the patient is (the language and mode stay).
     enum class Who {
         SamePatient, // the patient starts over (Back to the start of identification)
         NextPatient, // another patient may be in front of the kiosk now (a card was scanned)
@@ -33,6 +32,7 @@ public:
 
     void go(Screen s) { session.screen = s; }
     void effect(Effect e) { effects_.push_back(std::move(e)); }
+    // Wipes every journey's personal data and who the patient is (the language and mode stay).
     void forget_patient(Who who) {
         if (forget_) forget_(*this, who);
     }

@@ -96,6 +96,15 @@ TEST(FlowEffects, EndingASessionTellsTheAppToForgetThePatient) {
     EXPECT_TRUE(no_effect(fresh.handle(ev::Done{})));
 }
 
+TEST(FlowEffects, StartingOverWithTheSamePatientTellsTheAppNothing) {
+    Flow f = editing_the_form();
+    f.handle(ev::Back{}); // the editor
+    ASSERT_EQ(f.screen(), Screen::Register);
+    EXPECT_TRUE(no_effect(f.handle(ev::Back{}))) << "the patient is still there, on Identify";
+    EXPECT_EQ(f.screen(), Screen::Identify);
+    EXPECT_EQ(f.registration().draft, PatientDetails{});
+}
+
 TEST(FlowEffects, EventsThatStartNoWorkReturnNone) {
     Flow f(Language::Vi);
     EXPECT_TRUE(no_effect(f.handle(ev::TapFeature{Feature::QueueTicket})));
