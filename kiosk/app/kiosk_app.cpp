@@ -192,6 +192,7 @@ private:
     void handle_event(const SDL_Event& e);
     void frame();
     void dispatch(const ui::Event& event);
+    void run(const ui::Effect& effect);
     void check_idle();
     int wait_timeout_ms() const;
     void script_tick();
@@ -459,13 +460,22 @@ void KioskApp::handle_event(const SDL_Event& e) {
 
 void KioskApp::dispatch(const ui::Event& event) {
     const ui::Screen before = flow_.screen();
-    const ui::Effect effect = flow_.handle(event);
+    const std::vector<ui::Effect> effects = flow_.handle(event);
     if (flow_.screen() != before) {
         spdlog::info("screen {} -> {}", ui::screen_name(before), ui::screen_name(flow_.screen()));
         if (flow_.screen() == ui::Screen::ChooseService) memory_.service_scroll = {};
     }
     frames_pending_ = std::max(frames_pending_, 3);
     if (flow_.screen() == ui::Screen::Welcome) scanner_.reset(); // nothing of a patient lingers
+    for (const ui::Effect& effect : effects)
+        run(effect);
+}
+
+void KioskApp::run(const ui::Effect& effect) {
+    if (std::holds_alternative<ui::fx::ForgetPatient>(effect)) {
+        memory_ = ui::ScreenMemory{};
+        scanner_.reset();
+    }
     if (const auto* lookup = std::get_if<ui::fx::LookupPatient>(&effect)) lookup_patient(*lookup);
     if (const auto* reg = std::get_if<ui::fx::RegisterPatient>(&effect)) register_patient(*reg);
     if (const auto* issue = std::get_if<ui::fx::IssueTicket>(&effect)) {
@@ -548,7 +558,7 @@ void KioskApp::start_lookup() {
 
 void KioskApp::lookup_patient(const ui::fx::LookupPatient& fx) {
     lookup_worker_->post([this, request = fx.request, kind = fx.kind, value = fx.value]() mutable {
-        ui::LookupOutcome outcome;
+        core::LookupOutcome outcome;
         const auto t0 = Clock::now();
         try {
             if (!lookup_) throw std::runtime_error("patient lookup is not available");
@@ -557,14 +567,14 @@ void KioskApp::lookup_patient(const ui::fx::LookupPatient& fx) {
             static constexpr const char* kinds[] = {"found", "not found", "several patients",
                                                     "the HIS could not be asked"};
             spdlog::info("patient lookup by {}: {}{} in {:.0f} ms",
-                         kind == ui::IdKind::Cccd ? "CCCD" : "BHYT", kinds[static_cast<int>(outcome.kind)],
+                         kind == core::IdKind::Cccd ? "CCCD" : "BHYT", kinds[static_cast<int>(outcome.kind)],
                          outcome.his_offline ? " (HIS unreachable)" : "", ms_between(t0, Clock::now()));
         } catch (const std::exception& e) {
             // The kiosk's own records could not be read: nobody can say whether the patient is known, so
             // no registration (it could duplicate them): the patient is sent to the desk; staff see why.
             spdlog::error("patient lookup failed: {}", e.what());
-            outcome = ui::LookupOutcome{};
-            outcome.kind = ui::LookupOutcome::Kind::HisUnavailable;
+            outcome = core::LookupOutcome{};
+            outcome.kind = core::LookupOutcome::Kind::HisUnavailable;
             outcome.his_offline = true;
         }
         core::wipe(value);
@@ -581,7 +591,7 @@ void KioskApp::register_patient(const ui::fx::RegisterPatient& fx) {
                 const store::RegisteredPatient p =
                     store_->patients.register_patient(kiosk, details, identifier_systems(), clock_.now());
                 spdlog::info("patient registered at the kiosk as {}", p.kiosk_patient_id);
-                ui::KnownPatient known;
+                core::KnownPatient known;
                 known.masked_name = core::mask_name(p.details.full_name);
                 known.kiosk_patient_id = p.kiosk_patient_id;
                 main_queue_->post([this, request, known = std::move(known)] {
@@ -597,10 +607,11 @@ void KioskApp::register_patient(const ui::fx::RegisterPatient& fx) {
 }
 
 void KioskApp::check_idle() {
-    if (!flow_.in_session() || pointer_.down()) return;
-    if (Clock::now() - last_input_ < std::chrono::seconds(config_.display.idle_timeout_seconds)) return;
-    spdlog::info("idle for {} s on {}: back to welcome, patient state cleared",
-                 config_.display.idle_timeout_seconds, ui::screen_name(flow_.screen()));
+    const auto limit = flow_.idle_limit(std::chrono::seconds(config_.display.idle_timeout_seconds));
+    if (!limit || pointer_.down()) return;
+    if (Clock::now() - last_input_ < *limit) return;
+    spdlog::info("idle for {} s on {}: back to welcome, patient state cleared", limit->count() / 1000,
+                 ui::screen_name(flow_.screen()));
     dispatch(ui::ev::IdleTimeout{});
     memory_ = ui::ScreenMemory{};
     scanner_.reset();
@@ -615,11 +626,8 @@ int KioskApp::wait_timeout_ms() const {
     // Wake for the clock on screen (next minute) and for the idle timeout; otherwise sleep.
     const auto now_ms = clock_.now();
     long long next = 60'000 - now_ms % 60'000 + 20;
-    if (flow_.in_session()) {
-        const auto left =
-            std::chrono::duration_cast<Ms>(
-                last_input_ + std::chrono::seconds(config_.display.idle_timeout_seconds) - Clock::now())
-                .count();
+    if (const auto limit = flow_.idle_limit(std::chrono::seconds(config_.display.idle_timeout_seconds))) {
+        const auto left = std::chrono::duration_cast<Ms>(last_input_ + *limit - Clock::now()).count();
         next = std::min<long long>(next, std::max<long long>(left + 5, 1));
     }
     return static_cast<int>(std::clamp<long long>(next, 1, 60'000));
@@ -634,8 +642,8 @@ void KioskApp::frame() {
 
     const auto t0 = Clock::now();
     ImGui::NewFrame();
-    ui::UiContext ctx{flow_.state(), catalogs_, site_,         fonts_.fonts(),
-                      targets_,      memory_,   connectivity_, clock_.now()};
+    ui::UiContext ctx{flow_,    catalogs_, site_,         fonts_.fonts(),
+                      targets_, memory_,   connectivity_, clock_.now()};
     const std::optional<ui::Event> event = ui::draw_screen(ctx, io.DisplaySize);
     ImGui::Render();
     last_frame_cpu_ms_ = ms_between(t0, Clock::now());
