@@ -26,7 +26,7 @@
 // printed with every row.
 //
 // The path is the production one end to end. Upload: tickets issued with store::TicketStore into a real
-// SQLite file (store::Database::open: WAL, synchronous=FULL), drained by his::SyncEngine over his::FhirHis
+// SQLite file (store::Database::open: WAL, synchronous=FULL), drained by sync::SyncEngine over his::FhirHis
 // over his::CurlTransport. Download: his::ReferenceDownloader (default settings) over his::CurlTransport into
 // store::ReferenceCache in its own SQLite file. The server (node + Medplum, in memory, one request at a
 // time) is started here on a free port of 127.0.0.1 and reset (POST /admin/reset) before every part.
@@ -37,7 +37,7 @@
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
 #include "kiosk/his/reference_download.hpp"
-#include "kiosk/his/sync_engine.hpp"
+#include "kiosk/sync/sync_engine.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/outbox.hpp"
 #include "kiosk/store/reference_cache.hpp"
@@ -332,7 +332,7 @@ struct Run {
     long requests = 0;
     std::size_t bytes_sent = 0;
     bool budget_exceeded = false;
-    his::SyncStatus status;
+    sync::SyncStatus status;
     std::int64_t delivered = 0;
     Verification verification;
     std::string error; // set: the run could not be measured
@@ -376,9 +376,9 @@ Run drain(const std::string& base, const fs::path& dir, const std::string& site,
     CountingTransport counting(curl);
     his::FhirHis fhir(counting, base, identifier_base_of(site));
     BudgetedHis port(fhir);
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         db, port, clock,
-        his::SyncSettings{batch, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 1);
+        sync::SyncSettings{batch, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 1);
     const auto t0 = Steady::now();
     port.start(budget);
     run.status = engine.run_once(); // delivers everything due, batch after batch

@@ -4,7 +4,6 @@
 #include "kiosk/app/patient_finder.hpp"
 #include "kiosk/app/pointer.hpp"
 #include "kiosk/app/sdl_draw.hpp"
-#include "kiosk/app/sync_worker.hpp"
 #include "kiosk/app/work_queue.hpp"
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/scan_detector.hpp"
@@ -13,6 +12,7 @@
 #include "kiosk/his/oauth2.hpp"
 #include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/sync_worker.hpp"
 #include "kiosk/ui/flow.hpp"
 #include "kiosk/ui/i18n.hpp"
 #include "kiosk/ui/screens.hpp"
@@ -50,20 +50,21 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-ui::Connectivity::Link link_view(his::HisLink l) {
+ui::Connectivity::Link link_view(sync::HisLink l) {
     using L = ui::Connectivity::Link;
     switch (l) {
-    case his::HisLink::Unknown:
+    case sync::HisLink::Unknown:
         return L::Unknown;
-    case his::HisLink::Connected:
+    case sync::HisLink::Connected:
         return L::Connected;
-    case his::HisLink::Sending:
+    case sync::HisLink::Sending:
         return L::Sending;
-    case his::HisLink::Offline:
+    case sync::HisLink::Offline:
         return L::Offline;
-    case his::HisLink::CredentialsRefused:
+    case sync::HisLink::CredentialsRefused:
         return L::CredentialsRefused;
-    case his::HisLink::ServerError:
+    case sync::HisLink::ServerError:
+    case sync::HisLink::SyncFailing: // records cannot go now either; the log says why
         return L::ServerError;
     }
     return L::Unknown;
@@ -255,7 +256,7 @@ private:
     std::unique_ptr<Store> store_; // touched only on the worker thread
     std::unique_ptr<MainQueue> main_queue_;
     std::unique_ptr<Worker> worker_;
-    std::unique_ptr<SyncWorker> sync_; // the HIS sync; null when no HIS is configured
+    std::unique_ptr<sync::SyncWorker> sync_; // the HIS sync; null when no HIS is configured
 
 public:
     ~KioskApp();
@@ -358,7 +359,7 @@ void KioskApp::start_sync() {
         return;
     }
     connectivity_.configured = true;
-    HisConnection his;
+    sync::HisConnection his;
     his.base_url = config_.his_base_url;
     his.identifier_base = config_.his_identifier_base;
     his.transport.user_agent =
@@ -368,18 +369,18 @@ void KioskApp::start_sync() {
     if (!config_.his_token_url.empty())
         his.oauth2 = his::OAuth2Settings{config_.his_token_url, config_.his_client_id,
                                          read_secret(config_.his_client_secret_file), std::nullopt};
-    sync_ = std::make_unique<SyncWorker>(config_.data_dir / "kiosk.db", std::move(his),
-                                         [this](const his::SyncStatus& st, std::uint64_t seen) {
-                                             main_queue_->post([this, st, seen] {
-                                                 sync_kicks_seen_ = seen;
-                                                 connectivity_.known = true;
-                                                 connectivity_.online = st.online;
-                                                 connectivity_.link = link_view(st.link);
-                                                 connectivity_.offline_since = st.offline_since;
-                                                 connectivity_.waiting = st.waiting;
-                                                 frames_pending_ = std::max(frames_pending_, 1);
-                                             });
-                                         });
+    sync_ = std::make_unique<sync::SyncWorker>(config_.data_dir / "kiosk.db", std::move(his),
+                                               [this](const sync::SyncStatus& st, std::uint64_t seen) {
+                                                   main_queue_->post([this, st, seen] {
+                                                       sync_kicks_seen_ = seen;
+                                                       connectivity_.known = true;
+                                                       connectivity_.online = st.online;
+                                                       connectivity_.link = link_view(st.link);
+                                                       connectivity_.offline_since = st.offline_since;
+                                                       connectivity_.waiting = st.waiting;
+                                                       frames_pending_ = std::max(frames_pending_, 1);
+                                                   });
+                                               });
 }
 
 void KioskApp::inject_button(Uint32 type, ImVec2 at) {

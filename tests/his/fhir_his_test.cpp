@@ -1,7 +1,7 @@
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
-#include "kiosk/his/sync_engine.hpp"
+#include "kiosk/sync/sync_engine.hpp"
 #include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/ticket_store.hpp"
 
@@ -799,9 +799,9 @@ TEST(FhirHisBadSuccess, SyncEngineKeepsEveryRecordInTheOutbox) {
         his::CurlTransport t(curl_options());
         his::FhirHis fhir(t, his_server.base(), kIdBase);
         for (const int batch : {1, 50}) {
-            his::SyncEngine engine(
+            sync::SyncEngine engine(
                 db, fhir, clock,
-                his::SyncSettings{batch, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)},
+                sync::SyncSettings{batch, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)},
                 1);
             const auto st = engine.run_once();
             EXPECT_EQ(st.waiting, 21) << "batch size " << batch;

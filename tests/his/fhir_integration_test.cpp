@@ -4,7 +4,7 @@
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
 #include "kiosk/his/patient_lookup.hpp"
-#include "kiosk/his/sync_engine.hpp"
+#include "kiosk/sync/sync_engine.hpp"
 #include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/ticket_store.hpp"
 
@@ -215,10 +215,10 @@ core::PatientDetails patient_details(const std::string& cccd, const std::string&
     return d;
 }
 
-his::SyncEngine engine_for(Kiosk& k, his::HisPort& his) {
-    return his::SyncEngine(
+sync::SyncEngine engine_for(Kiosk& k, his::HisPort& his) {
+    return sync::SyncEngine(
         k.db, his, k.clock,
-        his::SyncSettings{25, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 7);
+        sync::SyncSettings{25, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 7);
 }
 
 } // namespace
@@ -245,9 +245,9 @@ TEST(FhirIntegration, EngineDrainsTheOutboxInBatches) {
         refs.push_back(k.issue());
     his::CurlTransport t(options());
     his::FhirHis fhir(t, g_server->base(), k.id_base);
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         k.db, fhir, k.clock,
-        his::SyncSettings{50, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 1);
+        sync::SyncSettings{50, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 1);
     const auto st = engine.run_once();
     EXPECT_TRUE(st.online) << st.last_error;
     EXPECT_EQ(st.waiting, 0) << st.last_error;
@@ -268,9 +268,9 @@ TEST(FhirIntegration, RepliesLostAfterTheServerStoredDoNotDuplicate) {
         refs.push_back(k.issue());
     his::CurlTransport t(options(std::chrono::milliseconds(700))); // gives up before the proxy answers
     his::FhirHis fhir(t, proxy.base(), k.id_base);
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         k.db, fhir, k.clock,
-        his::SyncSettings{5, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
+        sync::SyncSettings{5, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
     for (int round = 0; round < 20 && engine.run_once().waiting > 0; ++round)
         if (auto due = engine.next_due_at()) k.clock.set(std::max(k.clock.now(), *due));
     proxy.stop();
@@ -298,9 +298,9 @@ TEST(FhirIntegration, SeventyTwoHoursOfflineThenExactlyOnce) {
         }
     } his_link;
     his_link.target = &down;
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         k.db, his_link, k.clock,
-        his::SyncSettings{25, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 5);
+        sync::SyncSettings{25, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 5);
     std::vector<std::string> refs;
     const core::UnixMillis end = kStart + 72LL * 3600 * 1000;
     while (k.clock.now() < end) {
@@ -391,9 +391,9 @@ TEST(FhirIntegration, PatientRepliesLostAfterTheServerStoredDoNotDuplicate) {
     }
     his::CurlTransport t(options(std::chrono::milliseconds(700))); // gives up before the proxy answers
     his::FhirHis fhir(t, proxy.base(), k.id_base);
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         k.db, fhir, k.clock,
-        his::SyncSettings{1, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
+        sync::SyncSettings{1, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
     for (int round = 0; round < 20 && engine.run_once().waiting > 0; ++round)
         if (auto due = engine.next_due_at()) k.clock.set(std::max(k.clock.now(), *due));
     proxy.stop();
