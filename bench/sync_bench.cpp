@@ -175,7 +175,7 @@ class BudgetedHis final : public his::HisPort {
 public:
     explicit BudgetedHis(his::HisPort& inner) : inner_(inner) {}
     void start(std::chrono::seconds budget) { deadline_ = Steady::now() + budget; }
-    std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override {
+    std::vector<his::DeliveryResult> deliver(const std::vector<core::OutboundRecord>& entries) override {
         if (Steady::now() >= deadline_) {
             exceeded_ = true;
             return std::vector<his::DeliveryResult>(

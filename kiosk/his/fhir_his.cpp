@@ -148,12 +148,12 @@ FhirHis::FhirHis(HttpTransport& transport, std::string base_url, std::string ide
         base_.pop_back();
 }
 
-std::vector<DeliveryResult> FhirHis::deliver(const std::vector<store::OutboxEntry>& entries) {
+std::vector<DeliveryResult> FhirHis::deliver(const std::vector<core::OutboundRecord>& entries) {
     if (entries.empty()) return {};
     return entries.size() == 1 ? deliver_one(entries.front()) : deliver_batch(entries);
 }
 
-std::vector<DeliveryResult> FhirHis::deliver_one(const store::OutboxEntry& entry) {
+std::vector<DeliveryResult> FhirHis::deliver_one(const core::OutboundRecord& entry) {
     std::string why;
     const auto write = to_fhir(entry, identifier_base_, why);
     if (!write) return {DeliveryResult{Delivery::Rejected, why, std::nullopt}};
@@ -183,7 +183,7 @@ std::vector<DeliveryResult> FhirHis::deliver_one(const store::OutboxEntry& entry
                            : parse_retry_after(ra->second, std::chrono::system_clock::now()))};
 }
 
-std::vector<DeliveryResult> FhirHis::deliver_batch(const std::vector<store::OutboxEntry>& entries) {
+std::vector<DeliveryResult> FhirHis::deliver_batch(const std::vector<core::OutboundRecord>& entries) {
     // Rows the kiosk cannot express are rejected here; the others go in one batch, results mapped back.
     std::vector<DeliveryResult> results(entries.size());
     std::vector<FhirWrite> writes;

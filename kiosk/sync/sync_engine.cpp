@@ -1,5 +1,7 @@
 #include "kiosk/sync/sync_engine.hpp"
 
+#include "kiosk/store/outbox_records.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -132,8 +134,28 @@ SyncStatus SyncEngine::run_once() {
         const auto now = clock_.now();
         const auto due = outbox_.due(now, settings_.batch_size);
         if (due.empty()) break;
-        const auto results = his_.deliver(due);
+        // Each row read back into its record once, here; a row this build cannot read is refused like a
+        // record the HIS refuses (quarantined for staff), without asking the HIS.
+        std::vector<core::OutboundRecord> records;
+        std::vector<std::size_t> sent; // index in due of each record
+        std::vector<std::optional<std::string>> unreadable(due.size());
+        for (std::size_t i = 0; i < due.size(); ++i) {
+            std::string why;
+            if (auto r = store::decode_outbox_record(due[i], why)) {
+                records.push_back(std::move(*r));
+                sent.push_back(i);
+            } else {
+                unreadable[i] = std::move(why);
+            }
+        }
+        const auto answers = records.empty() ? std::vector<his::DeliveryResult>{} : his_.deliver(records);
         if (settings_.stop && settings_.stop->load()) break; // aborted, not failed: nothing to record
+        std::vector<his::DeliveryResult> results(
+            due.size(), his::DeliveryResult{his::Delivery::RetryLater, "no result for this record", {}});
+        for (std::size_t k = 0; k < sent.size() && k < answers.size(); ++k)
+            results[sent[k]] = answers[k];
+        for (std::size_t i = 0; i < due.size(); ++i)
+            if (unreadable[i]) results[i] = his::DeliveryResult{his::Delivery::Rejected, *unreadable[i], {}};
 
         store::Outbox::Results results_to_record;
         bool unreachable = false;
@@ -170,7 +192,9 @@ SyncStatus SyncEngine::run_once() {
         outbox_.record(results_to_record, now);
         const auto& delivered = results_to_record.delivered;
         status_.delivered_total += static_cast<std::int64_t>(delivered.size());
-        remember(error, unreachable ? his::Exchange::Unreachable : delivery_exchange(results));
+        // Only what went to the HIS says anything about it.
+        if (!records.empty())
+            remember(error, unreachable ? his::Exchange::Unreachable : delivery_exchange(answers));
         if (must_wait) break; // the HIS is struggling: the rest waits for the backoff
     }
     refresh_counts();

@@ -4,12 +4,13 @@
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
 #include "kiosk/his/patient_lookup.hpp"
-#include "kiosk/sync/sync_engine.hpp"
 #include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/sync_engine.hpp"
 
 #include "fault_server.hpp"
 #include "fhir_server.hpp"
+#include "his/outbox_rows.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -230,9 +231,10 @@ TEST(FhirIntegration, ConditionalCreateNeverDuplicates) {
     const auto entry = outbox.peek(1);
     his::CurlTransport t(options());
     his::FhirHis fhir(t, g_server->base(), k.id_base);
-    EXPECT_EQ(fhir.deliver(entry)[0].outcome, his::Delivery::Accepted);
-    EXPECT_EQ(fhir.deliver(entry)[0].outcome, his::Delivery::AlreadyExists);
-    EXPECT_EQ(fhir.deliver({entry[0], entry[0]})[1].outcome, his::Delivery::AlreadyExists); // in a batch too
+    EXPECT_EQ(fhir.deliver(test::records(entry))[0].outcome, his::Delivery::Accepted);
+    EXPECT_EQ(fhir.deliver(test::records(entry))[0].outcome, his::Delivery::AlreadyExists);
+    EXPECT_EQ(fhir.deliver(test::records({entry[0], entry[0]}))[1].outcome,
+              his::Delivery::AlreadyExists); // in a batch too
     const auto held = encounters_on_server("IT-COND");
     ASSERT_EQ(held.size(), 1u);
     EXPECT_EQ(held.begin()->second, 1);
@@ -293,7 +295,7 @@ TEST(FhirIntegration, SeventyTwoHoursOfflineThenExactlyOnce) {
     his::FhirHis up(t, g_server->base(), k.id_base);
     struct Switch final : his::HisPort {
         his::HisPort* target = nullptr;
-        std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& e) override {
+        std::vector<his::DeliveryResult> deliver(const std::vector<core::OutboundRecord>& e) override {
             return target->deliver(e);
         }
     } his_link;
@@ -363,8 +365,8 @@ TEST(FhirIntegration, RegisteredPatientReachesTheHisExactlyOnce) {
     // Draining again finds nothing to send; the same row sent again (a retry whose first reply was lost,
     // alone or in a batch) is matched, not created.
     EXPECT_EQ(engine.run_once().waiting, 0);
-    EXPECT_EQ(fhir.deliver(queued)[0].outcome, his::Delivery::AlreadyExists);
-    const auto in_batch = fhir.deliver({queued[0], queued[0]});
+    EXPECT_EQ(fhir.deliver(test::records(queued))[0].outcome, his::Delivery::AlreadyExists);
+    const auto in_batch = fhir.deliver(test::records({queued[0], queued[0]}));
     EXPECT_EQ(in_batch[0].outcome, his::Delivery::AlreadyExists);
     EXPECT_EQ(in_batch[1].outcome, his::Delivery::AlreadyExists);
     EXPECT_EQ(patients_on_server(his::kCccdSystem, cccd).size(), 1u);
@@ -420,9 +422,9 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
     store::Outbox outbox(k.db);
     const auto rows = outbox.peek(10);
     ASSERT_EQ(rows.size(), 2u);
-    const auto first = fhir.deliver({rows[0]});
+    const auto first = fhir.deliver(test::records({rows[0]}));
     EXPECT_EQ(first[0].outcome, his::Delivery::AlreadyExists) << "HTTP 200: the conditional create matched";
-    EXPECT_EQ(fhir.deliver({rows[1]})[0].outcome, his::Delivery::AlreadyExists);
+    EXPECT_EQ(fhir.deliver(test::records({rows[1]}))[0].outcome, his::Delivery::AlreadyExists);
 
     auto engine = engine_for(k, fhir);
     EXPECT_EQ(engine.run_once().waiting, 0) << engine.status().last_error;

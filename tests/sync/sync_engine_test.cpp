@@ -34,7 +34,7 @@ public:
     std::mt19937 rng{7};
     double lose_probability = 0.0; // with Mode::Up, lose this share of replies after storing
 
-    std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override {
+    std::vector<his::DeliveryResult> deliver(const std::vector<core::OutboundRecord>& entries) override {
         ++requests;
         std::vector<his::DeliveryResult> out;
         for (const auto& e : entries) {
@@ -337,12 +337,32 @@ TEST(SyncStatus, EveryExchangeIsCountedByKind) {
 // --- a batch cut short by the kiosk stopping (issue 8, 13)
 // --------------------------------------------------
 
+// An outbox row this build cannot read back (its payload is not the record it names) never reaches the HIS:
+// it is quarantined with the reason, and the rows behind it go on.
+TEST(SyncEngine, UnreadableRowIsQuarantinedUnsent) {
+    Kiosk k;
+    const std::string broken = k.issue(0);
+    const std::string fine = k.issue(1);
+    k.db.exec("UPDATE outbox SET payload = '[]' WHERE identifier = '" + broken + "'");
+    ScriptedHis his;
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    const auto st = engine.run_once();
+    EXPECT_EQ(his.stored.count(broken), 0u);
+    EXPECT_EQ(his.stored.count(fine), 1u);
+    EXPECT_EQ(st.waiting, 0);
+    EXPECT_EQ(st.quarantined, 1);
+    const auto dead = store::Outbox(k.db).dead_letters(10);
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].identifier, broken);
+    EXPECT_NE(dead[0].reason.find("not a JSON object"), std::string::npos) << dead[0].reason;
+}
+
 namespace {
 // A HIS whose every request is in flight when the kiosk stops: the transfer is aborted.
 class StoppedMidRequest final : public his::HisPort {
 public:
     explicit StoppedMidRequest(std::atomic<bool>& stop) : stop_(stop) {}
-    std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override {
+    std::vector<his::DeliveryResult> deliver(const std::vector<core::OutboundRecord>& entries) override {
         stop_ = true;
         return std::vector<his::DeliveryResult>(
             entries.size(), his::DeliveryResult{his::Delivery::RetryLater, "aborted", std::nullopt, true});
