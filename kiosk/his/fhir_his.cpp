@@ -14,8 +14,6 @@
 namespace kiosk::his {
 namespace {
 
-constexpr const char* kFhirJson = "application/fhir+json";
-
 // The status code at the start of a batch-response entry's response.status ("201 Created").
 long leading_status(const std::string& s) {
     long v = 0;
@@ -144,8 +142,7 @@ FhirHis::FhirHis(HttpTransport& transport, std::string base_url, std::string ide
     if (!identifier_base_.starts_with("https://") && !identifier_base_.starts_with("http://"))
         throw std::invalid_argument(
             "FhirHis needs an absolute http(s) identifier_base ([his] identifier_base)");
-    while (!base_.empty() && base_.back() == '/')
-        base_.pop_back();
+    base_ = without_trailing_slashes(std::move(base_));
 }
 
 std::vector<DeliveryResult> FhirHis::deliver(const std::vector<core::OutboundRecord>& entries) {

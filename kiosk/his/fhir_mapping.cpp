@@ -4,7 +4,6 @@
 #include "kiosk/core/ticket.hpp"
 #include "kiosk/his/patient_lookup.hpp" // identifier_token
 
-#include <cstdio>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -154,27 +153,6 @@ std::optional<FhirWrite> patient_create(const core::OutboundPatient& p, const st
 
 std::string identifier_system(const std::string& identifier_base, const std::string& kind) {
     return core::kiosk_identifier_system(identifier_base, kind);
-}
-
-std::string json_text(const nlohmann::json& object, const char* key) {
-    if (!object.is_object()) return "";
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-std::string url_encode(const std::string& value) {
-    std::string out;
-    for (const unsigned char c : value) {
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            char buf[4];
-            std::snprintf(buf, sizeof buf, "%%%02X", c);
-            out += buf;
-        }
-    }
-    return out;
 }
 
 std::optional<FhirWrite> to_fhir(const core::OutboundRecord& record, const std::string& identifier_base,

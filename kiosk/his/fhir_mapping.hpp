@@ -3,6 +3,8 @@
 // identifier in Resource.identifier and is written as a conditional create on it, so a retry after a lost
 // reply finds the record instead of creating a second one.
 #include "kiosk/core/outbound.hpp"
+#include "kiosk/his/http.hpp"      // url_encode
+#include "kiosk/his/json_text.hpp" // json_text
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +12,9 @@
 #include <string>
 
 namespace kiosk::his {
+
+// The media type of every FHIR request and reply (FHIR R4, http.html#mime-type).
+inline constexpr char kFhirJson[] = "application/fhir+json";
 
 // The kiosk's own identifier systems are URIs under the hospital's namespace ([his] identifier_base):
 // <identifier_base>kiosk-<kind>, kind "ticket", "queue-number", "service" or "patient"
@@ -52,13 +57,5 @@ struct FhirWrite {
 // The batch Bundle for several writes (type "batch": entries succeed or fail on their own, and a batch is
 // not subject to the entry caps some servers put on transactions with conditional entries).
 [[nodiscard]] nlohmann::json batch_bundle(const std::vector<FhirWrite>& writes);
-
-// The string member `key` of a JSON object from the HIS; "" when the value is not an object, the member is
-// missing or it is not a string. Never throws: a garbage reply must not take the kiosk down
-// (nlohmann::json::value() throws on a member of another type).
-[[nodiscard]] std::string json_text(const nlohmann::json& object, const char* key);
-
-// Percent-encodes a query value for a URL or an If-None-Exist header (RFC 3986 unreserved kept).
-[[nodiscard]] std::string url_encode(const std::string& value);
 
 } // namespace kiosk::his

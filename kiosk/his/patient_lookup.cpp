@@ -17,8 +17,6 @@
 namespace kiosk::his {
 namespace {
 
-constexpr const char* kFhirJson = "application/fhir+json";
-
 // Replaces every occurrence of `secret` in `text` (so that a message never carries an identifier value,
 // even when the HIS or curl echoes the query).
 std::string redact(std::string text, const std::string& secret) {
@@ -104,10 +102,8 @@ std::string identifier_token(const std::string& system, const std::string& value
 
 PatientLookup::PatientLookup(HttpTransport& transport, std::string base_url, store::Database& db,
                              const core::Clock& clock, std::chrono::milliseconds deadline)
-    : transport_(transport), base_(std::move(base_url)), clock_(clock), deadline_(deadline), cache_(db) {
-    while (!base_.empty() && base_.back() == '/')
-        base_.pop_back();
-}
+    : transport_(transport), base_(without_trailing_slashes(std::move(base_url))), clock_(clock),
+      deadline_(deadline), cache_(db) {}
 
 LookupResult PatientLookup::find(const std::string& system, const std::string& value) {
     if (system.empty() || value.empty())

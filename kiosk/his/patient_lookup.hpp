@@ -2,7 +2,6 @@
 // Finding a patient in the HIS by an identifier (FHIR R4 Patient search), with the kiosk's patient cache as
 // the fallback while the HIS is unreachable.
 #include "kiosk/core/clock.hpp"
-#include "kiosk/core/identifier_systems.hpp"
 #include "kiosk/his/http.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/patient_cache.hpp"
@@ -13,12 +12,6 @@
 #include <vector>
 
 namespace kiosk::his {
-
-// Default identifier systems for the two identifiers Vietnamese patients carry: the 12-digit CCCD
-// (căn cước công dân, citizen id) and the BHYT (bảo hiểm y tế) health-insurance card number. Defined
-// once, in kiosk/core/identifier_systems.hpp; each site configures the ones its HIS uses.
-inline constexpr const char* kCccdSystem = core::kDefaultCccdSystem;
-inline constexpr const char* kBhytSystem = core::kDefaultBhytSystem;
 
 // Where the patients of a LookupResult come from.
 enum class Source {

@@ -1,5 +1,6 @@
 // The sync path for real: SQLite outbox -> SyncEngine -> FhirHis -> libcurl -> a real FHIR R4 server on
 // 127.0.0.1 (code nobody here wrote), plus a proxy in front of it that loses replies.
+#include "kiosk/core/identifier_systems.hpp"
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
@@ -347,11 +348,11 @@ TEST(FhirIntegration, RegisteredPatientReachesTheHisExactlyOnce) {
     EXPECT_EQ(st.waiting, 0) << st.last_error;
     EXPECT_EQ(st.quarantined, 0) << st.last_error;
 
-    const auto held = patients_on_server(his::kCccdSystem, cccd);
+    const auto held = patients_on_server(core::kDefaultCccdSystem, cccd);
     ASSERT_EQ(held.size(), 1u);
     const auto& patient = held[0];
     EXPECT_EQ(identifier_value(patient, kiosk_system), p.kiosk_patient_id);
-    EXPECT_EQ(identifier_value(patient, his::kBhytSystem), bhyt);
+    EXPECT_EQ(identifier_value(patient, core::kDefaultBhytSystem), bhyt);
     EXPECT_EQ(patient["name"][0]["text"], "Nguyễn Văn An");
     EXPECT_EQ(patient["name"][0]["family"], "Nguyễn");
     EXPECT_EQ(patient["name"][0]["given"], (nlohmann::json{"Văn", "An"}));
@@ -360,7 +361,7 @@ TEST(FhirIntegration, RegisteredPatientReachesTheHisExactlyOnce) {
     EXPECT_EQ(patient["telecom"][0]["value"], "0912345678");
     EXPECT_EQ(patient["address"][0]["country"], "VN");
     EXPECT_EQ(patients_on_server(kiosk_system, p.kiosk_patient_id).size(), 1u);
-    EXPECT_EQ(patients_on_server(his::kBhytSystem, bhyt).size(), 1u);
+    EXPECT_EQ(patients_on_server(core::kDefaultBhytSystem, bhyt).size(), 1u);
 
     // Draining again finds nothing to send; the same row sent again (a retry whose first reply was lost,
     // alone or in a batch) is matched, not created.
@@ -369,11 +370,11 @@ TEST(FhirIntegration, RegisteredPatientReachesTheHisExactlyOnce) {
     const auto in_batch = fhir.deliver(test::records({queued[0], queued[0]}));
     EXPECT_EQ(in_batch[0].outcome, his::Delivery::AlreadyExists);
     EXPECT_EQ(in_batch[1].outcome, his::Delivery::AlreadyExists);
-    EXPECT_EQ(patients_on_server(his::kCccdSystem, cccd).size(), 1u);
+    EXPECT_EQ(patients_on_server(core::kDefaultCccdSystem, cccd).size(), 1u);
 
     // The kiosk's lookup finds the patient it registered.
     his::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
-    const auto found = lookup.find(his::kCccdSystem, cccd);
+    const auto found = lookup.find(core::kDefaultCccdSystem, cccd);
     EXPECT_EQ(found.source, his::Source::His) << found.message;
     ASSERT_EQ(found.patients.size(), 1u);
     EXPECT_EQ(found.patients[0].fhir_id, patient["id"]);
@@ -387,7 +388,7 @@ TEST(FhirIntegration, PatientRepliesLostAfterTheServerStoredDoNotDuplicate) {
         const std::string cccd = i == 3 ? "" : new_cccd(); // the last one has only a BHYT card
         const std::string bhyt = new_bhyt();
         k.enrol(patient_details(cccd, bhyt));
-        registered.emplace_back(cccd.empty() ? his::kBhytSystem : his::kCccdSystem,
+        registered.emplace_back(cccd.empty() ? core::kDefaultBhytSystem : core::kDefaultCccdSystem,
                                 cccd.empty() ? bhyt : cccd);
         k.clock.advance(60'000);
     }
@@ -411,8 +412,8 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
     Kiosk k("IT-PAT-KNOWN");
     const std::string cccd = new_cccd();
     const std::string bhyt_only = new_bhyt();
-    const std::string desk_id = seed_desk_patient(his::kCccdSystem, cccd);
-    const std::string desk_bhyt_id = seed_desk_patient(his::kBhytSystem, bhyt_only);
+    const std::string desk_id = seed_desk_patient(core::kDefaultCccdSystem, cccd);
+    const std::string desk_bhyt_id = seed_desk_patient(core::kDefaultBhytSystem, bhyt_only);
     const auto p = k.enrol(patient_details(cccd, new_bhyt()));
     k.clock.advance(60'000);
     const auto q = k.enrol(patient_details("", bhyt_only));
@@ -430,10 +431,10 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
     EXPECT_EQ(engine.run_once().waiting, 0) << engine.status().last_error;
     EXPECT_EQ(engine.status().quarantined, 0) << engine.status().last_error;
 
-    const auto by_cccd = patients_on_server(his::kCccdSystem, cccd);
+    const auto by_cccd = patients_on_server(core::kDefaultCccdSystem, cccd);
     ASSERT_EQ(by_cccd.size(), 1u);
     EXPECT_EQ(by_cccd[0]["id"], desk_id);
-    const auto by_bhyt = patients_on_server(his::kBhytSystem, bhyt_only);
+    const auto by_bhyt = patients_on_server(core::kDefaultBhytSystem, bhyt_only);
     ASSERT_EQ(by_bhyt.size(), 1u);
     EXPECT_EQ(by_bhyt[0]["id"], desk_bhyt_id);
     const std::string kiosk_system = his::identifier_system(k.id_base, "patient");
@@ -441,7 +442,7 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
     EXPECT_TRUE(patients_on_server(kiosk_system, q.kiosk_patient_id).empty());
 
     his::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
-    const auto found = lookup.find(his::kCccdSystem, cccd);
+    const auto found = lookup.find(core::kDefaultCccdSystem, cccd);
     EXPECT_EQ(found.source, his::Source::His) << found.message;
     ASSERT_EQ(found.patients.size(), 1u);
     EXPECT_EQ(found.patients[0].fhir_id, desk_id);
@@ -450,7 +451,7 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
 TEST(FhirIntegration, PatientTheDeskKnewByTheBhytCardAloneIsMatchedByItsCardToo) {
     Kiosk k("IT-PAT-BHYT");
     const std::string bhyt = new_bhyt();
-    const std::string desk_id = seed_desk_patient(his::kBhytSystem, bhyt);
+    const std::string desk_id = seed_desk_patient(core::kDefaultBhytSystem, bhyt);
     const std::string cccd = new_cccd(); // the desk never recorded it
     k.enrol(patient_details(cccd, bhyt));
 
@@ -459,17 +460,17 @@ TEST(FhirIntegration, PatientTheDeskKnewByTheBhytCardAloneIsMatchedByItsCardToo)
     auto engine = engine_for(k, fhir);
     EXPECT_EQ(engine.run_once().waiting, 0) << engine.status().last_error;
     EXPECT_EQ(engine.status().quarantined, 0) << engine.status().last_error;
-    const auto by_bhyt = patients_on_server(his::kBhytSystem, bhyt);
+    const auto by_bhyt = patients_on_server(core::kDefaultBhytSystem, bhyt);
     ASSERT_EQ(by_bhyt.size(), 1u) << "matched, not a second Patient";
     EXPECT_EQ(by_bhyt[0]["id"], desk_id);
-    EXPECT_TRUE(patients_on_server(his::kCccdSystem, cccd).empty());
+    EXPECT_TRUE(patients_on_server(core::kDefaultCccdSystem, cccd).empty());
 }
 
 TEST(FhirIntegration, NumbersOfTwoDifferentHisPatientsAreAConflictForStaff) {
     Kiosk k("IT-PAT-TWO");
     const std::string cccd = new_cccd(), bhyt = new_bhyt();
-    seed_desk_patient(his::kCccdSystem, cccd);
-    seed_desk_patient(his::kBhytSystem, bhyt); // someone else, or a duplicate the HIS already has
+    seed_desk_patient(core::kDefaultCccdSystem, cccd);
+    seed_desk_patient(core::kDefaultBhytSystem, bhyt); // someone else, or a duplicate the HIS already has
     k.enrol(patient_details(cccd, bhyt));
 
     his::CurlTransport t(options());
@@ -480,8 +481,8 @@ TEST(FhirIntegration, NumbersOfTwoDifferentHisPatientsAreAConflictForStaff) {
     const auto dead = store::Outbox(k.db).dead_letters(1);
     ASSERT_EQ(dead.size(), 1u);
     EXPECT_EQ(dead[0].reason.rfind("conflict: ", 0), 0u) << dead[0].reason;
-    EXPECT_EQ(patients_on_server(his::kCccdSystem, cccd).size(), 1u);
-    EXPECT_EQ(patients_on_server(his::kBhytSystem, bhyt).size(), 1u);
+    EXPECT_EQ(patients_on_server(core::kDefaultCccdSystem, cccd).size(), 1u);
+    EXPECT_EQ(patients_on_server(core::kDefaultBhytSystem, bhyt).size(), 1u);
 }
 
 // --- a ticket taken after a registration at the kiosk (issue 8, item B) --------------------------------
@@ -534,7 +535,7 @@ TEST(FhirIntegration, TicketAfterARegistrationTheHisMatchedNamesThatHisPatient) 
     // ticket's Encounter must name that Patient, sent after it.
     Kiosk k("IT-DEP-KNOWN");
     const std::string cccd = new_cccd();
-    const std::string desk_id = seed_desk_patient(his::kCccdSystem, cccd);
+    const std::string desk_id = seed_desk_patient(core::kDefaultCccdSystem, cccd);
     const auto p = k.enrol(patient_details(cccd, new_bhyt()));
     const std::string walk_in = k.issue();
     const std::string ticket =
@@ -587,8 +588,8 @@ TEST(FhirIntegration, TicketOfARegistrationTheHisRefusedIsHeldAndNeverSent) {
     // The CCCD and the BHYT number belong to two different HIS Patients: the registration is refused (412).
     Kiosk k("IT-DEP-REFUSED");
     const std::string cccd = new_cccd(), bhyt = new_bhyt();
-    seed_desk_patient(his::kCccdSystem, cccd);
-    seed_desk_patient(his::kBhytSystem, bhyt);
+    seed_desk_patient(core::kDefaultCccdSystem, cccd);
+    seed_desk_patient(core::kDefaultBhytSystem, bhyt);
     const auto p = k.enrol(patient_details(cccd, bhyt));
     const std::string ticket =
         k.tickets.issue(k.identity, k.service, k.clock.now(), core::PatientRef{"", p.kiosk_patient_id})
