@@ -160,7 +160,7 @@ struct Lookup {
     std::optional<his::CurlTransport> curl;
     std::optional<his::ObservedTransport> observed; // tells the sync status how each exchange went
     std::optional<his::OAuth2Transport> oauth2;
-    std::optional<his::PatientLookup> his;
+    std::optional<sync::PatientLookup> his;
     std::optional<PatientFinder> finder;
     core::UnixMillis retention_done_at = 0;
 
@@ -503,7 +503,7 @@ void KioskApp::start_lookup() {
     lookup_worker_->post([this] {
         try {
             auto l = std::make_unique<Lookup>(store::Database::open(config_.data_dir / "kiosk.db"));
-            his::PatientLookup* his_lookup = nullptr;
+            sync::PatientLookup* his_lookup = nullptr;
             if (!config_.his_base_url.empty()) {
                 // The lookup owns its total wait (PatientLookup's deadline); the transport's timeouts are
                 // only a bound under it.

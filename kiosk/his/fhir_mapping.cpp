@@ -2,7 +2,7 @@
 
 #include "kiosk/core/identifier_systems.hpp"
 #include "kiosk/core/ticket.hpp"
-#include "kiosk/his/patient_lookup.hpp" // identifier_token
+#include "kiosk/his/patient_search.hpp" // identifier_token
 
 #include <string_view>
 #include <variant>

@@ -4,9 +4,9 @@
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
-#include "kiosk/his/patient_lookup.hpp"
 #include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/patient_lookup.hpp"
 #include "kiosk/sync/sync_engine.hpp"
 
 #include "fault_server.hpp"
@@ -373,9 +373,9 @@ TEST(FhirIntegration, RegisteredPatientReachesTheHisExactlyOnce) {
     EXPECT_EQ(patients_on_server(core::kDefaultCccdSystem, cccd).size(), 1u);
 
     // The kiosk's lookup finds the patient it registered.
-    his::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
+    sync::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
     const auto found = lookup.find(core::kDefaultCccdSystem, cccd);
-    EXPECT_EQ(found.source, his::Source::His) << found.message;
+    EXPECT_EQ(found.source, sync::Source::His) << found.message;
     ASSERT_EQ(found.patients.size(), 1u);
     EXPECT_EQ(found.patients[0].fhir_id, patient["id"]);
 }
@@ -441,9 +441,9 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
     EXPECT_TRUE(patients_on_server(kiosk_system, p.kiosk_patient_id).empty()) << "no second Patient";
     EXPECT_TRUE(patients_on_server(kiosk_system, q.kiosk_patient_id).empty());
 
-    his::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
+    sync::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
     const auto found = lookup.find(core::kDefaultCccdSystem, cccd);
-    EXPECT_EQ(found.source, his::Source::His) << found.message;
+    EXPECT_EQ(found.source, sync::Source::His) << found.message;
     ASSERT_EQ(found.patients.size(), 1u);
     EXPECT_EQ(found.patients[0].fhir_id, desk_id);
 }

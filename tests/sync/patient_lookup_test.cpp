@@ -5,12 +5,12 @@
 #include "kiosk/core/text.hpp"
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
-#include "kiosk/his/patient_lookup.hpp"
 #include "kiosk/store/patient_cache.hpp"
+#include "kiosk/sync/patient_lookup.hpp"
 
-#include "fakes.hpp"
-#include "fault_server.hpp"
-#include "fhir_server.hpp"
+#include "his/fakes.hpp"
+#include "his/fault_server.hpp"
+#include "his/fhir_server.hpp"
 #include "temp_dir.hpp"
 
 #include <gmock/gmock.h>
@@ -109,7 +109,7 @@ std::string name_text(const std::string& patient_json) {
     return nlohmann::json::parse(patient_json).at("name").at(0).at("text").get<std::string>();
 }
 
-std::vector<std::string> ids_of(const std::vector<his::FoundPatient>& patients) {
+std::vector<std::string> ids_of(const std::vector<sync::FoundPatient>& patients) {
     std::vector<std::string> ids;
     for (const auto& p : patients)
         ids.push_back(p.fhir_id);
@@ -143,9 +143,9 @@ TEST(PatientLookupFault, NeverAnsweringHisIsUnreachableWithinTheLookupsOwnDeadli
     o.connect_timeout = std::chrono::seconds(5);
     o.total_timeout = std::chrono::seconds(30);
     his::CurlTransport transport(o);
-    his::PatientLookup lookup(transport, his.url("/fhir/R4"), db, clock, std::chrono::milliseconds(500));
+    sync::PatientLookup lookup(transport, his.url("/fhir/R4"), db, clock, std::chrono::milliseconds(500));
     const auto r = lookup.find(core::kDefaultCccdSystem, "079090001234");
-    EXPECT_EQ(r.source, his::Source::Cache);
+    EXPECT_EQ(r.source, sync::Source::Cache);
     EXPECT_EQ(r.problem, his::LookupProblem::Unreachable);
     EXPECT_THAT(r.patients, IsEmpty());
     EXPECT_THAT(r.message, HasSubstr("did not answer in time"));
@@ -155,7 +155,7 @@ TEST(PatientLookupFault, NeverAnsweringHisIsUnreachableWithinTheLookupsOwnDeadli
 }
 
 TEST(PatientLookupFault, DefaultDeadlineIsShort) {
-    EXPECT_LE(his::PatientLookup::kDefaultDeadline, std::chrono::seconds(3));
+    EXPECT_LE(sync::PatientLookup::kDefaultDeadline, std::chrono::seconds(3));
 }
 
 // --- against the real FHIR server --------------------------------------------------------------------
@@ -167,9 +167,9 @@ TEST(PatientLookupIntegration, FoundInHisThenFromCacheWhenHisIsUnreachable) {
     const Seeded duc = seed_patient({{core::kDefaultCccdSystem, cccd_duc}}, "Trần", {"Văn", "Đức"});
 
     Kiosk k;
-    his::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
+    sync::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
     const auto found = online.find(core::kDefaultCccdSystem, cccd_hoa);
-    EXPECT_EQ(found.source, his::Source::His);
+    EXPECT_EQ(found.source, sync::Source::His);
     EXPECT_EQ(found.problem, his::LookupProblem::None);
     EXPECT_EQ(found.message, "");
     ASSERT_EQ(found.patients.size(), 1u) << "exactly the patient with that CCCD, not the other one";
@@ -190,9 +190,9 @@ TEST(PatientLookupIntegration, FoundInHisThenFromCacheWhenHisIsUnreachable) {
 
     // The HIS goes away: a second lookup on the same database answers from the cache, without throwing.
     his::CurlTransport offline_transport(options());
-    his::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
+    sync::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
     const auto cached = offline.find(core::kDefaultCccdSystem, cccd_hoa);
-    EXPECT_EQ(cached.source, his::Source::Cache);
+    EXPECT_EQ(cached.source, sync::Source::Cache);
     EXPECT_EQ(cached.problem, his::LookupProblem::Unreachable);
     EXPECT_THAT(cached.message, HasSubstr("cannot connect to the HIS"));
     EXPECT_THAT(cached.message, Not(HasSubstr(cccd_hoa)));
@@ -200,7 +200,7 @@ TEST(PatientLookupIntegration, FoundInHisThenFromCacheWhenHisIsUnreachable) {
     EXPECT_EQ(cached.patients[0], found.patients[0]) << "same id, JSON and fetch time as the HIS's answer";
 
     const auto unknown_offline = offline.find(core::kDefaultCccdSystem, new_cccd());
-    EXPECT_EQ(unknown_offline.source, his::Source::Cache);
+    EXPECT_EQ(unknown_offline.source, sync::Source::Cache);
     EXPECT_THAT(unknown_offline.patients, IsEmpty());
 }
 
@@ -212,9 +212,9 @@ TEST(PatientLookupIntegration, HisSaysNoneIsDefinitiveAndClearsTheCacheEntry) {
     cache.put("stale-patient", R"({"resourceType":"Patient","id":"stale-patient"})",
               {{core::kDefaultCccdSystem, cccd}}, kStart - 3'600'000);
 
-    his::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
+    sync::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
     const auto r = online.find(core::kDefaultCccdSystem, cccd);
-    EXPECT_EQ(r.source, his::Source::His) << r.message;
+    EXPECT_EQ(r.source, sync::Source::His) << r.message;
     EXPECT_EQ(r.problem, his::LookupProblem::None);
     EXPECT_THAT(r.patients, IsEmpty()) << "no fallback to the stale cache entry";
     EXPECT_THAT(cache.find(core::kDefaultCccdSystem, cccd), IsEmpty())
@@ -223,7 +223,7 @@ TEST(PatientLookupIntegration, HisSaysNoneIsDefinitiveAndClearsTheCacheEntry) {
 
     // And later, with the HIS down, the stale entry does not come back either.
     his::CurlTransport offline_transport(options());
-    his::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
+    sync::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
     EXPECT_THAT(offline.find(core::kDefaultCccdSystem, cccd).patients, IsEmpty());
 }
 
@@ -234,23 +234,23 @@ TEST(PatientLookupIntegration, FoundByBhytCardAndCachedUnderEveryIdentifier) {
                                     "Lê", {"Thị", "Lan"});
 
     Kiosk k;
-    his::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
+    sync::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
     const auto r = online.find(core::kDefaultBhytSystem, bhyt);
-    EXPECT_EQ(r.source, his::Source::His) << r.message;
+    EXPECT_EQ(r.source, sync::Source::His) << r.message;
     ASSERT_EQ(r.patients.size(), 1u);
     EXPECT_EQ(r.patients[0].fhir_id, lan.id);
     EXPECT_EQ(name_text(r.patients[0].json), lan.name);
 
     // The same value under the other system is someone else's business: the system is part of the search.
     const auto other_system = online.find(core::kDefaultCccdSystem, bhyt);
-    EXPECT_EQ(other_system.source, his::Source::His) << other_system.message;
+    EXPECT_EQ(other_system.source, sync::Source::His) << other_system.message;
     EXPECT_THAT(other_system.patients, IsEmpty());
 
     // Found by BHYT, recognised offline by CCCD too (its identifiers came with the Patient).
     his::CurlTransport offline_transport(options());
-    his::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
+    sync::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
     const auto by_cccd = offline.find(core::kDefaultCccdSystem, cccd);
-    EXPECT_EQ(by_cccd.source, his::Source::Cache);
+    EXPECT_EQ(by_cccd.source, sync::Source::Cache);
     EXPECT_EQ(ids_of(by_cccd.patients), std::vector<std::string>{lan.id});
 }
 
@@ -263,13 +263,13 @@ TEST(PatientLookupIntegration, SeveralPatientsWithOneIdentifierAreAllReturned) {
                                   "Phạm", {"Minh", "Khải"});
 
     Kiosk k;
-    his::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
+    sync::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
     const auto r = online.find(core::kDefaultBhytSystem, bhyt);
-    EXPECT_EQ(r.source, his::Source::His) << r.message;
+    EXPECT_EQ(r.source, sync::Source::His) << r.message;
     EXPECT_THAT(ids_of(r.patients), UnorderedElementsAre(a.id, b.id));
 
     his::CurlTransport offline_transport(options());
-    his::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
+    sync::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
     EXPECT_THAT(ids_of(offline.find(core::kDefaultBhytSystem, bhyt).patients),
                 UnorderedElementsAre(a.id, b.id));
 }
@@ -303,7 +303,7 @@ struct Scripted {
     core::ManualClock clock{kStart};
     test::FakeTransport transport;
     store::PatientCache cache{db};
-    his::PatientLookup lookup{transport, std::string(kBase) + "/", db, clock};
+    sync::PatientLookup lookup{transport, std::string(kBase) + "/", db, clock};
     const std::string cached_json = patient_json("cached-1", kCccdValue).dump();
 
     Scripted() {
@@ -313,12 +313,12 @@ struct Scripted {
     void reply(his::HttpResponse r) {
         transport.handler = [r](const his::HttpRequest&) { return r; };
     }
-    void expect_cache_fallback(const his::LookupResult& r, his::LookupProblem problem) const {
-        EXPECT_EQ(r.source, his::Source::Cache);
+    void expect_cache_fallback(const sync::LookupResult& r, his::LookupProblem problem) const {
+        EXPECT_EQ(r.source, sync::Source::Cache);
         EXPECT_EQ(r.problem, problem);
         EXPECT_FALSE(r.message.empty());
         EXPECT_THAT(r.message, Not(HasSubstr(kCccdValue)));
-        EXPECT_EQ(r.patients, (std::vector<his::FoundPatient>{{"cached-1", cached_json, kStart - 1000}}));
+        EXPECT_EQ(r.patients, (std::vector<sync::FoundPatient>{{"cached-1", cached_json, kStart - 1000}}));
     }
 };
 
@@ -337,7 +337,7 @@ TEST(PatientLookupScripted, SendsAnIdentifierSearch) {
                   kCccdValue + "&_count=10");
     EXPECT_EQ(req.headers.at("Accept"), "application/fhir+json");
     EXPECT_EQ(req.body, "");
-    EXPECT_EQ(r.source, his::Source::His);
+    EXPECT_EQ(r.source, sync::Source::His);
     ASSERT_EQ(ids_of(r.patients), std::vector<std::string>{"p-1"}) << "the HIS's answer, not the cache's";
     EXPECT_EQ(name_text(r.patients[0].json), "Võ Thị Sáu");
     EXPECT_THAT(s.cache.find(core::kDefaultCccdSystem, kCccdValue),
@@ -374,7 +374,7 @@ TEST(PatientLookupScripted, OversizedReplyIsTreatedAsUnreachable) {
     Scripted s;
     // A well-formed answer, padded beyond the cap: not parsed at all.
     std::string body = searchset({patient_json("p-big", kCccdValue)});
-    body.append(his::PatientLookup::kMaxReplyBytes, ' ');
+    body.append(sync::PatientLookup::kMaxReplyBytes, ' ');
     s.reply(test::http(200, body));
     s.expect_cache_fallback(s.lookup.find(core::kDefaultCccdSystem, kCccdValue),
                             his::LookupProblem::Unreachable);
@@ -433,7 +433,7 @@ TEST(PatientLookupScripted, EmptyAnswerDropsTheCachedLink) {
     Scripted s;
     s.reply(test::http(200, R"({"resourceType":"Bundle","type":"searchset","total":0})"));
     const auto r = s.lookup.find(core::kDefaultCccdSystem, kCccdValue);
-    EXPECT_EQ(r.source, his::Source::His);
+    EXPECT_EQ(r.source, sync::Source::His);
     EXPECT_THAT(r.patients, IsEmpty());
     EXPECT_THAT(s.cache.find(core::kDefaultCccdSystem, kCccdValue), IsEmpty());
 }
@@ -448,7 +448,7 @@ TEST(PatientLookupScripted, IncludedResourcesAndDuplicatesAreNotMatches) {
         {{"resource", patient_json("linked", "079190000000")}, {"search", {{"mode", "include"}}}});
     s.reply(test::http(200, b.dump()));
     const auto r = s.lookup.find(core::kDefaultCccdSystem, kCccdValue);
-    EXPECT_EQ(r.source, his::Source::His) << r.message;
+    EXPECT_EQ(r.source, sync::Source::His) << r.message;
     EXPECT_EQ(ids_of(r.patients), std::vector<std::string>{"p-1"});
 }
 
