@@ -1,7 +1,7 @@
 // sync_bench: the HIS sync against a real FHIR R4 server (tests/fhir-server), both directions.
 //   1. Upload: the kiosk drains its outbox, batched vs one request per record, at several emulated network
 //      round trips (loopback, then hospital-WAN-like latencies), each run checked exactly once on the server.
-//   2. Download: his::ReferenceDownloader fetches 50,000 Slots (and their Schedules) into an empty cache,
+//   2. Download: sync::ReferenceDownloader fetches 50,000 Slots (and their Schedules) into an empty cache,
 //      then incrementally after some slots changed and some were deleted.
 //   3. Upload latency while a download runs: a ticket stored every --upload-interval ms during a first
 //      download of those Slots, record stored -> HIS acknowledged, p50/p99, with the sync as it was before
@@ -33,8 +33,8 @@
 //
 // The path is the production one end to end. Upload: tickets issued with store::TicketStore into a real
 // SQLite file (store::Database::open: WAL, synchronous=FULL), drained by sync::SyncEngine over his::FhirHis
-// over his::CurlTransport. Download: his::ReferenceDownloader (default settings) over his::CurlTransport into
-// store::ReferenceCache in its own SQLite file. The server (node + Medplum, in memory, one request at a
+// over his::CurlTransport. Download: sync::ReferenceDownloader (default settings) over his::CurlTransport
+// into store::ReferenceCache in its own SQLite file. The server (node + Medplum, in memory, one request at a
 // time) is started here on a free port of 127.0.0.1 and reset (POST /admin/reset) before every part.
 #include "bench_support.hpp"
 #include "kiosk/core/clock.hpp"
@@ -42,11 +42,11 @@
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
-#include "kiosk/his/reference_download.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/outbox.hpp"
 #include "kiosk/store/reference_cache.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/reference_download.hpp"
 #include "kiosk/sync/sync_engine.hpp"
 #include "kiosk/sync/sync_worker.hpp"
 
@@ -529,7 +529,7 @@ struct DownloadRun {
     long requests = 0;
     std::size_t bytes_received = 0;
     long rss_growth_kb = -1; // peak RSS during the run minus RSS before it
-    his::DownloadResult result;
+    sync::DownloadResult result;
     std::int64_t cached_slots = 0;
     std::string check; // what was checked afterwards, and the verdict
     bool ok = false;
@@ -540,7 +540,7 @@ DownloadRun download(const std::string& base, store::Database& db, core::UnixMil
     run.label = std::move(label);
     his::CurlTransport curl(transport_options());
     CountingTransport counting(curl);
-    his::ReferenceDownloader downloader(counting, base, db); // production settings
+    sync::ReferenceDownloader downloader(counting, base, db); // production settings
     const long rss_before = proc_status_kb("VmRSS:");
     const bool peak_reset = reset_peak_rss();
     const auto t0 = Steady::now();
@@ -576,15 +576,15 @@ std::string compare_with_server(const std::string& base, store::Database& db) {
            std::to_string(server_ids.size()) + ", " + std::to_string(mismatched) + " missing or different";
 }
 
-const his::TypeDownload& slot_download(const DownloadRun& r) {
-    static const his::TypeDownload none{};
+const sync::TypeDownload& slot_download(const DownloadRun& r) {
+    static const sync::TypeDownload none{};
     const auto* t = r.result.find("Slot");
     return t ? *t : none;
 }
 
 void print_download_table(const SlotSet& set, const std::vector<DownloadRun>& runs) {
     std::printf(
-        "\n2. REFERENCE DOWNLOAD: %zu Slots in %zu Schedules, his::ReferenceDownloader with its default "
+        "\n2. REFERENCE DOWNLOAD: %zu Slots in %zu Schedules, sync::ReferenceDownloader with its default "
         "settings (_count=200, keyset on _lastUpdated, Slot window today-1..today+16 UTC)\n",
         set.slots.size(), set.schedule_ids.size());
     const char* head = "%-44s %8s %8s %6s %6s %8s %8s %7s %-5s %7s %9s %s\n";
@@ -705,7 +705,7 @@ private:
         AckingTransport transport(log_);
         his::FhirHis fhir(transport, base_, identifier_base_);
         sync::SyncEngine engine(db, fhir, clock, sync::SyncSettings{}, 1);
-        his::ReferenceDownloader downloader(transport, base_, db);
+        sync::ReferenceDownloader downloader(transport, base_, db);
         core::UnixMillis next_download = 0;
         for (;;) {
             engine.run_once();

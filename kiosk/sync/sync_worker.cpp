@@ -196,7 +196,7 @@ void SyncWorker::download_loop() {
     std::mt19937_64 rng(std::random_device{}());
     std::unique_ptr<Transport> transport;
     std::optional<store::Database> db;
-    std::optional<his::ReferenceDownloader> downloader;
+    std::optional<sync::ReferenceDownloader> downloader;
     const auto every = std::chrono::duration_cast<std::chrono::milliseconds>(his_.download_every);
     int failures = 0;
     for (;;) {
@@ -208,7 +208,7 @@ void SyncWorker::download_loop() {
                 db.emplace(store::Database::open(db_file_));
                 downloader.emplace(transport->top(), his_.base_url, *db, his_.download);
             }
-            const his::DownloadResult r = downloader->run_once(clock.now());
+            const sync::DownloadResult r = downloader->run_once(clock.now());
             if (stopping()) return; // what was cut short is no error worth a warning
             failures = 0;
             int fetched = 0, removed = 0;

@@ -9,7 +9,7 @@
 // and retried with backoff; a database that could not be opened is opened again.
 #include "kiosk/his/http.hpp"
 #include "kiosk/his/oauth2.hpp"
-#include "kiosk/his/reference_download.hpp"
+#include "kiosk/sync/reference_download.hpp"
 #include "kiosk/sync/sync_engine.hpp"
 
 #include <condition_variable>
@@ -31,7 +31,7 @@ struct HisConnection {
     his::TransportOptions transport;           // timeouts, CA bundle, User-Agent, the stop flag
     std::optional<his::OAuth2Settings> oauth2; // client credentials, when the HIS wants a bearer token
     std::chrono::minutes download_every{5};    // reference data refresh
-    his::ReferenceDownloadSettings download;   // what is downloaded, in pages of how many
+    sync::ReferenceDownloadSettings download;  // what is downloaded, in pages of how many
     SyncSettings sync;                         // batch size and backoff (the stop flag: transport.stop)
     // The HTTP transport of one thread (each thread makes its own: a transport serves one thread at a
     // time). Empty: libcurl with `transport`. Tests put an in-process fake HIS here.

@@ -1,4 +1,4 @@
-#include "kiosk/his/reference_download.hpp"
+#include "kiosk/sync/reference_download.hpp"
 
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
@@ -63,8 +63,11 @@
 // each day) an old unchanged slot entering it changes the window's count, which starts a full scan; the
 // periodic reconciliation catches what the counts cannot see, and removes slots that have passed.
 
-namespace kiosk::his {
+namespace kiosk::sync {
 namespace {
+
+// The FHIR side of the download (requests, Bundles, ids) is the HIS adapter's vocabulary.
+using namespace kiosk::his;
 
 using nlohmann::json;
 
@@ -661,4 +664,4 @@ DownloadResult ReferenceDownloader::run_once(core::UnixMillis now) {
     return result;
 }
 
-} // namespace kiosk::his
+} // namespace kiosk::sync
