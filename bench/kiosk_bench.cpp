@@ -194,12 +194,16 @@ std::string sdl_environment() {
     return s.empty() ? "none" : s;
 }
 
-// config/site.example.toml with data_dir set, as tests/app/kiosk_process.hpp writes it.
+// config/site.example.toml with [storage] data_dir set, as tests/app/kiosk_process.hpp writes it.
 fs::path write_site_config(const fs::path& dir, const fs::path& data_dir) {
-    const std::string text = read_text(fs::path(KIOSK_SOURCE_DIR) / "config" / "site.example.toml");
+    std::string text = read_text(fs::path(KIOSK_SOURCE_DIR) / "config" / "site.example.toml");
     if (text.empty()) throw std::runtime_error("cannot read " KIOSK_SOURCE_DIR "/config/site.example.toml");
+    const std::string commented = "\n# data_dir = \"/var/lib/kiosk\"";
+    const auto at = text.find(commented);
+    if (at == std::string::npos) throw std::runtime_error("site.example.toml has no '" + commented + "'");
+    text.replace(at, commented.size(), "\ndata_dir = \"" + data_dir.string() + "\"");
     const auto path = dir / "site.toml";
-    std::ofstream(path, std::ios::binary) << "data_dir = \"" << data_dir.string() << "\"\n" << text;
+    std::ofstream(path, std::ios::binary) << text;
     return path;
 }
 
@@ -545,8 +549,9 @@ TapRun tap_to_ticket(const fs::path& db_file, int warmup, int count) {
     for (int i = 0; i < warmup + count; ++i) {
         double issue_ms = -1;
         const auto t0 = Clock::now();
-        const ui::Effect effect = flow.handle(ui::ev::ChooseService{service.code});
-        const auto* issue = std::get_if<ui::fx::IssueTicket>(&effect);
+        const std::vector<ui::Effect> effects = flow.handle(ui::ev::ChooseService{service.code});
+        const auto* issue =
+            effects.size() == 1 ? std::get_if<ui::fx::IssueTicket>(&effects.front()) : nullptr;
         if (!issue) throw std::runtime_error("ChooseService gave no IssueTicket effect");
         worker.post([&, request = issue->request] {
             const auto a = Clock::now();

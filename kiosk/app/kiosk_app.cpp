@@ -76,12 +76,12 @@ ui::Language language_of(const std::string& code) {
 
 ui::SiteView site_view(const SiteConfig& c) {
     ui::SiteView v;
-    v.hospital_name = c.hospital_name;
-    v.hospital_name_en = c.hospital_name_en;
-    v.kiosk_id = c.kiosk.kiosk_id;
+    v.hospital_name = c.identity.hospital_name;
+    v.hospital_name_en = c.identity.hospital_name_en;
+    v.kiosk_id = c.identity.kiosk.kiosk_id;
     v.services = c.services;
-    v.utc_offset_minutes = c.kiosk.utc_offset_minutes;
-    v.bilingual = c.languages.size() > 1;
+    v.utc_offset_minutes = c.identity.kiosk.utc_offset_minutes;
+    v.bilingual = c.display.languages.size() > 1;
     return v;
 }
 
@@ -179,7 +179,7 @@ class KioskApp {
 public:
     KioskApp(const SiteConfig& config, const Options& options)
         : config_(config), options_(options), site_(site_view(config)),
-          flow_(language_of(config.languages.front())) {}
+          flow_(language_of(config.display.languages.front())) {}
 
     int run();
 
@@ -193,6 +193,7 @@ private:
     void handle_event(const SDL_Event& e);
     void frame();
     void dispatch(const ui::Event& event);
+    void run(const ui::Effect& effect);
     void check_idle();
     int wait_timeout_ms() const;
     void script_tick();
@@ -321,7 +322,8 @@ void KioskApp::create_window(Options::Size size) {
 
 void KioskApp::build_fonts(float em) {
     try {
-        fonts_.build(config_.font_regular, config_.font_bold, em, ui::texts_for_glyphs(catalogs_, site_));
+        fonts_.build(config_.display.font_regular, config_.display.font_bold, em,
+                     ui::texts_for_glyphs(catalogs_, site_));
     } catch (const ui::FontError& e) {
         throw StartupError(e.what());
     }
@@ -336,7 +338,7 @@ void KioskApp::init_imgui(float built_em) {
     io.LogFilename = nullptr;
     int w = 0, h = 0;
     SDL_GetRendererOutputSize(renderer_, &w, &h);
-    const ui::BaseFont base = ui::base_font(w, h, config_.ui_scale);
+    const ui::BaseFont base = ui::base_font(w, h, config_.display.ui_scale);
     const float em = base.px;
     if (em != built_em) build_fonts(em); // the screen is not the size SDL announced: rebuild to fit
     io.FontDefault = fonts_.fonts().body;
@@ -349,27 +351,31 @@ void KioskApp::init_imgui(float built_em) {
     if (base.clamped())
         spdlog::warn("ui_scale {} asks for {} px text, more than a {}x{} screen can hold: the kiosk uses {} "
                      "px, as ui_scale {:.2f} would",
-                     config_.ui_scale, base.requested_px, w, h, em,
-                     config_.ui_scale * em / base.requested_px);
+                     config_.display.ui_scale, base.requested_px, w, h, em,
+                     config_.display.ui_scale * em / base.requested_px);
 }
 
 void KioskApp::start_sync() {
-    if (config_.his_base_url.empty()) {
+    if (config_.his.base_url.empty()) {
         spdlog::info("no HIS configured ([his] base_url): records stay in the outbox");
         return;
     }
     connectivity_.configured = true;
     sync::HisConnection his;
-    his.base_url = config_.his_base_url;
-    his.identifier_base = config_.his_identifier_base;
-    his.transport.user_agent =
-        "kiosk/" KIOSK_VERSION " (" + config_.kiosk.site_id + "/" + config_.kiosk.kiosk_id + ")";
-    his.transport.ca_bundle = config_.his_ca_bundle.string();
+    his.base_url = config_.his.base_url;
+    his.identifier_base = config_.his.identifier_base;
+    his.transport.user_agent = "kiosk/" KIOSK_VERSION " (" + config_.identity.kiosk.site_id + "/" +
+                               config_.identity.kiosk.kiosk_id + ")";
+    his.transport.ca_bundle = config_.his.ca_bundle.string();
     his.transport.stop = &his_stop_;
-    if (!config_.his_token_url.empty())
-        his.oauth2 = his::OAuth2Settings{config_.his_token_url, config_.his_client_id,
-                                         read_secret(config_.his_client_secret_file), std::nullopt};
-    sync_ = std::make_unique<sync::SyncWorker>(config_.data_dir / "kiosk.db", std::move(his),
+    his.sync.batch_size = config_.sync.batch_size;
+    his.sync.backoff_base = std::chrono::seconds(config_.sync.retry_first_seconds);
+    his.sync.backoff_max = std::chrono::seconds(config_.sync.retry_max_seconds);
+    his.download_every = std::chrono::minutes(config_.sync.reference_download_minutes);
+    if (!config_.his.token_url.empty())
+        his.oauth2 = his::OAuth2Settings{config_.his.token_url, config_.his.client_id,
+                                         read_secret(config_.his.client_secret_file), std::nullopt};
+    sync_ = std::make_unique<sync::SyncWorker>(config_.storage.data_dir / "kiosk.db", std::move(his),
                                                [this](const sync::SyncStatus& st, std::uint64_t seen) {
                                                    main_queue_->post([this, st, seen] {
                                                        sync_kicks_seen_ = seen;
@@ -455,13 +461,22 @@ void KioskApp::handle_event(const SDL_Event& e) {
 
 void KioskApp::dispatch(const ui::Event& event) {
     const ui::Screen before = flow_.screen();
-    const ui::Effect effect = flow_.handle(event);
+    const std::vector<ui::Effect> effects = flow_.handle(event);
     if (flow_.screen() != before) {
         spdlog::info("screen {} -> {}", ui::screen_name(before), ui::screen_name(flow_.screen()));
         if (flow_.screen() == ui::Screen::ChooseService) memory_.service_scroll = {};
     }
     frames_pending_ = std::max(frames_pending_, 3);
     if (flow_.screen() == ui::Screen::Welcome) scanner_.reset(); // nothing of a patient lingers
+    for (const ui::Effect& effect : effects)
+        run(effect);
+}
+
+void KioskApp::run(const ui::Effect& effect) {
+    if (std::holds_alternative<ui::fx::ForgetPatient>(effect)) {
+        memory_ = ui::ScreenMemory{};
+        scanner_.reset();
+    }
     if (const auto* lookup = std::get_if<ui::fx::LookupPatient>(&effect)) lookup_patient(*lookup);
     if (const auto* reg = std::get_if<ui::fx::RegisterPatient>(&effect)) register_patient(*reg);
     if (const auto* issue = std::get_if<ui::fx::IssueTicket>(&effect)) {
@@ -471,70 +486,70 @@ void KioskApp::dispatch(const ui::Event& event) {
             flow_.handle(ui::ev::TicketFailed{issue->request});
             return;
         }
-        worker_->post(
-            [this, request = issue->request, service = *it, kiosk = config_.kiosk, patient = issue->patient] {
-                const auto t0 = Clock::now();
-                try {
-                    core::Ticket t = store_->tickets.issue(kiosk, service, clock_.now(), patient);
-                    spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference,
-                                 ms_between(t0, Clock::now()));
-                    main_queue_->post([this, request, t = std::move(t)] {
-                        if (sync_) sync_kicks_sent_ = sync_->kick(); // a new record for the HIS
-                        dispatch(ui::ev::TicketStored{request, t});
-                    });
-                } catch (const std::exception& e) {
-                    spdlog::error("could not issue a ticket for {}: {}", service.code, e.what());
-                    main_queue_->post([this, request] { dispatch(ui::ev::TicketFailed{request}); });
-                }
-            });
+        worker_->post([this, request = issue->request, service = *it, kiosk = config_.identity.kiosk,
+                       patient = issue->patient] {
+            const auto t0 = Clock::now();
+            try {
+                core::Ticket t = store_->tickets.issue(kiosk, service, clock_.now(), patient);
+                spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference,
+                             ms_between(t0, Clock::now()));
+                main_queue_->post([this, request, t = std::move(t)] {
+                    if (sync_) sync_kicks_sent_ = sync_->kick(); // a new record for the HIS
+                    dispatch(ui::ev::TicketStored{request, t});
+                });
+            } catch (const std::exception& e) {
+                spdlog::error("could not issue a ticket for {}: {}", service.code, e.what());
+                main_queue_->post([this, request] { dispatch(ui::ev::TicketFailed{request}); });
+            }
+        });
     }
 }
 
 int KioskApp::current_year() const {
-    return core::local_date(clock_.now(), config_.kiosk.utc_offset_minutes).year;
+    return core::local_date(clock_.now(), config_.identity.kiosk.utc_offset_minutes).year;
 }
 
 store::IdentifierSystems KioskApp::identifier_systems() const {
-    return store::IdentifierSystems{config_.his_cccd_system, config_.his_bhyt_system};
+    return store::IdentifierSystems{config_.his.cccd_system, config_.his.bhyt_system};
 }
 
 void KioskApp::start_lookup() {
     lookup_worker_ = std::make_unique<Worker>();
     lookup_worker_->post([this] {
         try {
-            auto l = std::make_unique<Lookup>(store::Database::open(config_.data_dir / "kiosk.db"));
+            auto l = std::make_unique<Lookup>(store::Database::open(config_.storage.data_dir / "kiosk.db"));
             sync::PatientLookup* his_lookup = nullptr;
-            if (!config_.his_base_url.empty()) {
+            if (!config_.his.base_url.empty()) {
                 // The lookup owns its total wait (PatientLookup's deadline); the transport's timeouts are
                 // only a bound under it.
                 const std::chrono::milliseconds deadline =
-                    std::chrono::seconds(config_.his_lookup_timeout_seconds);
+                    std::chrono::seconds(config_.his.lookup_timeout_seconds);
                 his::TransportOptions t;
                 t.connect_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(3), deadline);
                 t.total_timeout = deadline;
                 t.stop = &his_stop_;
-                t.ca_bundle = config_.his_ca_bundle.string();
-                t.user_agent =
-                    "kiosk/" KIOSK_VERSION " (" + config_.kiosk.site_id + "/" + config_.kiosk.kiosk_id + ")";
+                t.ca_bundle = config_.his.ca_bundle.string();
+                t.user_agent = "kiosk/" KIOSK_VERSION " (" + config_.identity.kiosk.site_id + "/" +
+                               config_.identity.kiosk.kiosk_id + ")";
                 l->curl.emplace(t);
                 // A lookup that got an answer proves the HIS reachable for the indicator too.
                 l->observed.emplace(*l->curl, [this](his::Exchange e) {
                     if (sync_) sync_->report(e);
                 });
                 his::HttpTransport* transport = &*l->observed;
-                if (!config_.his_token_url.empty()) {
+                if (!config_.his.token_url.empty()) {
                     l->oauth2.emplace(*l->observed,
-                                      his::OAuth2Settings{config_.his_token_url, config_.his_client_id,
-                                                          read_secret(config_.his_client_secret_file),
+                                      his::OAuth2Settings{config_.his.token_url, config_.his.client_id,
+                                                          read_secret(config_.his.client_secret_file),
                                                           std::nullopt},
                                       l->clock);
                     transport = &*l->oauth2;
                 }
-                l->his.emplace(*transport, config_.his_base_url, l->db, l->clock, deadline);
+                l->his.emplace(*transport, config_.his.base_url, l->db, l->clock, deadline);
                 his_lookup = &*l->his;
             }
             l->finder.emplace(l->db, his_lookup, identifier_systems(), l->clock);
-            l->retention(config_.patient_cache_days);
+            l->retention(config_.storage.patient_cache_days);
             lookup_ = std::move(l);
         } catch (const std::exception& e) {
             spdlog::error("patient lookup unavailable: {}", e.what());
@@ -544,23 +559,23 @@ void KioskApp::start_lookup() {
 
 void KioskApp::lookup_patient(const ui::fx::LookupPatient& fx) {
     lookup_worker_->post([this, request = fx.request, kind = fx.kind, value = fx.value]() mutable {
-        ui::LookupOutcome outcome;
+        core::LookupOutcome outcome;
         const auto t0 = Clock::now();
         try {
             if (!lookup_) throw std::runtime_error("patient lookup is not available");
-            lookup_->retention(config_.patient_cache_days);
+            lookup_->retention(config_.storage.patient_cache_days);
             outcome = lookup_->finder->find(kind, value);
             static constexpr const char* kinds[] = {"found", "not found", "several patients",
                                                     "the HIS could not be asked"};
             spdlog::info("patient lookup by {}: {}{} in {:.0f} ms",
-                         kind == ui::IdKind::Cccd ? "CCCD" : "BHYT", kinds[static_cast<int>(outcome.kind)],
+                         kind == core::IdKind::Cccd ? "CCCD" : "BHYT", kinds[static_cast<int>(outcome.kind)],
                          outcome.his_offline ? " (HIS unreachable)" : "", ms_between(t0, Clock::now()));
         } catch (const std::exception& e) {
             // The kiosk's own records could not be read: nobody can say whether the patient is known, so
             // no registration (it could duplicate them): the patient is sent to the desk; staff see why.
             spdlog::error("patient lookup failed: {}", e.what());
-            outcome = ui::LookupOutcome{};
-            outcome.kind = ui::LookupOutcome::Kind::HisUnavailable;
+            outcome = core::LookupOutcome{};
+            outcome.kind = core::LookupOutcome::Kind::HisUnavailable;
             outcome.his_offline = true;
         }
         core::wipe(value);
@@ -571,30 +586,32 @@ void KioskApp::lookup_patient(const ui::fx::LookupPatient& fx) {
 }
 
 void KioskApp::register_patient(const ui::fx::RegisterPatient& fx) {
-    worker_->post([this, request = fx.request, details = fx.details, kiosk = config_.kiosk]() mutable {
-        try {
-            const store::RegisteredPatient p =
-                store_->patients.register_patient(kiosk, details, identifier_systems(), clock_.now());
-            spdlog::info("patient registered at the kiosk as {}", p.kiosk_patient_id);
-            ui::KnownPatient known;
-            known.masked_name = core::mask_name(p.details.full_name);
-            known.kiosk_patient_id = p.kiosk_patient_id;
-            main_queue_->post([this, request, known = std::move(known)] {
-                if (sync_) sync_kicks_sent_ = sync_->kick(); // a new record for the HIS
-                dispatch(ui::ev::Registered{request, known});
-            });
-        } catch (const std::exception& e) {
-            spdlog::error("could not register a patient: {}", e.what());
-            main_queue_->post([this, request] { dispatch(ui::ev::RegistrationFailed{request}); });
-        }
-        core::wipe(details);
-    });
+    worker_->post(
+        [this, request = fx.request, details = fx.details, kiosk = config_.identity.kiosk]() mutable {
+            try {
+                const store::RegisteredPatient p =
+                    store_->patients.register_patient(kiosk, details, identifier_systems(), clock_.now());
+                spdlog::info("patient registered at the kiosk as {}", p.kiosk_patient_id);
+                core::KnownPatient known;
+                known.masked_name = core::mask_name(p.details.full_name);
+                known.kiosk_patient_id = p.kiosk_patient_id;
+                main_queue_->post([this, request, known = std::move(known)] {
+                    if (sync_) sync_kicks_sent_ = sync_->kick(); // a new record for the HIS
+                    dispatch(ui::ev::Registered{request, known});
+                });
+            } catch (const std::exception& e) {
+                spdlog::error("could not register a patient: {}", e.what());
+                main_queue_->post([this, request] { dispatch(ui::ev::RegistrationFailed{request}); });
+            }
+            core::wipe(details);
+        });
 }
 
 void KioskApp::check_idle() {
-    if (!flow_.in_session() || pointer_.down()) return;
-    if (Clock::now() - last_input_ < std::chrono::seconds(config_.idle_timeout_seconds)) return;
-    spdlog::info("idle for {} s on {}: back to welcome, patient state cleared", config_.idle_timeout_seconds,
+    const auto limit = flow_.idle_limit(std::chrono::seconds(config_.display.idle_timeout_seconds));
+    if (!limit || pointer_.down()) return;
+    if (Clock::now() - last_input_ < *limit) return;
+    spdlog::info("idle for {} s on {}: back to welcome, patient state cleared", limit->count() / 1000,
                  ui::screen_name(flow_.screen()));
     dispatch(ui::ev::IdleTimeout{});
     memory_ = ui::ScreenMemory{};
@@ -610,10 +627,8 @@ int KioskApp::wait_timeout_ms() const {
     // Wake for the clock on screen (next minute) and for the idle timeout; otherwise sleep.
     const auto now_ms = clock_.now();
     long long next = 60'000 - now_ms % 60'000 + 20;
-    if (flow_.in_session()) {
-        const auto left = std::chrono::duration_cast<Ms>(
-                              last_input_ + std::chrono::seconds(config_.idle_timeout_seconds) - Clock::now())
-                              .count();
+    if (const auto limit = flow_.idle_limit(std::chrono::seconds(config_.display.idle_timeout_seconds))) {
+        const auto left = std::chrono::duration_cast<Ms>(last_input_ + *limit - Clock::now()).count();
         next = std::min<long long>(next, std::max<long long>(left + 5, 1));
     }
     return static_cast<int>(std::clamp<long long>(next, 1, 60'000));
@@ -628,8 +643,8 @@ void KioskApp::frame() {
 
     const auto t0 = Clock::now();
     ImGui::NewFrame();
-    ui::UiContext ctx{flow_.state(), catalogs_, site_,         fonts_.fonts(),
-                      targets_,      memory_,   connectivity_, clock_.now()};
+    ui::UiContext ctx{flow_,    catalogs_, site_,         fonts_.fonts(),
+                      targets_, memory_,   connectivity_, clock_.now()};
     const std::optional<ui::Event> event = ui::draw_screen(ctx, io.DisplaySize);
     ImGui::Render();
     last_frame_cpu_ms_ = ms_between(t0, Clock::now());
@@ -901,7 +916,7 @@ int KioskApp::run() {
     auto open_result = opened.get_future();
     worker_->post([this, &opened] {
         try {
-            store_ = std::make_unique<Store>(store::Database::open(config_.data_dir / "kiosk.db"));
+            store_ = std::make_unique<Store>(store::Database::open(config_.storage.data_dir / "kiosk.db"));
             opened.set_value();
         } catch (...) {
             opened.set_exception(std::current_exception());
@@ -917,7 +932,7 @@ int KioskApp::run() {
     init_sdl();
     // The font atlas (the slowest step) is built on its own thread while the window and renderer come up.
     const Options::Size size = expected_size();
-    const float em = ui::base_font_px(size.w, size.h, config_.ui_scale);
+    const float em = ui::base_font_px(size.w, size.h, config_.display.ui_scale);
     auto fonts_built = std::async(std::launch::async, [this, em] { build_fonts(em); });
     try {
         create_window(size);
@@ -938,8 +953,8 @@ int KioskApp::run() {
     if (store_->db.checked_after_unclean_shutdown())
         spdlog::warn("database {}: the kiosk did not shut down cleanly last time (power cut, crash or kill); "
                      "the full integrity check passed",
-                     (config_.data_dir / "kiosk.db").string());
-    spdlog::info("database {} ready", (config_.data_dir / "kiosk.db").string());
+                     (config_.storage.data_dir / "kiosk.db").string());
+    spdlog::info("database {} ready", (config_.storage.data_dir / "kiosk.db").string());
     start_sync();
     start_lookup();
     SDL_StartTextInput(); // the barcode scanner types as a keyboard; no text box has the focus
@@ -1002,10 +1017,10 @@ void prepare_data_dir(const std::filesystem::path& dir) {
 }
 
 int run_kiosk(const SiteConfig& config, const Options& options) {
-    prepare_data_dir(config.data_dir);
+    prepare_data_dir(config.storage.data_dir);
     try {
-        ui::check_font_file(config.font_regular);
-        ui::check_font_file(config.font_bold);
+        ui::check_font_file(config.display.font_regular);
+        ui::check_font_file(config.display.font_bold);
     } catch (const ui::FontError& e) {
         throw StartupError(e.what());
     }

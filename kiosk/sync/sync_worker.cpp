@@ -143,8 +143,13 @@ void SyncWorker::upload_loop() {
                 db.emplace(store::Database::open(db_file_));
                 engine.emplace(*db, *fhir, clock, his_.sync, rng());
                 observer = &*engine;
-                spdlog::info("HIS sync to {} started{}", his_.base_url,
-                             his_.oauth2 ? " (OAuth2 client credentials)" : "");
+                spdlog::info(
+                    "HIS sync to {} started{}: {} records per request, retries after {} s up to {} s, "
+                    "reference data every {} min",
+                    his_.base_url, his_.oauth2 ? " (OAuth2 client credentials)" : "", his_.sync.batch_size,
+                    std::chrono::duration_cast<std::chrono::seconds>(his_.sync.backoff_base).count(),
+                    std::chrono::duration_cast<std::chrono::seconds>(his_.sync.backoff_max).count(),
+                    his_.download_every.count());
                 pass_needed = true;
             }
             for (const auto e : reports)

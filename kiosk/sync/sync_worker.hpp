@@ -30,9 +30,9 @@ struct HisConnection {
     std::string identifier_base;               // the hospital's namespace for the kiosk's identifiers
     his::TransportOptions transport;           // timeouts, CA bundle, User-Agent, the stop flag
     std::optional<his::OAuth2Settings> oauth2; // client credentials, when the HIS wants a bearer token
-    std::chrono::minutes download_every{5};    // reference data refresh
+    std::chrono::minutes download_every{5};    // reference data refresh ([sync] reference_download_minutes)
     sync::ReferenceDownloadSettings download;  // what is downloaded, in pages of how many
-    SyncSettings sync;                         // batch size and backoff (the stop flag: transport.stop)
+    SyncSettings sync;                         // batch size and retry backoff ([sync]); stop: transport.stop
     // The HTTP transport of one thread (each thread makes its own: a transport serves one thread at a
     // time). Empty: libcurl with `transport`. Tests put an in-process fake HIS here.
     std::function<std::unique_ptr<his::HttpTransport>()> make_transport = {};
