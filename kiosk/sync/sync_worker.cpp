@@ -143,6 +143,9 @@ void SyncWorker::upload_loop() {
                 db.emplace(store::Database::open(db_file_));
                 engine.emplace(*db, *fhir, clock, his_.sync, rng());
                 observer = &*engine;
+                // At once, before the first delivery (which may wait for a HIS that does not answer): an
+                // outage remembered from before a restart shows from the start.
+                publish(engine->status(), shown_seen);
                 spdlog::info(
                     "HIS sync to {} started{}: {} records per request, retries after {} s up to {} s, "
                     "reference data every {} min",
