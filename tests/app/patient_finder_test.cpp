@@ -11,6 +11,7 @@
 #include "kiosk/sync/patient_lookup.hpp"
 
 #include "his/fakes.hpp"
+#include "store/store_test_support.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -355,7 +356,7 @@ TEST_F(PatientFinderTest, RetentionForgetsOldHisAnswersAndDeliveredRegistrations
     std::vector<std::int64_t> ids;
     for (const auto& e : outbox.peek(10))
         ids.push_back(e.id);
-    outbox.acknowledge(ids);
+    test::acknowledge(outbox, ids);
     EXPECT_EQ(finder.forget_older_than(kNow - 30 * kDay), 1);
     EXPECT_EQ(registry.count(), 0);
     EXPECT_EQ(finder.find(core::IdKind::Cccd, kCccd).kind, core::LookupOutcome::Kind::NotFound);
