@@ -4,7 +4,6 @@
 #include "kiosk/app/patient_finder.hpp"
 #include "kiosk/app/pointer.hpp"
 #include "kiosk/app/sdl_draw.hpp"
-#include "kiosk/app/sync_worker.hpp"
 #include "kiosk/app/work_queue.hpp"
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/scan_detector.hpp"
@@ -13,6 +12,7 @@
 #include "kiosk/his/oauth2.hpp"
 #include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/sync_worker.hpp"
 #include "kiosk/ui/flow.hpp"
 #include "kiosk/ui/i18n.hpp"
 #include "kiosk/ui/screens.hpp"
@@ -50,20 +50,21 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-ui::Connectivity::Link link_view(his::HisLink l) {
+ui::Connectivity::Link link_view(sync::HisLink l) {
     using L = ui::Connectivity::Link;
     switch (l) {
-    case his::HisLink::Unknown:
+    case sync::HisLink::Unknown:
         return L::Unknown;
-    case his::HisLink::Connected:
+    case sync::HisLink::Connected:
         return L::Connected;
-    case his::HisLink::Sending:
+    case sync::HisLink::Sending:
         return L::Sending;
-    case his::HisLink::Offline:
+    case sync::HisLink::Offline:
         return L::Offline;
-    case his::HisLink::CredentialsRefused:
+    case sync::HisLink::CredentialsRefused:
         return L::CredentialsRefused;
-    case his::HisLink::ServerError:
+    case sync::HisLink::ServerError:
+    case sync::HisLink::SyncFailing: // records cannot go now either; the log says why
         return L::ServerError;
     }
     return L::Unknown;
@@ -159,7 +160,7 @@ struct Lookup {
     std::optional<his::CurlTransport> curl;
     std::optional<his::ObservedTransport> observed; // tells the sync status how each exchange went
     std::optional<his::OAuth2Transport> oauth2;
-    std::optional<his::PatientLookup> his;
+    std::optional<sync::PatientLookup> his;
     std::optional<PatientFinder> finder;
     core::UnixMillis retention_done_at = 0;
 
@@ -256,7 +257,7 @@ private:
     std::unique_ptr<Store> store_; // touched only on the worker thread
     std::unique_ptr<MainQueue> main_queue_;
     std::unique_ptr<Worker> worker_;
-    std::unique_ptr<SyncWorker> sync_; // the HIS sync; null when no HIS is configured
+    std::unique_ptr<sync::SyncWorker> sync_; // the HIS sync; null when no HIS is configured
 
 public:
     ~KioskApp();
@@ -360,7 +361,7 @@ void KioskApp::start_sync() {
         return;
     }
     connectivity_.configured = true;
-    HisConnection his;
+    sync::HisConnection his;
     his.base_url = config_.his.base_url;
     his.identifier_base = config_.his.identifier_base;
     his.transport.user_agent = "kiosk/" KIOSK_VERSION " (" + config_.identity.kiosk.site_id + "/" +
@@ -374,18 +375,18 @@ void KioskApp::start_sync() {
     if (!config_.his.token_url.empty())
         his.oauth2 = his::OAuth2Settings{config_.his.token_url, config_.his.client_id,
                                          read_secret(config_.his.client_secret_file), std::nullopt};
-    sync_ = std::make_unique<SyncWorker>(config_.storage.data_dir / "kiosk.db", std::move(his),
-                                         [this](const his::SyncStatus& st, std::uint64_t seen) {
-                                             main_queue_->post([this, st, seen] {
-                                                 sync_kicks_seen_ = seen;
-                                                 connectivity_.known = true;
-                                                 connectivity_.online = st.online;
-                                                 connectivity_.link = link_view(st.link);
-                                                 connectivity_.offline_since = st.offline_since;
-                                                 connectivity_.waiting = st.waiting;
-                                                 frames_pending_ = std::max(frames_pending_, 1);
-                                             });
-                                         });
+    sync_ = std::make_unique<sync::SyncWorker>(config_.storage.data_dir / "kiosk.db", std::move(his),
+                                               [this](const sync::SyncStatus& st, std::uint64_t seen) {
+                                                   main_queue_->post([this, st, seen] {
+                                                       sync_kicks_seen_ = seen;
+                                                       connectivity_.known = true;
+                                                       connectivity_.online = st.online;
+                                                       connectivity_.link = link_view(st.link);
+                                                       connectivity_.offline_since = st.offline_since;
+                                                       connectivity_.waiting = st.waiting;
+                                                       frames_pending_ = std::max(frames_pending_, 1);
+                                                   });
+                                               });
 }
 
 void KioskApp::inject_button(Uint32 type, ImVec2 at) {
@@ -517,7 +518,7 @@ void KioskApp::start_lookup() {
     lookup_worker_->post([this] {
         try {
             auto l = std::make_unique<Lookup>(store::Database::open(config_.storage.data_dir / "kiosk.db"));
-            his::PatientLookup* his_lookup = nullptr;
+            sync::PatientLookup* his_lookup = nullptr;
             if (!config_.his.base_url.empty()) {
                 // The lookup owns its total wait (PatientLookup's deadline); the transport's timeouts are
                 // only a bound under it.
