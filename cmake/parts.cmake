@@ -36,22 +36,43 @@ set(KIOSK_PART_LIBRARIES_sync json spdlog)           # orchestration on worker t
 set(KIOSK_PART_LIBRARIES_ui imgui toml qrencode)     # screens, catalogs, QR on screen
 set(KIOSK_PART_LIBRARIES_app ${KIOSK_LIBRARIES})     # the shell: SDL, logging, command line, PNG
 
-# Fails the configure step when a part's library links a kiosk part it may not use.
+# The libraries of each part (kiosk/ui is two: the flow without ImGui, the screens with it).
+set(KIOSK_PART_TARGETS_core kiosk_core)
+set(KIOSK_PART_TARGETS_store kiosk_store)
+set(KIOSK_PART_TARGETS_his kiosk_his)
+set(KIOSK_PART_TARGETS_sync kiosk_sync)
+set(KIOSK_PART_TARGETS_ui kiosk_flow kiosk_ui)
+set(KIOSK_PART_TARGETS_app kiosk_app_lib kiosk_sdl_draw kiosk)
+
+# Fails the configure step when a part's library links a kiosk library of a part it may not use, or a
+# part library is missing from the table above.
 function(kiosk_check_part_links)
   foreach(part IN LISTS KIOSK_PARTS)
-    if(NOT TARGET kiosk_${part} OR part STREQUAL "app")
-      continue()
-    endif()
-    get_target_property(direct kiosk_${part} LINK_LIBRARIES)
-    get_target_property(interface kiosk_${part} INTERFACE_LINK_LIBRARIES)
-    foreach(lib IN LISTS direct interface)
-      if(lib MATCHES "kiosk_([a-z]+)" AND CMAKE_MATCH_1 IN_LIST KIOSK_PARTS)
-        set(used ${CMAKE_MATCH_1})
+    foreach(target IN LISTS KIOSK_PART_TARGETS_${part})
+      if(NOT TARGET ${target})
+        message(FATAL_ERROR "cmake/parts.cmake names ${target} for ${part}/, but there is no such target")
+      endif()
+      set(part_of_${target} ${part})
+    endforeach()
+  endforeach()
+  foreach(part IN LISTS KIOSK_PARTS)
+    foreach(target IN LISTS KIOSK_PART_TARGETS_${part})
+      get_target_property(direct ${target} LINK_LIBRARIES)
+      get_target_property(interface ${target} INTERFACE_LINK_LIBRARIES)
+      foreach(lib IN LISTS direct interface)
+        string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" lib "${lib}")
+        if(NOT lib MATCHES "^kiosk_" OR lib STREQUAL "kiosk_warnings" OR lib STREQUAL "kiosk_sanitize")
+          continue()
+        endif()
+        if(NOT DEFINED part_of_${lib})
+          message(FATAL_ERROR "${target} links ${lib}, which cmake/parts.cmake gives to no part")
+        endif()
+        set(used ${part_of_${lib}})
         if(NOT used STREQUAL part AND NOT used IN_LIST KIOSK_PART_USES_${part})
-          message(FATAL_ERROR "kiosk_${part} links kiosk_${used}, which ${part}/ may not use "
+          message(FATAL_ERROR "${target} (${part}/) links ${lib} (${used}/), which ${part}/ may not use "
                               "(cmake/parts.cmake, docs/architecture.md)")
         endif()
-      endif()
+      endforeach()
     endforeach()
   endforeach()
 endfunction()
