@@ -53,7 +53,7 @@ public:
     void on_unreadable_scan() override;
     void tick(bool pointer_down) override;
     [[nodiscard]] long long wake_in_ms() const override;
-    [[nodiscard]] const char* screen_name() const override { return ui::screen_name(flow_.screen()); }
+    [[nodiscard]] const char* screen_name() const { return ui::screen_name(flow_.screen()); }
 
     [[nodiscard]] const ui::Flow& flow() const { return flow_; }
     [[nodiscard]] const ui::Connectivity& connectivity() const { return connectivity_; }

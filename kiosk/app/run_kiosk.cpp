@@ -44,13 +44,12 @@ ui::SiteView site_view(const SiteConfig& c) {
 }
 
 // The app's settings from the site config, read here only (the idle limit among them).
-KioskApp::Setup app_setup(const SiteConfig& c, bool his_configured) {
+KioskApp::Setup app_setup(const SiteConfig& c) {
     KioskApp::Setup s;
     s.language = language_of(c.languages.front());
     s.site = site_view(c);
     s.utc_offset_minutes = c.kiosk.utc_offset_minutes;
     s.idle_limit = std::chrono::seconds(c.idle_timeout_seconds);
-    s.his_configured = his_configured;
     return s;
 }
 
@@ -72,12 +71,13 @@ int run(const SiteConfig& config, const Options& options) {
         throw StartupError(e.what());
     }
     const auto t_catalogs = Clock::now();
-    const KioskApp::Setup setup = app_setup(config, !config.his_base_url.empty());
+    KioskApp::Setup setup = app_setup(config);
     shell.open(ui::texts_for_glyphs(catalogs, setup.site));
     backend.wait_until_open();
     const auto t_db = Clock::now();
 
     const std::optional<HisWiring> his = HisWiring::from(config, backend.stop_flag());
+    setup.his_configured = his.has_value();
     backend.start(his, [&main_queue, &app_ptr](const his::SyncStatus& st, std::uint64_t seen) {
         main_queue.post([&app_ptr, st, seen] {
             if (app_ptr) app_ptr->on_sync_status(st, seen);

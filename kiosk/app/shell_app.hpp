@@ -34,7 +34,6 @@ public:
     virtual void tick(bool pointer_down) = 0;
     // Milliseconds until the app needs a turn without any input (the clock on screen, the idle timer).
     [[nodiscard]] virtual long long wake_in_ms() const = 0;
-    [[nodiscard]] virtual const char* screen_name() const = 0; // for the log
 };
 
 } // namespace kiosk::app
