@@ -2,6 +2,7 @@
 // The idle timer: a patient who walks away mid-session must not leave their data on screen. Time comes
 // from a core::Clock, so a test moves it by hand (ManualClock) instead of sleeping; the kiosk gives it a
 // SteadyClock (a wall clock set back by NTP must not keep a session open, nor one set forward end it).
+// The limit is the caller's (KioskApp::idle_limit): it depends on the screen and on whether a session runs.
 #include "kiosk/core/clock.hpp"
 
 #include <chrono>
@@ -20,20 +21,18 @@ public:
 
 class IdleTimer {
 public:
-    IdleTimer(const core::Clock& clock, std::chrono::milliseconds limit)
-        : clock_(clock), limit_ms_(limit.count()), last_input_(clock.now()) {}
+    explicit IdleTimer(const core::Clock& clock) : clock_(clock), last_input_(clock.now()) {}
 
     // A touch, a key, a scan: the patient is still there.
     void note_input() { last_input_ = clock_.now(); }
-    // True once the limit has passed since the last input.
-    [[nodiscard]] bool expired() const { return ms_left() <= 0; }
-    // Milliseconds until it expires (0 or less: it has).
-    [[nodiscard]] long long ms_left() const { return last_input_ + limit_ms_ - clock_.now(); }
-    [[nodiscard]] long long limit_ms() const { return limit_ms_; }
+    // Milliseconds until `limit` has passed since the last input (0 or less: it has).
+    [[nodiscard]] long long ms_left(std::chrono::milliseconds limit) const {
+        return last_input_ + limit.count() - clock_.now();
+    }
+    [[nodiscard]] bool expired(std::chrono::milliseconds limit) const { return ms_left(limit) <= 0; }
 
 private:
     const core::Clock& clock_;
-    long long limit_ms_;
     core::UnixMillis last_input_;
 };
 

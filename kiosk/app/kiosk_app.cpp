@@ -34,8 +34,8 @@ ui::Connectivity::Link link_view(his::HisLink l) {
 KioskApp::KioskApp(Setup setup, ui::Catalogs catalogs, Clocks clocks, EffectRunner::Ports ports,
                    EffectRunner::Executors executors, std::vector<core::Service> services)
     : setup_(std::move(setup)), catalogs_(std::move(catalogs)), wall_(clocks.wall), flow_(setup_.language),
-      idle_(clocks.monotonic, setup_.idle_limit), runner_(ports, executors, clocks.wall, std::move(services),
-                                                          [this](const ui::Event& e) { dispatch(e); }) {
+      idle_(clocks.monotonic), runner_(ports, executors, clocks.wall, std::move(services),
+                                       [this](const ui::Event& e) { dispatch(e); }) {
     connectivity_.configured = setup_.his_configured;
 }
 
@@ -90,9 +90,10 @@ void KioskApp::on_unreadable_scan() {
 
 void KioskApp::tick(bool pointer_down) {
     // A finger resting on the screen is someone there, however long since it last moved.
-    if (!flow_.in_session() || pointer_down || !idle_.expired()) return;
-    spdlog::info("idle for {} s on {}: back to welcome, patient state cleared", idle_.limit_ms() / 1000,
-                 screen_name());
+    const auto limit = idle_limit();
+    if (!limit || pointer_down || !idle_.expired(*limit)) return;
+    spdlog::info("idle for {} s on {}: back to welcome, patient state cleared",
+                 std::chrono::duration_cast<std::chrono::seconds>(*limit).count(), screen_name());
     dispatch(ui::ev::IdleTimeout{});
     memory_ = ui::ScreenMemory{};
     patient_gone();
@@ -101,8 +102,14 @@ void KioskApp::tick(bool pointer_down) {
 long long KioskApp::wake_in_ms() const {
     // Wake for the clock on screen (next minute) and for the idle timeout; otherwise sleep.
     long long next = 60'000 - wall_.now() % 60'000 + 20;
-    if (flow_.in_session()) next = std::min<long long>(next, std::max<long long>(idle_.ms_left() + 5, 1));
+    if (const auto limit = idle_limit())
+        next = std::min<long long>(next, std::max<long long>(idle_.ms_left(*limit) + 5, 1));
     return std::clamp<long long>(next, 1, 60'000);
+}
+
+std::optional<std::chrono::milliseconds> KioskApp::idle_limit() const {
+    if (!flow_.in_session()) return std::nullopt;
+    return setup_.idle_limit;
 }
 
 int KioskApp::current_year() const {

@@ -62,6 +62,9 @@ public:
 
 private:
     [[nodiscard]] int current_year() const;
+    // How long the screen may sit untouched before the session ends; none when no session runs. The one
+    // place the idle policy is read.
+    [[nodiscard]] std::optional<std::chrono::milliseconds> idle_limit() const;
     void redraw(int frames) {
         if (hooks_.redraw) hooks_.redraw(frames);
     }
