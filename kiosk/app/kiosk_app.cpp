@@ -51,6 +51,10 @@ void KioskApp::dispatch(const ui::Event& event) {
     runner_.run(effect);
 }
 
+ScriptView::Sync KioskApp::sync() const {
+    return Sync{connectivity_.known, connectivity_.online, connectivity_.waiting, sync_caught_up()};
+}
+
 void KioskApp::on_sync_status(const his::SyncStatus& st, std::uint64_t kicks_seen) {
     kicks_seen_ = kicks_seen;
     connectivity_.known = true;

@@ -5,6 +5,7 @@
 // ManualClock.
 #include "kiosk/app/effect_runner.hpp"
 #include "kiosk/app/idle_timer.hpp"
+#include "kiosk/app/script_driver.hpp"
 #include "kiosk/app/shell_app.hpp"
 #include "kiosk/ui/flow.hpp"
 #include "kiosk/ui/i18n.hpp"
@@ -23,7 +24,7 @@ struct SyncStatus;
 
 namespace kiosk::app {
 
-class KioskApp final : public ShellApp {
+class KioskApp final : public ShellApp, public ScriptView {
 public:
     struct Setup {
         ui::Language language = ui::Language::Vi; // the site's first language
@@ -53,7 +54,9 @@ public:
     void on_unreadable_scan() override;
     void tick(bool pointer_down) override;
     [[nodiscard]] long long wake_in_ms() const override;
-    [[nodiscard]] const char* screen_name() const { return ui::screen_name(flow_.screen()); }
+    // ScriptView.
+    [[nodiscard]] std::string screen_name() const override { return ui::screen_name(flow_.screen()); }
+    [[nodiscard]] Sync sync() const override;
 
     [[nodiscard]] const ui::Flow& flow() const { return flow_; }
     [[nodiscard]] const ui::Connectivity& connectivity() const { return connectivity_; }

@@ -98,14 +98,7 @@ int run(const SiteConfig& config, const Options& options) {
         ms_between(shell.fonts_ready_at(), t_db));
 
     std::optional<ScriptDriver> script;
-    if (!options.script.empty()) {
-        script.emplace(options.script, shell);
-        shell.set_script_view([&app] { return std::string(app.screen_name()); },
-                              [&app] {
-                                  const ui::Connectivity& c = app.connectivity();
-                                  return ScriptHost::Sync{c.known, c.online, c.waiting, app.sync_caught_up()};
-                              });
-    }
+    if (!options.script.empty()) script.emplace(options.script, shell, app);
     const int status = shell.run(
         app, [&main_queue] { return main_queue.drain(); }, script ? &*script : nullptr);
     app_ptr = nullptr;

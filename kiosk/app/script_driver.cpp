@@ -17,8 +17,8 @@ double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_c
 
 } // namespace
 
-ScriptDriver::ScriptDriver(std::vector<ScriptStep> steps, ScriptHost& host, Now now)
-    : steps_(std::move(steps)), host_(host), now_(std::move(now)), step_started_(now_()) {}
+ScriptDriver::ScriptDriver(std::vector<ScriptStep> steps, ScriptHost& host, const ScriptView& view, Now now)
+    : steps_(std::move(steps)), host_(host), view_(view), now_(std::move(now)), step_started_(now_()) {}
 
 void ScriptDriver::fail(const std::string& message) {
     const int line = step_ < steps_.size() ? steps_[step_].line : 0;
@@ -50,14 +50,14 @@ void ScriptDriver::tick() {
         check_visible(st, since);
         return;
     case ScriptStep::Kind::Wait:
-        if (st.arg == host_.screen_name() && !host_.frames_pending())
+        if (st.arg == view_.screen_name() && !host_.frames_pending())
             next();
         else if (since > std::chrono::seconds(10))
-            fail("still on screen " + host_.screen_name() + ", expected " + st.arg);
+            fail("still on screen " + view_.screen_name() + ", expected " + st.arg);
         return;
     case ScriptStep::Kind::WaitSync: {
         // Only a status taken after the newest record was stored counts (an older one says 0 waiting too).
-        const ScriptHost::Sync sync = host_.sync();
+        const ScriptView::Sync sync = view_.sync();
         if (sync.known && sync.online && sync.waiting == 0 && sync.caught_up)
             next();
         else if (since > std::chrono::seconds(30))
@@ -113,7 +113,7 @@ void ScriptDriver::tap(const ScriptStep& st, Clock::duration since) {
             std::string known;
             for (const auto& id : targets.ids())
                 known += " " + id;
-            fail("no tap target '" + st.arg + "' on screen " + host_.screen_name() + " (targets:" + known +
+            fail("no tap target '" + st.arg + "' on screen " + view_.screen_name() + " (targets:" + known +
                  ")");
         }
         return;
@@ -122,7 +122,7 @@ void ScriptDriver::tap(const ScriptStep& st, Clock::duration since) {
     if (step_phase_ == 0 && st.kind != ScriptStep::Kind::TapAt) {
         // A finger cannot reach what is drawn outside the screen.
         if (auto why = targets.misfit(st.arg, host_.display_size(), ui::TapTargets::Check::Position)) {
-            fail("tap target '" + st.arg + "' on screen " + host_.screen_name() + " is off screen: " + *why);
+            fail("tap target '" + st.arg + "' on screen " + view_.screen_name() + " is off screen: " + *why);
             return;
         }
     }
@@ -163,7 +163,7 @@ void ScriptDriver::check_visible(const ScriptStep& st, Clock::duration since) {
             if (auto why = targets.misfit(id, display)) problems += " " + id + " (" + *why + ");";
     }
     if (!problems.empty()) {
-        fail("on screen " + host_.screen_name() + " at " + std::to_string(static_cast<int>(display.x)) + "x" +
+        fail("on screen " + view_.screen_name() + " at " + std::to_string(static_cast<int>(display.x)) + "x" +
              std::to_string(static_cast<int>(display.y)) + ", font " +
              std::to_string(static_cast<int>(host_.font_px())) + " px, not on screen:" + problems);
         return;
@@ -180,7 +180,7 @@ void ScriptDriver::measure(const ScriptStep& st) {
     }
     measured_.erase(measured_.begin()); // the first sample predates the step
     const double wall = ms_between(measure_first_at_, now_()) / st.count;
-    std::printf("%s\n", measure_line("KIOSK_MEASURE", host_.screen_name(), measured_, wall).c_str());
+    std::printf("%s\n", measure_line("KIOSK_MEASURE", view_.screen_name(), measured_, wall).c_str());
     std::fflush(stdout);
     measured_.clear();
     next();

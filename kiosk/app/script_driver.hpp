@@ -1,8 +1,8 @@
 #pragma once
 // Runs the script steps of --do/--script (script.hpp) one loop turn at a time, through the real input
 // path: taps and keys go in as the devices deliver them (the host pushes SDL events), and the checks read
-// what the last frame drew. It talks to the kiosk only through ScriptHost, so it has no SDL and a test
-// gives it a fake host.
+// what the last frame drew. It talks to the kiosk only through ScriptHost (the shell) and ScriptView (the
+// app), so it has no SDL and a test gives it fakes.
 #include "kiosk/app/frame_stats.hpp"
 #include "kiosk/app/script.hpp"
 #include "kiosk/ui/widgets.hpp"
@@ -21,12 +21,25 @@
 
 namespace kiosk::app {
 
-// What a script sees of and does to the kiosk.
+// What a script reads of the app: the screen the flow shows and how far the HIS sync is.
+class ScriptView {
+public:
+    struct Sync {
+        bool known = false;
+        bool online = false;
+        std::int64_t waiting = 0;
+        bool caught_up = false; // the status had seen the kick sent after the newest record
+    };
+    virtual ~ScriptView() = default;
+    [[nodiscard]] virtual std::string screen_name() const = 0;
+    [[nodiscard]] virtual Sync sync() const = 0;
+};
+
+// What a script sees of and does to the shell.
 class ScriptHost {
 public:
     virtual ~ScriptHost() = default;
-    // What the last frame showed.
-    [[nodiscard]] virtual std::string screen_name() const = 0;
+    // What the last frame drew.
     [[nodiscard]] virtual const ui::TapTargets& targets() const = 0;
     [[nodiscard]] virtual ImVec2 display_size() const = 0;
     [[nodiscard]] virtual float font_px() const = 0;
@@ -44,14 +57,6 @@ public:
     virtual void finger_up(ImVec2 at) = 0;
     virtual void text_input(std::string_view utf8) = 0; // one SDL_TEXTINPUT event (< 32 bytes)
     virtual void enter_key() = 0;
-    // The HIS sync: online, nothing waiting, and the status was taken after the newest record's kick.
-    struct Sync {
-        bool known = false;
-        bool online = false;
-        std::int64_t waiting = 0;
-        bool caught_up = false; // the status had seen the kick sent after the newest record
-    };
-    [[nodiscard]] virtual Sync sync() const = 0;
     // Ends the kiosk with this exit status.
     virtual void stop(int exit_code) = 0;
 };
@@ -59,7 +64,8 @@ public:
 class ScriptDriver {
 public:
     using Now = std::function<std::chrono::steady_clock::time_point()>;
-    ScriptDriver(std::vector<ScriptStep> steps, ScriptHost& host, Now now = std::chrono::steady_clock::now);
+    ScriptDriver(std::vector<ScriptStep> steps, ScriptHost& host, const ScriptView& view,
+                 Now now = std::chrono::steady_clock::now);
 
     // Advances the current step as far as it can this loop turn. Each phase of a tap runs after at least
     // one rendered frame, so ImGui sees press and release separately.
@@ -79,6 +85,7 @@ private:
 
     std::vector<ScriptStep> steps_;
     ScriptHost& host_;
+    const ScriptView& view_;
     Now now_;
     std::size_t step_ = 0;
     int step_phase_ = 0;

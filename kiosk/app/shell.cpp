@@ -64,9 +64,7 @@ std::optional<std::string> save_png(SDL_Renderer* renderer, const std::filesyste
 
 } // namespace
 
-Shell::Shell(Setup setup, const Options& options)
-    : setup_(std::move(setup)), options_(options), screen_name_([] { return std::string(); }),
-      sync_([] { return Sync{}; }) {}
+Shell::Shell(Setup setup, const Options& options) : setup_(std::move(setup)), options_(options) {}
 
 Shell::~Shell() {
     if (imgui_ready_) {
@@ -210,11 +208,6 @@ void Shell::wake() {
     SDL_Event e{};
     e.type = wake_event_;
     SDL_PushEvent(&e);
-}
-
-void Shell::set_script_view(std::function<std::string()> screen_name, std::function<Sync()> sync) {
-    screen_name_ = std::move(screen_name);
-    sync_ = std::move(sync);
 }
 
 ImVec2 Shell::display_size() const {

@@ -45,9 +45,7 @@ public:
     // script: the script at the controls, if any. Returns the exit status.
     int run(ShellApp& app, const std::function<std::size_t()>& drain, ScriptDriver* script);
 
-    // ScriptHost: the screen name and the sync come from the app, hence the function.
-    void set_script_view(std::function<std::string()> screen_name, std::function<Sync()> sync);
-    [[nodiscard]] std::string screen_name() const override { return screen_name_(); }
+    // ScriptHost.
     [[nodiscard]] const ui::TapTargets& targets() const override { return targets_; }
     [[nodiscard]] ImVec2 display_size() const override;
     [[nodiscard]] float font_px() const override { return fonts_.fonts().em; }
@@ -62,7 +60,6 @@ public:
     void finger_up(ImVec2 at) override { inject_button(SDL_MOUSEBUTTONUP, at); }
     void text_input(std::string_view utf8) override;
     void enter_key() override;
-    [[nodiscard]] Sync sync() const override { return sync_(); }
     void stop(int exit_code) override;
 
 private:
@@ -81,8 +78,6 @@ private:
     Setup setup_;
     const Options& options_;
     ScriptDriver* script_ = nullptr;
-    std::function<std::string()> screen_name_;
-    std::function<Sync()> sync_;
 
     SDL_Window* window_ = nullptr;
     SDL_Renderer* renderer_ = nullptr;

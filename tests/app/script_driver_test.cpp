@@ -1,5 +1,5 @@
-// The script driver against a fake host and a manual clock: the steps' semantics, which the e2e tests
-// rely on, without SDL.
+// The script driver against a fake shell and app and a manual clock: the steps' semantics, which the e2e
+// tests rely on, without SDL.
 #include "kiosk/app/script_driver.hpp"
 
 #include <gtest/gtest.h>
@@ -14,7 +14,8 @@ using namespace kiosk;
 using namespace kiosk::app;
 using std::chrono::milliseconds;
 
-struct FakeHost final : ScriptHost {
+// The shell and the app at once.
+struct FakeHost final : ScriptHost, ScriptView {
     std::string screen = "welcome";
     ui::TapTargets drawn;
     ImVec2 display{1080, 1920};
@@ -52,7 +53,7 @@ struct Rig {
     std::chrono::steady_clock::time_point now{};
     ScriptDriver driver;
     explicit Rig(const std::string& script)
-        : driver(parse_script(script, "test").steps, host, [this] { return now; }) {}
+        : driver(parse_script(script, "test").steps, host, host, [this] { return now; }) {}
     void pass(milliseconds ms) { now += ms; }
 };
 
