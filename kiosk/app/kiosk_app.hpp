@@ -39,6 +39,8 @@ public:
     };
     KioskApp(Setup setup, ui::Catalogs catalogs, Clocks clocks, EffectRunner::Ports ports,
              EffectRunner::Executors executors, std::vector<core::Service> services);
+    KioskApp(const KioskApp&) = delete; // the runner calls back into this one
+    KioskApp& operator=(const KioskApp&) = delete;
 
     // The one place an event reaches the flow; the effects it returns go to the runner.
     void dispatch(const ui::Event& event);

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <variant>
 #include <vector>
 
@@ -159,6 +162,43 @@ TEST(EffectRunner, ALookupThatCannotReadTheKiosksRecordsSendsThePatientToTheDesk
     // Not NotFound: that would offer a registration that could duplicate a known patient.
     EXPECT_EQ(done->outcome.kind, ui::LookupOutcome::Kind::HisUnavailable);
     EXPECT_TRUE(done->outcome.his_offline);
+}
+
+// The kiosk's own executors: the ticket is stored on a Worker thread and comes back through the MainQueue,
+// whose wake-up tells the UI thread to drain it.
+TEST(EffectRunner, WithTheKiosksWorkerAndMainQueueTheResultComesBackOnTheDrainingThread) {
+    FakeTickets tickets;
+    FakeFinder finder;
+    FakeRegistrar registrar;
+    FakeKicker kicker;
+    core::ManualClock clock{kNow};
+    std::mutex mutex;
+    std::condition_variable woken;
+    int wakes = 0;
+    MainQueue main([&] {
+        std::lock_guard lock(mutex);
+        ++wakes;
+        woken.notify_all();
+    });
+    std::vector<ui::Event> delivered;
+    {
+        Worker store, lookup;
+        EffectRunner runner(EffectRunner::Ports{tickets, finder, registrar, &kicker},
+                            EffectRunner::Executors{store, lookup, main}, clock,
+                            {core::Service{"KBH", "A", "Khám bảo hiểm", "Insured consultation"}},
+                            [&](const ui::Event& e) { delivered.push_back(e); });
+        runner.run(ui::fx::IssueTicket{21, "KBH", std::nullopt});
+        {
+            std::unique_lock lock(mutex);
+            ASSERT_TRUE(woken.wait_for(lock, std::chrono::seconds(30), [&] { return wakes > 0; }));
+        }
+        EXPECT_TRUE(delivered.empty()) << "nothing reaches the flow before the UI thread drains";
+        EXPECT_EQ(main.drain(), 1u);
+        ASSERT_EQ(delivered.size(), 1u);
+        EXPECT_TRUE(std::holds_alternative<ui::ev::TicketStored>(delivered[0]));
+        EXPECT_EQ(runner.kicks_sent(), 1u);
+    }
+    EXPECT_EQ(tickets.calls.size(), 1u);
 }
 
 TEST(EffectRunner, NoEffectStartsNoWork) {
