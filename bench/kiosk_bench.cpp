@@ -545,8 +545,9 @@ TapRun tap_to_ticket(const fs::path& db_file, int warmup, int count) {
     for (int i = 0; i < warmup + count; ++i) {
         double issue_ms = -1;
         const auto t0 = Clock::now();
-        const ui::Effect effect = flow.handle(ui::ev::ChooseService{service.code});
-        const auto* issue = std::get_if<ui::fx::IssueTicket>(&effect);
+        const std::vector<ui::Effect> effects = flow.handle(ui::ev::ChooseService{service.code});
+        const auto* issue =
+            effects.size() == 1 ? std::get_if<ui::fx::IssueTicket>(&effects.front()) : nullptr;
         if (!issue) throw std::runtime_error("ChooseService gave no IssueTicket effect");
         worker.post([&, request = issue->request] {
             const auto a = Clock::now();

@@ -7,7 +7,7 @@
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/identity.hpp"
 #include "kiosk/core/ticket.hpp"
-#include "kiosk/ui/flow.hpp"
+#include "kiosk/ui/events.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -69,7 +69,8 @@ public:
     EffectRunner(Ports ports, Executors executors, const core::Clock& clock,
                  std::vector<core::Service> services, std::function<void(const ui::Event&)> deliver);
 
-    // Starts the work of one effect (monostate: nothing). Call on the UI thread.
+    // Starts the work of one effect (ForgetPatient is none: the app forgets on its own). Call on the UI
+    // thread.
     void run(const ui::Effect& effect);
 
     // How many kicks the sync had been given after the newest stored record (0: none, or no HIS). A sync

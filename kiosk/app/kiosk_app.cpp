@@ -41,14 +41,21 @@ KioskApp::KioskApp(Setup setup, ui::Catalogs catalogs, Clocks clocks, EffectRunn
 
 void KioskApp::dispatch(const ui::Event& event) {
     const ui::Screen before = flow_.screen();
-    const ui::Effect effect = flow_.handle(event);
+    const std::vector<ui::Effect> effects = flow_.handle(event);
     if (flow_.screen() != before) {
         spdlog::info("screen {} -> {}", ui::screen_name(before), ui::screen_name(flow_.screen()));
         if (flow_.screen() == ui::Screen::ChooseService) memory_.service_scroll = {};
     }
     redraw(3);
     if (flow_.screen() == ui::Screen::Welcome) patient_gone(); // nothing of a patient lingers
-    runner_.run(effect);
+    for (const ui::Effect& effect : effects) {
+        // Forgetting is the app's own (the screens' memory, the shell's scanner); the rest is work.
+        if (std::holds_alternative<ui::fx::ForgetPatient>(effect)) {
+            memory_ = ui::ScreenMemory{};
+            patient_gone();
+        }
+        runner_.run(effect);
+    }
 }
 
 ScriptView::Sync KioskApp::sync() const {
@@ -66,8 +73,7 @@ void KioskApp::on_sync_status(const his::SyncStatus& st, std::uint64_t kicks_see
 }
 
 void KioskApp::draw(const ui::Fonts& fonts, ui::TapTargets& targets, ImVec2 display) {
-    ui::UiContext ctx{flow_.state(), catalogs_, setup_.site,   fonts,
-                      targets,       memory_,   connectivity_, wall_.now()};
+    ui::UiContext ctx{flow_, catalogs_, setup_.site, fonts, targets, memory_, connectivity_, wall_.now()};
     drawn_event_ = ui::draw_screen(ctx, display);
 }
 
@@ -112,8 +118,7 @@ long long KioskApp::wake_in_ms() const {
 }
 
 std::optional<std::chrono::milliseconds> KioskApp::idle_limit() const {
-    if (!flow_.in_session()) return std::nullopt;
-    return setup_.idle_limit;
+    return flow_.idle_limit(setup_.idle_limit);
 }
 
 int KioskApp::current_year() const {

@@ -10,16 +10,16 @@
 namespace kiosk::app {
 namespace {
 
-ui::LookupOutcome several(bool offline) {
-    ui::LookupOutcome o;
-    o.kind = ui::LookupOutcome::Kind::Several;
+core::LookupOutcome several(bool offline) {
+    core::LookupOutcome o;
+    o.kind = core::LookupOutcome::Kind::Several;
     o.his_offline = offline;
     return o;
 }
 
-ui::LookupOutcome found(ui::KnownPatient p) {
-    ui::LookupOutcome o;
-    o.kind = ui::LookupOutcome::Kind::Found;
+core::LookupOutcome found(core::KnownPatient p) {
+    core::LookupOutcome o;
+    o.kind = core::LookupOutcome::Kind::Found;
     o.patient = std::move(p);
     return o;
 }
@@ -62,23 +62,23 @@ std::int64_t PatientFinder::forget_older_than(core::UnixMillis cutoff) {
     return before - cache_.count() + registry_.forget_older_than(cutoff);
 }
 
-ui::LookupOutcome PatientFinder::from_registry(ui::IdKind kind, const std::string& value, bool offline) {
+core::LookupOutcome PatientFinder::from_registry(core::IdKind kind, const std::string& value, bool offline) {
     const auto registered =
-        kind == ui::IdKind::Cccd ? registry_.find_by_cccd(value) : registry_.find_by_bhyt(value);
-    ui::LookupOutcome o;
+        kind == core::IdKind::Cccd ? registry_.find_by_cccd(value) : registry_.find_by_bhyt(value);
+    core::LookupOutcome o;
     o.his_offline = offline;
     if (registered.empty()) return o;
-    ui::KnownPatient p;
+    core::KnownPatient p;
     p.masked_name = core::mask_name(registered.front().details.full_name);
     p.kiosk_patient_id = registered.front().kiosk_patient_id;
     p.from_cache = offline;
     return found(std::move(p));
 }
 
-ui::LookupOutcome PatientFinder::find(ui::IdKind kind, const std::string& value) {
-    const std::string& system = kind == ui::IdKind::Cccd ? systems_.cccd : systems_.bhyt;
+core::LookupOutcome PatientFinder::find(core::IdKind kind, const std::string& value) {
+    const std::string& system = kind == core::IdKind::Cccd ? systems_.cccd : systems_.bhyt;
     auto known = [](const store::CachedPatient& c, bool from_cache) {
-        ui::KnownPatient p;
+        core::KnownPatient p;
         p.masked_name = core::mask_name(fhir_patient_name(c.json));
         p.his_id = c.fhir_id;
         p.from_cache = from_cache;
@@ -103,11 +103,11 @@ ui::LookupOutcome PatientFinder::find(ui::IdKind kind, const std::string& value)
                                           r.patients.front().fetched_at},
                      offline);
     // 3. Registered here and not yet known to the HIS (or the HIS is away).
-    ui::LookupOutcome o = from_registry(kind, value, offline);
+    core::LookupOutcome o = from_registry(kind, value, offline);
     // Nobody knows the number, but the HIS was not asked (no answer in time, or it refused the query):
     // that is not "not found", and a registration now could duplicate a patient the HIS knows.
-    if (offline && o.kind == ui::LookupOutcome::Kind::NotFound)
-        o.kind = ui::LookupOutcome::Kind::HisUnavailable;
+    if (offline && o.kind == core::LookupOutcome::Kind::NotFound)
+        o.kind = core::LookupOutcome::Kind::HisUnavailable;
     return o;
 }
 

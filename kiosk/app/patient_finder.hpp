@@ -9,9 +9,9 @@
 // Runs on its own worker thread: the HIS may take seconds to answer and the UI never waits on it.
 //
 // Privacy: returns the masked name only; never logs identifiers, names or anything else about the patient.
+#include "kiosk/core/known_patient.hpp"
 #include "kiosk/his/patient_lookup.hpp"
 #include "kiosk/store/patient_registry.hpp"
-#include "kiosk/ui/flow.hpp"
 
 #include <optional>
 #include <string>
@@ -27,7 +27,7 @@ public:
     // How long a HIS answer is trusted without asking again.
     static constexpr core::UnixMillis kFreshFor = 60 * 60 * 1000;
 
-    [[nodiscard]] ui::LookupOutcome find(ui::IdKind kind, const std::string& value);
+    [[nodiscard]] core::LookupOutcome find(core::IdKind kind, const std::string& value);
 
     // Retention: forgets patients the HIS described before cutoff, registrations made before cutoff that
     // the HIS received, and the dead letters of registrations it refused before cutoff
@@ -36,7 +36,8 @@ public:
     std::int64_t forget_older_than(core::UnixMillis cutoff);
 
 private:
-    [[nodiscard]] ui::LookupOutcome from_registry(ui::IdKind kind, const std::string& value, bool offline);
+    [[nodiscard]] core::LookupOutcome from_registry(core::IdKind kind, const std::string& value,
+                                                    bool offline);
 
     store::Database& db_;
     his::PatientLookup* lookup_;

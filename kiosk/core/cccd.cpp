@@ -116,25 +116,6 @@ std::string clean_field(std::string_view s) {
     return out;
 }
 
-std::optional<LocalDate> parse_ddmmyyyy(std::string_view s) {
-    if (s.size() != 8 || !all_digits(s)) return std::nullopt;
-    const auto num = [&](std::size_t pos, std::size_t len) {
-        int v = 0;
-        for (std::size_t i = pos; i < pos + len; ++i)
-            v = v * 10 + (s[i] - '0');
-        return v;
-    };
-    const int day = num(0, 2);
-    const int month = num(2, 2);
-    const int year = num(4, 4);
-    if (year < 1 || month < 1 || month > 12 || day < 1) return std::nullopt;
-    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    constexpr std::array<int, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const int max_day = days[static_cast<std::size_t>(month - 1)] + (month == 2 && leap ? 1 : 0);
-    if (day > max_day) return std::nullopt;
-    return LocalDate{year, static_cast<unsigned>(month), static_cast<unsigned>(day)};
-}
-
 // "Nam"/"Nữ" in any case and normalisation form, "Nu" without its mark, "Male"/"Female".
 std::optional<Sex> parse_sex(std::string_view s) {
     utf8proc_uint8_t* out = nullptr;
@@ -247,10 +228,10 @@ IdResult<CccdQr> parse_cccd_qr(std::string_view text, int current_year) {
     qr.full_name = clean_field(name_field);
     if (qr.full_name.empty()) return IdProblem::MissingName;
 
-    const std::optional<LocalDate> dob = parse_ddmmyyyy(dob_field);
+    const std::optional<LocalDate> dob = date_from_ddmmyyyy(dob_field);
     if (!dob) return IdProblem::BadQrDate;
     if (!issue_field.empty()) {
-        qr.issue_date = parse_ddmmyyyy(issue_field);
+        qr.issue_date = date_from_ddmmyyyy(issue_field);
         if (!qr.issue_date) return IdProblem::BadQrDate;
     }
     if (dob->year != number->birth_year) return IdProblem::QrDobMismatch;

@@ -52,7 +52,8 @@ std::optional<LocalDate> date_from_ddmmyyyy(std::string_view digits) {
     const auto day = static_cast<unsigned>(v[0] * 10 + v[1]);
     const auto month = static_cast<unsigned>(v[2] * 10 + v[3]);
     const int year = v[4] * 1000 + v[5] * 100 + v[6] * 10 + v[7];
-    if (!is_valid_date(year, month, day)) return std::nullopt;
+    // Year 0000 is a real proleptic year to std::chrono, but on a document it is a blank date.
+    if (year < 1 || !is_valid_date(year, month, day)) return std::nullopt;
     return LocalDate{year, month, day};
 }
 

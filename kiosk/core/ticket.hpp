@@ -22,7 +22,8 @@ struct LocalDate {
 
 // True for a real calendar day (proleptic Gregorian), e.g. 29/02 only in leap years.
 [[nodiscard]] bool is_valid_date(int year, unsigned month, unsigned day);
-// "DDMMYYYY" (exactly 8 digits) as written on Vietnamese documents; nullopt if not a real day.
+// "DDMMYYYY" (exactly 8 digits) as written on Vietnamese documents (the CCCD QR's dates, the birth date
+// typed on the keypad); nullopt if not a real day or in year 0000.
 [[nodiscard]] std::optional<LocalDate> date_from_ddmmyyyy(std::string_view digits);
 // "YYYY-MM-DD" as LocalDate::iso() writes it; nullopt if not that shape or not a real day.
 [[nodiscard]] std::optional<LocalDate> date_from_iso(std::string_view text);

@@ -3,6 +3,7 @@
 #include "kiosk/ui/screens.hpp"
 
 #include <optional>
+#include <span>
 #include <string>
 
 namespace kiosk::ui {
@@ -39,18 +40,22 @@ void button_pair(UiContext& ctx, float y, Box area, const char* left_id, const c
                  const Event& left_event, const char* right_id, const char* right_label,
                  const Event& right_event, std::optional<Event>& out);
 
-// The identification and registration screens (screens_identify.cpp).
-void identify(UiContext& ctx, Box area, std::optional<Event>& out);
-void enter_number(UiContext& ctx, Box area, std::optional<Event>& out);
-void looking_up(UiContext& ctx, Box area);
-void greeting(UiContext& ctx, Box area, std::optional<Event>& out);
-void not_found(UiContext& ctx, Box area, std::optional<Event>& out);
-void see_staff(UiContext& ctx, Box area, std::optional<Event>& out);
-void his_unavailable(UiContext& ctx, Box area, std::optional<Event>& out);
-void id_rejected(UiContext& ctx, Box area, std::optional<Event>& out);
-void register_form(UiContext& ctx, Box area, std::optional<Event>& out);
-void edit_field(UiContext& ctx, Box area, std::optional<Event>& out);
-void registering(UiContext& ctx, Box area);
-void register_failed(UiContext& ctx, Box area, std::optional<Event>& out);
+// The keypad (digits, erase, OK) and the Telex keyboard; each key is a button "key.<id>".
+void keypad(UiContext& ctx, Box area, const Event& ok, std::optional<Event>& out);
+void keyboard(UiContext& ctx, Box area, bool shift, std::optional<Event>& out);
+// A framed box showing what is being typed, with a caret; returns its height.
+float entry_box(UiContext& ctx, Box area, float y, const std::string& text, const char* placeholder);
+// The patient's message for an identity problem.
+const char* problem_text(UiContext& ctx, core::IdProblem p);
+
+// A journey's screens: which function draws which screen (each journey's screens_<journey>.cpp).
+using DrawScreen = void (*)(UiContext& ctx, Box area, std::optional<Event>& out);
+struct ScreenDraw {
+    Screen screen;
+    DrawScreen draw;
+};
+[[nodiscard]] std::span<const ScreenDraw> identify_screens();     // screens_identify.cpp
+[[nodiscard]] std::span<const ScreenDraw> register_screens();     // screens_register.cpp
+[[nodiscard]] std::span<const ScreenDraw> queue_ticket_screens(); // screens_queue_ticket.cpp
 
 } // namespace kiosk::ui

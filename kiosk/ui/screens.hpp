@@ -1,12 +1,12 @@
 #pragma once
-// One function per screen over an explicit context; each returns the Event the patient's tap produced.
+// One function per screen over an explicit context; each returns the Event the patient's tap produced. Each
+// journey draws its own screens (screens_<journey>.cpp, a table from screen to draw function).
 #include "kiosk/core/site.hpp"
 #include "kiosk/ui/flow.hpp"
 #include "kiosk/ui/i18n.hpp"
 #include "kiosk/ui/theme.hpp"
 #include "kiosk/ui/widgets.hpp"
 
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,10 +51,6 @@ struct ConnectivityText {
 [[nodiscard]] ConnectivityText connectivity_text(const Connectivity& c, const Catalog& catalog,
                                                  int utc_offset_minutes);
 
-// Fills the named placeholders of a catalog template: fill("Số {number}", {{"number", "A-001"}}).
-[[nodiscard]] std::string fill(std::string_view text,
-                               std::initializer_list<std::pair<std::string_view, std::string>> values);
-
 // State the screens keep between frames that is not patient data (scroll position, QR cache).
 struct ScreenMemory {
     DragScroll service_scroll;
@@ -63,7 +59,7 @@ struct ScreenMemory {
 };
 
 struct UiContext {
-    const FlowState& flow;
+    const Flow& flow;
     const Catalogs& catalogs;
     const SiteView& site;
     const Fonts& fonts;
@@ -72,11 +68,16 @@ struct UiContext {
     const Connectivity& connectivity;
     core::UnixMillis now = 0;
 
-    [[nodiscard]] const char* tr(const char* key) const { return catalogs.of(flow.language).tr(key); }
+    [[nodiscard]] Language language() const { return flow.session().language; }
+    [[nodiscard]] const Catalog& catalog() const { return catalogs.of(language()); }
+    [[nodiscard]] const char* tr(const char* key) const { return catalog().tr(key); }
+    [[nodiscard]] std::string tr(const char* key, Placeholders values) const {
+        return catalog().tr(key, values);
+    }
     [[nodiscard]] float em(float n = 1.0f) const { return fonts.em * n; }
 };
 
-// Draws the whole screen for ctx.flow.screen into one fullscreen root window of the given size.
+// Draws the whole screen for ctx.flow.screen() into one fullscreen root window of the given size.
 std::optional<Event> draw_screen(UiContext& ctx, ImVec2 display_size);
 
 // Every string a screen may show (for the font's glyph ranges).

@@ -201,9 +201,9 @@ TEST(EffectRunner, WithTheKiosksWorkerAndMainQueueTheResultComesBackOnTheDrainin
     EXPECT_EQ(tickets.calls.size(), 1u);
 }
 
-TEST(EffectRunner, NoEffectStartsNoWork) {
+TEST(EffectRunner, ForgettingThePatientStartsNoWork) {
     Rig r;
-    r.runner.run(ui::Effect{});
+    r.runner.run(ui::fx::ForgetPatient{});
     EXPECT_EQ(r.store.pending() + r.lookup.pending() + r.main.pending(), 0u);
     EXPECT_TRUE(r.delivered.empty());
 }

@@ -137,7 +137,7 @@ TEST(KioskAppIdle, ALookupResultArrivingAfterAnIdleResetIsIgnored) {
     ASSERT_EQ(r.finder.asked.size(), 1u);
     ASSERT_EQ(r.main.run_all(), 1u);
     EXPECT_EQ(r.screen(), ui::Screen::Welcome) << "the next person must not be greeted as Bình";
-    EXPECT_FALSE(r.app.flow().state().patient.has_value());
+    EXPECT_FALSE(r.app.flow().session().patient.has_value());
 }
 
 TEST(KioskAppIdle, ALookupResultInTimeGreetsThePatient) {
@@ -151,8 +151,8 @@ TEST(KioskAppIdle, ALookupResultInTimeGreetsThePatient) {
     r.lookup.run_all();
     r.main.run_all();
     EXPECT_EQ(r.screen(), ui::Screen::Greeting);
-    ASSERT_TRUE(r.app.flow().state().patient.has_value());
-    EXPECT_EQ(r.app.flow().state().patient->his_id, "his-7");
+    ASSERT_TRUE(r.app.flow().session().patient.has_value());
+    EXPECT_EQ(r.app.flow().session().patient->his_id, "his-7");
 }
 
 TEST(KioskAppSync, ASyncStatusCountsTheNewestTicketOnlyOnceItHadSeenItsKick) {

@@ -92,19 +92,19 @@ TEST_F(PatientFinderTest, RegisteredPatientIsFoundByCccdAndByBhyt) {
     ASSERT_FALSE(reg.kiosk_patient_id.empty());
 
     app::PatientFinder finder(db_, nullptr, systems_, clock_);
-    for (const auto& [kind, value] : std::vector<std::pair<ui::IdKind, std::string>>{
-             {ui::IdKind::Cccd, kCccd}, {ui::IdKind::Bhyt, kBhyt}}) {
+    for (const auto& [kind, value] : std::vector<std::pair<core::IdKind, std::string>>{
+             {core::IdKind::Cccd, kCccd}, {core::IdKind::Bhyt, kBhyt}}) {
         SCOPED_TRACE(value);
-        const ui::LookupOutcome o = finder.find(kind, value);
-        ASSERT_EQ(o.kind, ui::LookupOutcome::Kind::Found);
+        const core::LookupOutcome o = finder.find(kind, value);
+        ASSERT_EQ(o.kind, core::LookupOutcome::Kind::Found);
         EXPECT_EQ(o.patient.masked_name, "Nguyễn V*** A");
         EXPECT_EQ(o.patient.kiosk_patient_id, reg.kiosk_patient_id);
         EXPECT_TRUE(o.patient.his_id.empty());
         EXPECT_FALSE(o.his_offline);
     }
     // The number of one kind does not find the patient under the other.
-    EXPECT_EQ(finder.find(ui::IdKind::Bhyt, kCccd).kind, ui::LookupOutcome::Kind::NotFound);
-    EXPECT_EQ(finder.find(ui::IdKind::Cccd, "001185004321").kind, ui::LookupOutcome::Kind::NotFound);
+    EXPECT_EQ(finder.find(core::IdKind::Bhyt, kCccd).kind, core::LookupOutcome::Kind::NotFound);
+    EXPECT_EQ(finder.find(core::IdKind::Cccd, "001185004321").kind, core::LookupOutcome::Kind::NotFound);
 }
 
 TEST_F(PatientFinderTest, CachedHisPatientIsFoundWithItsHisId) {
@@ -112,8 +112,8 @@ TEST_F(PatientFinderTest, CachedHisPatientIsFoundWithItsHisId) {
     cache.put("his-17", patient_json("his-17", "Trần", {"Thị", "Bình"}, {{systems_.cccd, kCccd}}).dump(),
               {{systems_.cccd, kCccd}}, kNow);
     app::PatientFinder finder(db_, nullptr, systems_, clock_);
-    const ui::LookupOutcome o = finder.find(ui::IdKind::Cccd, kCccd);
-    ASSERT_EQ(o.kind, ui::LookupOutcome::Kind::Found);
+    const core::LookupOutcome o = finder.find(core::IdKind::Cccd, kCccd);
+    ASSERT_EQ(o.kind, core::LookupOutcome::Kind::Found);
     EXPECT_EQ(o.patient.his_id, "his-17");
     EXPECT_EQ(o.patient.masked_name, "Trần T*** B");
     EXPECT_TRUE(o.patient.kiosk_patient_id.empty());
@@ -127,17 +127,17 @@ TEST_F(PatientFinderTest, TwoCachedPatientsWithOneIdentifierAreSeveral) {
     cache.put("his-2", patient_json("his-2", "Lê", {"Văn", "An"}, {{systems_.bhyt, kBhyt}}).dump(),
               {{systems_.bhyt, kBhyt}}, kNow);
     app::PatientFinder finder(db_, nullptr, systems_, clock_);
-    const ui::LookupOutcome o = finder.find(ui::IdKind::Bhyt, kBhyt);
-    EXPECT_EQ(o.kind, ui::LookupOutcome::Kind::Several);
+    const core::LookupOutcome o = finder.find(core::IdKind::Bhyt, kBhyt);
+    EXPECT_EQ(o.kind, core::LookupOutcome::Kind::Several);
     EXPECT_FALSE(o.his_offline);
     EXPECT_TRUE(o.patient.masked_name.empty()) << "no name of either is given out";
 }
 
 TEST_F(PatientFinderTest, NobodyIsNotFoundAndNotOffline) {
     app::PatientFinder finder(db_, nullptr, systems_, clock_);
-    for (const ui::IdKind kind : {ui::IdKind::Cccd, ui::IdKind::Bhyt}) {
-        const ui::LookupOutcome o = finder.find(kind, kCccd);
-        EXPECT_EQ(o.kind, ui::LookupOutcome::Kind::NotFound);
+    for (const core::IdKind kind : {core::IdKind::Cccd, core::IdKind::Bhyt}) {
+        const core::LookupOutcome o = finder.find(kind, kCccd);
+        EXPECT_EQ(o.kind, core::LookupOutcome::Kind::NotFound);
         EXPECT_FALSE(o.his_offline);
         EXPECT_TRUE(o.patient.masked_name.empty());
     }
@@ -152,11 +152,11 @@ TEST_F(PatientFinderTest, TheConfiguredIdentifierSystemsAreUsed) {
     cache.put("his-1", patient_json("his-1", "Lê", {"An"}, {{systems_.cccd, kCccd}}).dump(),
               {{systems_.cccd, kCccd}}, kNow);
     app::PatientFinder finder(db_, nullptr, mine, clock_);
-    EXPECT_EQ(finder.find(ui::IdKind::Cccd, kCccd).kind, ui::LookupOutcome::Kind::NotFound);
+    EXPECT_EQ(finder.find(core::IdKind::Cccd, kCccd).kind, core::LookupOutcome::Kind::NotFound);
     cache.put("his-2", patient_json("his-2", "Lê", {"Bình"}, {{mine.bhyt, kBhyt}}).dump(),
               {{mine.bhyt, kBhyt}}, kNow);
-    const ui::LookupOutcome o = finder.find(ui::IdKind::Bhyt, kBhyt);
-    ASSERT_EQ(o.kind, ui::LookupOutcome::Kind::Found);
+    const core::LookupOutcome o = finder.find(core::IdKind::Bhyt, kBhyt);
+    ASSERT_EQ(o.kind, core::LookupOutcome::Kind::Found);
     EXPECT_EQ(o.patient.his_id, "his-2");
 }
 
@@ -170,8 +170,8 @@ TEST_F(PatientFinderTest, FoundByTheHisThenFromTheCacheWhenTheHisIsDown) {
                           bundle({patient_json("p-42", "Nguyễn", {"Văn", "An"}, {{systems_.cccd, kCccd}})}),
                           {{"content-type", "application/fhir+json"}});
     };
-    const ui::LookupOutcome first = finder.find(ui::IdKind::Cccd, kCccd);
-    ASSERT_EQ(first.kind, ui::LookupOutcome::Kind::Found);
+    const core::LookupOutcome first = finder.find(core::IdKind::Cccd, kCccd);
+    ASSERT_EQ(first.kind, core::LookupOutcome::Kind::Found);
     EXPECT_EQ(first.patient.his_id, "p-42");
     EXPECT_EQ(first.patient.masked_name, "Nguyễn V*** A");
     EXPECT_FALSE(first.patient.from_cache);
@@ -184,17 +184,17 @@ TEST_F(PatientFinderTest, FoundByTheHisThenFromTheCacheWhenTheHisIsDown) {
     // A minute later the HIS's answer is still fresh: no second request.
     transport_.handler = [](const his::HttpRequest&) { return test::unreachable(); };
     clock_.advance(60'000);
-    const ui::LookupOutcome soon = finder.find(ui::IdKind::Cccd, kCccd);
-    ASSERT_EQ(soon.kind, ui::LookupOutcome::Kind::Found);
+    const core::LookupOutcome soon = finder.find(core::IdKind::Cccd, kCccd);
+    ASSERT_EQ(soon.kind, core::LookupOutcome::Kind::Found);
     EXPECT_EQ(soon.patient.his_id, "p-42");
     EXPECT_FALSE(soon.patient.from_cache);
     EXPECT_EQ(transport_.requests.size(), 1u);
 
     // Hours later the HIS is asked again; it is down, so the cache answers and says so.
     clock_.advance(app::PatientFinder::kFreshFor);
-    const ui::LookupOutcome later = finder.find(ui::IdKind::Cccd, kCccd);
+    const core::LookupOutcome later = finder.find(core::IdKind::Cccd, kCccd);
     EXPECT_EQ(transport_.requests.size(), 2u);
-    ASSERT_EQ(later.kind, ui::LookupOutcome::Kind::Found);
+    ASSERT_EQ(later.kind, core::LookupOutcome::Kind::Found);
     EXPECT_EQ(later.patient.his_id, "p-42");
     EXPECT_EQ(later.patient.masked_name, "Nguyễn V*** A");
     EXPECT_TRUE(later.patient.from_cache);
@@ -207,8 +207,8 @@ TEST_F(PatientFinderTest, HisSearchesUnderTheBhytSystemForABhytNumber) {
         return test::http(200,
                           bundle({patient_json("p-7", "Phạm", {"Thu", "Hà"}, {{systems_.bhyt, kBhyt}})}));
     };
-    const ui::LookupOutcome o = finder.find(ui::IdKind::Bhyt, kBhyt);
-    ASSERT_EQ(o.kind, ui::LookupOutcome::Kind::Found);
+    const core::LookupOutcome o = finder.find(core::IdKind::Bhyt, kBhyt);
+    ASSERT_EQ(o.kind, core::LookupOutcome::Kind::Found);
     EXPECT_EQ(o.patient.his_id, "p-7");
     EXPECT_EQ(o.patient.masked_name, "Phạm T*** H");
     ASSERT_EQ(transport_.requests.size(), 1u);
@@ -220,8 +220,8 @@ TEST_F(PatientFinderTest, HisAnsweringAnEmptyBundleIsNotFound) {
     his::PatientLookup lookup(transport_, kHisBase, db_, clock_);
     app::PatientFinder finder(db_, &lookup, systems_, clock_);
     transport_.handler = [](const his::HttpRequest&) { return test::http(200, bundle({})); };
-    const ui::LookupOutcome o = finder.find(ui::IdKind::Cccd, kCccd);
-    EXPECT_EQ(o.kind, ui::LookupOutcome::Kind::NotFound);
+    const core::LookupOutcome o = finder.find(core::IdKind::Cccd, kCccd);
+    EXPECT_EQ(o.kind, core::LookupOutcome::Kind::NotFound);
     EXPECT_FALSE(o.his_offline);
     EXPECT_EQ(transport_.requests.size(), 1u);
 }
@@ -233,8 +233,8 @@ TEST_F(PatientFinderTest, HisAnsweringTwoPatientsIsSeveral) {
         return test::http(200, bundle({patient_json("p-1", "Lê", {"An"}, {{systems_.cccd, kCccd}}),
                                        patient_json("p-2", "Lê", {"Văn", "An"}, {{systems_.cccd, kCccd}})}));
     };
-    const ui::LookupOutcome o = finder.find(ui::IdKind::Cccd, kCccd);
-    EXPECT_EQ(o.kind, ui::LookupOutcome::Kind::Several);
+    const core::LookupOutcome o = finder.find(core::IdKind::Cccd, kCccd);
+    EXPECT_EQ(o.kind, core::LookupOutcome::Kind::Several);
     EXPECT_FALSE(o.his_offline);
 }
 
@@ -251,9 +251,9 @@ TEST_F(PatientFinderTest, HisNotAskedAndNothingKnownIsHisUnavailableNotNotFound)
           test::http(401, "no token"), test::http(403, "forbidden")}) {
         SCOPED_TRACE(std::to_string(reply.status) + reply.error_detail);
         transport_.handler = [&](const his::HttpRequest&) { return reply; };
-        for (const auto kind : {ui::IdKind::Cccd, ui::IdKind::Bhyt}) {
-            const ui::LookupOutcome o = finder.find(kind, kind == ui::IdKind::Cccd ? kCccd : kBhyt);
-            EXPECT_EQ(o.kind, ui::LookupOutcome::Kind::HisUnavailable);
+        for (const auto kind : {core::IdKind::Cccd, core::IdKind::Bhyt}) {
+            const core::LookupOutcome o = finder.find(kind, kind == core::IdKind::Cccd ? kCccd : kBhyt);
+            EXPECT_EQ(o.kind, core::LookupOutcome::Kind::HisUnavailable);
             EXPECT_TRUE(o.his_offline);
         }
     }
@@ -265,8 +265,8 @@ TEST_F(PatientFinderTest, RegisteredHereIsFoundWithoutTheHis) {
     his::PatientLookup lookup(transport_, kHisBase, db_, clock_);
     app::PatientFinder finder(db_, &lookup, systems_, clock_);
     transport_.handler = [](const his::HttpRequest&) { return test::unreachable(); };
-    const ui::LookupOutcome o = finder.find(ui::IdKind::Cccd, kCccd);
-    ASSERT_EQ(o.kind, ui::LookupOutcome::Kind::Found);
+    const core::LookupOutcome o = finder.find(core::IdKind::Cccd, kCccd);
+    ASSERT_EQ(o.kind, core::LookupOutcome::Kind::Found);
     EXPECT_EQ(o.patient.kiosk_patient_id, reg.kiosk_patient_id);
     EXPECT_EQ(o.patient.masked_name, "Nguyễn V*** A");
 }
@@ -283,8 +283,8 @@ TEST_F(PatientFinderTest, CachedPatientIsCheckedWithTheHisWhenItAnswers) {
         return test::http(200,
                           bundle({patient_json("his-new", "Lê", {"Văn", "An"}, {{systems_.cccd, kCccd}})}));
     };
-    const ui::LookupOutcome o = finder.find(ui::IdKind::Cccd, kCccd);
-    ASSERT_EQ(o.kind, ui::LookupOutcome::Kind::Found);
+    const core::LookupOutcome o = finder.find(core::IdKind::Cccd, kCccd);
+    ASSERT_EQ(o.kind, core::LookupOutcome::Kind::Found);
     EXPECT_EQ(transport_.requests.size(), 1u);
     EXPECT_EQ(o.patient.his_id, "his-new");
     EXPECT_FALSE(o.patient.from_cache);
@@ -358,5 +358,5 @@ TEST_F(PatientFinderTest, RetentionForgetsOldHisAnswersAndDeliveredRegistrations
     outbox.acknowledge(ids);
     EXPECT_EQ(finder.forget_older_than(kNow - 30 * kDay), 1);
     EXPECT_EQ(registry.count(), 0);
-    EXPECT_EQ(finder.find(ui::IdKind::Cccd, kCccd).kind, ui::LookupOutcome::Kind::NotFound);
+    EXPECT_EQ(finder.find(core::IdKind::Cccd, kCccd).kind, core::LookupOutcome::Kind::NotFound);
 }

@@ -64,4 +64,12 @@ TEST(LocalDate, ReadsBackWhatItWrites) {
     EXPECT_FALSE(date_from_iso("2026-11-0a"));
     EXPECT_EQ(kiosk::core::date_from_ddmmyyyy("15011990")->iso(), "1990-01-15");
     EXPECT_FALSE(kiosk::core::date_from_ddmmyyyy("31041990"));
+    // The one DDMMYYYY reader (the CCCD QR's dates and the keypad's birth date): year 0000 is no date.
+    EXPECT_FALSE(kiosk::core::date_from_ddmmyyyy("01010000"));
+    EXPECT_EQ(kiosk::core::date_from_ddmmyyyy("01010001")->iso(), "0001-01-01");
+    EXPECT_EQ(kiosk::core::date_from_ddmmyyyy("29022000")->iso(), "2000-02-29");
+    EXPECT_FALSE(kiosk::core::date_from_ddmmyyyy("29021900"));
+    EXPECT_FALSE(kiosk::core::date_from_ddmmyyyy("1501199"));
+    EXPECT_FALSE(kiosk::core::date_from_ddmmyyyy("1501199a"));
+    EXPECT_FALSE(kiosk::core::date_from_ddmmyyyy(" 15011990"));
 }

@@ -3,6 +3,8 @@
 // submit validation, and the wiping of personal data when the session ends.
 #include "kiosk/ui/flow.hpp"
 
+#include "ui/flow_helpers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -12,6 +14,7 @@
 #include <vector>
 
 using namespace kiosk::ui;
+using namespace kiosk::ui::testing;
 using kiosk::core::IdProblem;
 using kiosk::core::LocalDate;
 using kiosk::core::PatientDetails;
@@ -63,26 +66,18 @@ LookupOutcome his_unavailable() {
     return o;
 }
 
-bool no_effect(const Effect& e) {
-    return std::holds_alternative<std::monostate>(e);
-}
-
 // Every key of `keys` as one ev::Key.
 void type(Flow& f, std::string_view keys) {
     for (const char c : keys)
         EXPECT_TRUE(no_effect(f.handle(ev::Key{c})));
 }
 
-fx::LookupPatient lookup_of(const Effect& e) {
-    const auto* l = std::get_if<fx::LookupPatient>(&e);
-    EXPECT_NE(l, nullptr) << "expected fx::LookupPatient";
-    return l ? *l : fx::LookupPatient{};
+fx::LookupPatient lookup_of(const Effects& e) {
+    return work_of<fx::LookupPatient>(e);
 }
 
-fx::RegisterPatient register_of(const Effect& e) {
-    const auto* r = std::get_if<fx::RegisterPatient>(&e);
-    EXPECT_NE(r, nullptr) << "expected fx::RegisterPatient";
-    return r ? *r : fx::RegisterPatient{};
+fx::RegisterPatient register_of(const Effects& e) {
+    return work_of<fx::RegisterPatient>(e);
 }
 
 Flow on_keypad(IdKind kind) {
@@ -132,16 +127,16 @@ void set_field(Flow& f, Field field, std::string_view keys) {
 }
 
 // Nothing about any patient is left in the state.
-void expect_no_patient_data(const FlowState& s) {
-    EXPECT_EQ(s.identity, PatientDetails{});
-    EXPECT_EQ(s.draft, PatientDetails{});
-    EXPECT_FALSE(s.editor.has_value());
-    EXPECT_FALSE(s.patient.has_value());
-    EXPECT_TRUE(s.number_digits.empty());
-    EXPECT_FALSE(s.id_problem.has_value());
-    EXPECT_FALSE(s.draft_problem.has_value());
-    EXPECT_FALSE(s.draft_problem_field.has_value());
-    EXPECT_FALSE(s.his_offline);
+void expect_no_patient_data(const Flow& f) {
+    EXPECT_EQ(f.session().identity, PatientDetails{});
+    EXPECT_EQ(f.registration().draft, PatientDetails{});
+    EXPECT_FALSE(f.registration().editor.has_value());
+    EXPECT_FALSE(f.session().patient.has_value());
+    EXPECT_TRUE(f.identify().number_digits.empty());
+    EXPECT_FALSE(f.identify().id_problem.has_value());
+    EXPECT_FALSE(f.registration().draft_problem.has_value());
+    EXPECT_FALSE(f.registration().draft_problem_field.has_value());
+    EXPECT_FALSE(f.identify().his_offline);
 }
 
 } // namespace
@@ -218,27 +213,27 @@ TEST(FlowIdentify, ChooseIdKindOnlyOnIdentify) {
     f.handle(ev::TapFeature{Feature::Identify});
     f.handle(ev::ChooseIdKind{IdKind::Bhyt});
     EXPECT_EQ(f.screen(), Screen::EnterNumber);
-    EXPECT_EQ(f.state().number_kind, IdKind::Bhyt);
-    EXPECT_TRUE(f.state().number_digits.empty());
+    EXPECT_EQ(f.identify().number_kind, IdKind::Bhyt);
+    EXPECT_TRUE(f.identify().number_digits.empty());
 }
 
 TEST(FlowIdentify, ValidCccdNumberStartsALookup) {
     Flow f = on_keypad(IdKind::Cccd);
     type(f, kAnCccd);
-    EXPECT_EQ(f.state().number_digits, kAnCccd);
-    const Effect e = f.handle(ev::SubmitNumber{kYear});
+    EXPECT_EQ(f.identify().number_digits, kAnCccd);
+    const Effects e = f.handle(ev::SubmitNumber{kYear});
     const auto l = lookup_of(e);
     EXPECT_EQ(l.kind, IdKind::Cccd);
     EXPECT_EQ(l.value, kAnCccd);
     EXPECT_NE(l.request, 0u);
-    EXPECT_EQ(l.request, f.state().request);
+    EXPECT_EQ(l.request, f.identify().request);
     EXPECT_EQ(f.screen(), Screen::LookingUp);
     EXPECT_TRUE(f.busy());
     // The typed number is not kept around once it was used; what it says is.
-    EXPECT_TRUE(f.state().number_digits.empty());
-    EXPECT_EQ(f.state().identity.cccd, kAnCccd);
-    EXPECT_EQ(f.state().identity.sex, Sex::Male);
-    EXPECT_FALSE(f.state().id_problem);
+    EXPECT_TRUE(f.identify().number_digits.empty());
+    EXPECT_EQ(f.session().identity.cccd, kAnCccd);
+    EXPECT_EQ(f.session().identity.sex, Sex::Male);
+    EXPECT_FALSE(f.identify().id_problem);
 }
 
 TEST(FlowIdentify, ValidBhytNumbersStartALookup) {
@@ -249,8 +244,8 @@ TEST(FlowIdentify, ValidBhytNumbersStartALookup) {
         EXPECT_EQ(l.kind, IdKind::Bhyt);
         EXPECT_EQ(l.value, "0123456789");
         EXPECT_EQ(f.screen(), Screen::LookingUp);
-        EXPECT_EQ(f.state().identity.bhyt, "0123456789");
-        EXPECT_TRUE(f.state().identity.cccd.empty());
+        EXPECT_EQ(f.session().identity.bhyt, "0123456789");
+        EXPECT_TRUE(f.session().identity.cccd.empty());
     }
     {
         Flow f = on_keypad(IdKind::Bhyt);
@@ -258,8 +253,8 @@ TEST(FlowIdentify, ValidBhytNumbersStartALookup) {
         const auto l = lookup_of(f.handle(ev::SubmitNumber{kYear}));
         EXPECT_EQ(l.kind, IdKind::Bhyt);
         EXPECT_EQ(l.value, kBinhCccd);
-        EXPECT_EQ(f.state().identity.bhyt, kBinhCccd);
-        EXPECT_EQ(f.state().identity.cccd, kBinhCccd);
+        EXPECT_EQ(f.session().identity.bhyt, kBinhCccd);
+        EXPECT_EQ(f.session().identity.cccd, kBinhCccd);
     }
 }
 
@@ -283,13 +278,13 @@ TEST(FlowIdentify, InvalidNumberStaysOnTheKeypadWithTheDigits) {
         SCOPED_TRACE(c.digits);
         Flow f = on_keypad(c.kind);
         type(f, c.digits);
-        const std::uint64_t before = f.state().request;
+        const std::uint64_t before = f.identify().request;
         EXPECT_TRUE(no_effect(f.handle(ev::SubmitNumber{kYear})));
         EXPECT_EQ(f.screen(), Screen::EnterNumber);
-        ASSERT_TRUE(f.state().id_problem);
-        EXPECT_EQ(*f.state().id_problem, c.problem);
-        EXPECT_EQ(f.state().number_digits, c.digits);
-        EXPECT_EQ(f.state().request, before);
+        ASSERT_TRUE(f.identify().id_problem);
+        EXPECT_EQ(*f.identify().id_problem, c.problem);
+        EXPECT_EQ(f.identify().number_digits, c.digits);
+        EXPECT_EQ(f.identify().request, before);
     }
 }
 
@@ -297,36 +292,36 @@ TEST(FlowIdentify, TypingAgainClearsTheProblem) {
     Flow f = on_keypad(IdKind::Cccd);
     type(f, "07909000123");
     f.handle(ev::SubmitNumber{kYear});
-    ASSERT_TRUE(f.state().id_problem);
+    ASSERT_TRUE(f.identify().id_problem);
     type(f, "4");
-    EXPECT_FALSE(f.state().id_problem);
-    EXPECT_EQ(f.state().number_digits, kAnCccd);
-    EXPECT_TRUE(std::holds_alternative<fx::LookupPatient>(f.handle(ev::SubmitNumber{kYear})));
+    EXPECT_FALSE(f.identify().id_problem);
+    EXPECT_EQ(f.identify().number_digits, kAnCccd);
+    EXPECT_TRUE(holds_only<fx::LookupPatient>(f.handle(ev::SubmitNumber{kYear})));
 
     Flow g = on_keypad(IdKind::Cccd);
     g.handle(ev::SubmitNumber{kYear});
-    ASSERT_TRUE(g.state().id_problem);
+    ASSERT_TRUE(g.identify().id_problem);
     g.handle(ev::Erase{});
-    EXPECT_FALSE(g.state().id_problem);
+    EXPECT_FALSE(g.identify().id_problem);
     g.handle(ev::SubmitNumber{kYear});
-    ASSERT_TRUE(g.state().id_problem);
+    ASSERT_TRUE(g.identify().id_problem);
     g.handle(ev::Clear{});
-    EXPECT_FALSE(g.state().id_problem);
+    EXPECT_FALSE(g.identify().id_problem);
 }
 
 TEST(FlowIdentify, KeypadEraseClearAndLimits) {
     Flow f = on_keypad(IdKind::Cccd);
     type(f, "07a9-0 x9");
-    EXPECT_EQ(f.state().number_digits, "07909") << "only digits are taken";
+    EXPECT_EQ(f.identify().number_digits, "07909") << "only digits are taken";
     f.handle(ev::Erase{});
-    EXPECT_EQ(f.state().number_digits, "0790");
+    EXPECT_EQ(f.identify().number_digits, "0790");
     f.handle(ev::Clear{});
-    EXPECT_EQ(f.state().number_digits, "");
+    EXPECT_EQ(f.identify().number_digits, "");
     f.handle(ev::Erase{}); // nothing to erase: no harm
-    EXPECT_EQ(f.state().number_digits, "");
+    EXPECT_EQ(f.identify().number_digits, "");
     type(f, "12345678901234567890");
-    EXPECT_EQ(f.state().number_digits.size(), kMaxDigits);
-    EXPECT_EQ(f.state().number_digits, "123456789012345");
+    EXPECT_EQ(f.identify().number_digits.size(), kMaxDigits);
+    EXPECT_EQ(f.identify().number_digits, "123456789012345");
     f.handle(ev::Shift{}); // no meaning on the keypad
     EXPECT_EQ(f.screen(), Screen::EnterNumber);
 }
@@ -336,9 +331,9 @@ TEST(FlowIdentify, BackFromTheKeypadForgetsTheDigits) {
     type(f, "0790");
     f.handle(ev::Back{});
     EXPECT_EQ(f.screen(), Screen::Identify);
-    EXPECT_TRUE(f.state().number_digits.empty());
+    EXPECT_TRUE(f.identify().number_digits.empty());
     f.handle(ev::ChooseIdKind{IdKind::Cccd});
-    EXPECT_TRUE(f.state().number_digits.empty());
+    EXPECT_TRUE(f.identify().number_digits.empty());
 }
 
 TEST(FlowIdentify, SubmitNumberOutsideTheKeypadDoesNothing) {
@@ -346,7 +341,7 @@ TEST(FlowIdentify, SubmitNumberOutsideTheKeypadDoesNothing) {
     EXPECT_TRUE(no_effect(f.handle(ev::SubmitNumber{kYear})));
     EXPECT_EQ(f.screen(), Screen::Welcome);
     type(f, "079");
-    EXPECT_TRUE(f.state().number_digits.empty());
+    EXPECT_TRUE(f.identify().number_digits.empty());
     f.handle(ev::TapFeature{Feature::Identify});
     EXPECT_TRUE(no_effect(f.handle(ev::SubmitNumber{kYear})));
     EXPECT_EQ(f.screen(), Screen::Identify);
@@ -360,7 +355,7 @@ TEST(FlowIdentify, ScanOfACccdQrOnWelcomeStartsALookupWithTheQrDetails) {
     EXPECT_EQ(l.kind, IdKind::Cccd);
     EXPECT_EQ(l.value, kAnCccd);
     EXPECT_EQ(f.screen(), Screen::LookingUp);
-    const PatientDetails& id = f.state().identity;
+    const PatientDetails& id = f.session().identity;
     EXPECT_EQ(id.cccd, kAnCccd);
     EXPECT_EQ(id.full_name, "Nguyễn Văn An");
     ASSERT_TRUE(id.birth_date);
@@ -377,16 +372,16 @@ TEST(FlowIdentify, ScanOfABareNumberOrABhytCodeIsTakenToo) {
         const auto l = lookup_of(f.handle(ev::Scanned{"079 090 001 234\r\n", kYear}));
         EXPECT_EQ(l.kind, IdKind::Cccd);
         EXPECT_EQ(l.value, kAnCccd);
-        EXPECT_EQ(f.state().identity.cccd, kAnCccd);
-        EXPECT_TRUE(f.state().identity.full_name.empty());
+        EXPECT_EQ(f.session().identity.cccd, kAnCccd);
+        EXPECT_TRUE(f.session().identity.full_name.empty());
     }
     {
         Flow f(Language::Vi);
         const auto l = lookup_of(f.handle(ev::Scanned{"dn4790123456789", kYear}));
         EXPECT_EQ(l.kind, IdKind::Bhyt);
         EXPECT_EQ(l.value, kBhytCode) << "normalised to upper case";
-        EXPECT_EQ(f.state().identity.bhyt, kBhytCode);
-        EXPECT_TRUE(f.state().identity.cccd.empty());
+        EXPECT_EQ(f.session().identity.bhyt, kBhytCode);
+        EXPECT_TRUE(f.session().identity.cccd.empty());
     }
     {
         // The QR of a BHYT card (VssID): the card code first, then the hex-encoded name and more fields.
@@ -420,9 +415,9 @@ TEST(FlowIdentify, GarbageScanIsRejectedWithItsProblem) {
         Flow f(Language::Vi);
         EXPECT_TRUE(no_effect(f.handle(ev::Scanned{c.text, kYear})));
         EXPECT_EQ(f.screen(), Screen::IdRejected);
-        ASSERT_TRUE(f.state().id_problem);
-        EXPECT_EQ(*f.state().id_problem, c.problem);
-        EXPECT_EQ(f.state().identity, PatientDetails{}) << "nothing of a refused scan is kept";
+        ASSERT_TRUE(f.identify().id_problem);
+        EXPECT_EQ(*f.identify().id_problem, c.problem);
+        EXPECT_EQ(f.session().identity, PatientDetails{}) << "nothing of a refused scan is kept";
     }
 }
 
@@ -433,31 +428,32 @@ TEST(FlowIdentify, RejectedScanRetryAndBackGoToIdentify) {
         ASSERT_EQ(f.screen(), Screen::IdRejected);
         f.handle(leave);
         EXPECT_EQ(f.screen(), Screen::Identify);
-        EXPECT_FALSE(f.state().id_problem);
+        EXPECT_FALSE(f.identify().id_problem);
     }
     Flow f(Language::Vi);
     f.handle(ev::Scanned{"hello world", kYear});
     f.handle(ev::Done{});
     EXPECT_EQ(f.screen(), Screen::Welcome);
-    expect_no_patient_data(f.state());
+    expect_no_patient_data(f);
 }
 
 TEST(FlowIdentify, RejectedScanForgetsThePreviousPatient) {
     Flow f = register_from_qr();
     f.handle(ev::Scanned{"hello world", kYear});
     EXPECT_EQ(f.screen(), Screen::IdRejected);
-    EXPECT_EQ(f.state().draft, PatientDetails{});
-    EXPECT_EQ(f.state().identity, PatientDetails{});
+    EXPECT_EQ(f.registration().draft, PatientDetails{});
+    EXPECT_EQ(f.session().identity, PatientDetails{});
 }
 
 TEST(FlowIdentify, UnreadableScanSaysSoAndForgetsThePreviousPatient) {
     Flow f = register_from_qr();
-    EXPECT_TRUE(no_effect(f.handle(ev::ScanUnreadable{})));
+    // No work starts; the app is told to forget the patient whose form was on screen.
+    EXPECT_TRUE(holds_only<fx::ForgetPatient>(f.handle(ev::ScanUnreadable{})));
     EXPECT_EQ(f.screen(), Screen::IdRejected);
-    ASSERT_TRUE(f.state().id_problem);
-    EXPECT_EQ(*f.state().id_problem, IdProblem::ScanIncomplete);
-    EXPECT_EQ(f.state().draft, PatientDetails{});
-    EXPECT_EQ(f.state().identity, PatientDetails{});
+    ASSERT_TRUE(f.identify().id_problem);
+    EXPECT_EQ(*f.identify().id_problem, IdProblem::ScanIncomplete);
+    EXPECT_EQ(f.registration().draft, PatientDetails{});
+    EXPECT_EQ(f.session().identity, PatientDetails{});
     f.handle(ev::Retry{});
     EXPECT_EQ(f.screen(), Screen::Identify);
 
@@ -500,10 +496,10 @@ Flow at_screen(Screen target) {
     case Screen::TicketIssued:
     case Screen::TicketFailed: {
         Flow f = busy_lookup();
-        f.handle(ev::LookupDone{f.state().request, found(known("Trần T*** B", "his-b"))});
+        f.handle(ev::LookupDone{f.identify().request, found(known("Trần T*** B", "his-b"))});
         f.handle(ev::TapFeature{Feature::QueueTicket});
         f.handle(ev::ChooseService{"KBH"});
-        const std::uint64_t req = f.state().request;
+        const std::uint64_t req = f.queue().request;
         if (target == Screen::TicketIssued) {
             kiosk::core::Ticket ticket;
             ticket.display_number = "AB-001";
@@ -528,14 +524,14 @@ Flow at_screen(Screen target) {
         return busy_lookup();
     case Screen::Greeting: {
         Flow f = busy_lookup();
-        f.handle(ev::LookupDone{f.state().request, found(known("Trần T*** B", "his-b"))});
+        f.handle(ev::LookupDone{f.identify().request, found(known("Trần T*** B", "his-b"))});
         return f;
     }
     case Screen::NotFound:
         return not_found_after_scan(kBinhQr);
     case Screen::SeeStaff: {
         Flow f = busy_lookup();
-        f.handle(ev::LookupDone{f.state().request, several()});
+        f.handle(ev::LookupDone{f.identify().request, several()});
         return f;
     }
     case Screen::IdRejected: {
@@ -545,7 +541,7 @@ Flow at_screen(Screen target) {
     }
     case Screen::HisUnavailable: {
         Flow f = busy_lookup();
-        f.handle(ev::LookupDone{f.state().request, his_unavailable()});
+        f.handle(ev::LookupDone{f.identify().request, his_unavailable()});
         return f;
     }
     case Screen::Register:
@@ -579,21 +575,21 @@ TEST(FlowIdentify, ScanOnAnyIdleScreenStartsOverForTheNewPatient) {
         Flow f = at_screen(s);
         ASSERT_EQ(f.screen(), s);
         f.handle(ev::SetLanguage{Language::En});
-        const std::uint64_t before = f.state().request;
+        const std::uint64_t before = f.session().last_request();
         const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
         EXPECT_EQ(l.value, kAnCccd);
         EXPECT_GT(l.request, before);
         EXPECT_EQ(f.screen(), Screen::LookingUp);
         // Only the new patient's scan is left; Bình's data is gone.
-        EXPECT_EQ(f.state().identity.cccd, kAnCccd);
-        EXPECT_EQ(f.state().identity.full_name, "Nguyễn Văn An");
-        EXPECT_EQ(f.state().draft, PatientDetails{});
-        EXPECT_FALSE(f.state().editor);
-        EXPECT_FALSE(f.state().patient);
-        EXPECT_TRUE(f.state().number_digits.empty());
-        EXPECT_FALSE(f.state().id_problem);
-        EXPECT_FALSE(f.state().draft_problem);
-        EXPECT_EQ(f.state().language, Language::En) << "the language chosen is kept";
+        EXPECT_EQ(f.session().identity.cccd, kAnCccd);
+        EXPECT_EQ(f.session().identity.full_name, "Nguyễn Văn An");
+        EXPECT_EQ(f.registration().draft, PatientDetails{});
+        EXPECT_FALSE(f.registration().editor);
+        EXPECT_FALSE(f.session().patient);
+        EXPECT_TRUE(f.identify().number_digits.empty());
+        EXPECT_FALSE(f.identify().id_problem);
+        EXPECT_FALSE(f.registration().draft_problem);
+        EXPECT_EQ(f.session().language, Language::En) << "the language chosen is kept";
     }
 }
 
@@ -603,14 +599,14 @@ TEST(FlowIdentify, ScanWhileBusyIsIgnored) {
         Flow f = at_screen(s);
         ASSERT_EQ(f.screen(), s);
         EXPECT_TRUE(f.busy());
-        const FlowState before = f.state();
+        const Flow before = f;
         EXPECT_TRUE(no_effect(f.handle(ev::Scanned{kAnQr, kYear})));
         EXPECT_TRUE(no_effect(f.handle(ev::Scanned{"hello world", kYear})));
         EXPECT_EQ(f.screen(), s);
-        EXPECT_EQ(f.state().request, before.request);
-        EXPECT_EQ(f.state().identity, before.identity);
-        EXPECT_EQ(f.state().draft, before.draft);
-        EXPECT_FALSE(f.state().id_problem);
+        EXPECT_EQ(f.session().last_request(), before.session().last_request()) << "no work started";
+        EXPECT_EQ(f.session().identity, before.session().identity);
+        EXPECT_EQ(f.registration().draft, before.registration().draft);
+        EXPECT_FALSE(f.identify().id_problem);
     }
 }
 
@@ -624,11 +620,11 @@ TEST(FlowIdentify, FoundGreetsThePatient) {
     EXPECT_TRUE(no_effect(f.handle(ev::LookupDone{l.request, found(p, true)})));
     EXPECT_EQ(f.screen(), Screen::Greeting);
     EXPECT_FALSE(f.busy());
-    ASSERT_TRUE(f.state().patient);
-    EXPECT_EQ(f.state().patient->masked_name, "Nguyễn V*** A");
-    EXPECT_EQ(f.state().patient->his_id, "his-17");
-    EXPECT_TRUE(f.state().patient->from_cache);
-    EXPECT_TRUE(f.state().his_offline);
+    ASSERT_TRUE(f.session().patient);
+    EXPECT_EQ(f.session().patient->masked_name, "Nguyễn V*** A");
+    EXPECT_EQ(f.session().patient->his_id, "his-17");
+    EXPECT_TRUE(f.session().patient->from_cache);
+    EXPECT_TRUE(f.identify().his_offline);
 }
 
 TEST(FlowIdentify, NotFoundOffersRegistrationPrefilledFromTheQr) {
@@ -636,14 +632,14 @@ TEST(FlowIdentify, NotFoundOffersRegistrationPrefilledFromTheQr) {
     const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
     f.handle(ev::LookupDone{l.request, not_found(true)});
     EXPECT_EQ(f.screen(), Screen::NotFound);
-    EXPECT_TRUE(f.state().his_offline);
-    EXPECT_FALSE(f.state().patient);
-    const PatientDetails identity = f.state().identity;
+    EXPECT_TRUE(f.identify().his_offline);
+    EXPECT_FALSE(f.session().patient);
+    const PatientDetails identity = f.session().identity;
     f.handle(ev::StartRegistration{});
     EXPECT_EQ(f.screen(), Screen::Register);
-    EXPECT_EQ(f.state().draft, identity);
-    EXPECT_EQ(f.state().draft.full_name, "Nguyễn Văn An");
-    EXPECT_EQ(f.state().draft.sex, Sex::Male);
+    EXPECT_EQ(f.registration().draft, identity);
+    EXPECT_EQ(f.registration().draft.full_name, "Nguyễn Văn An");
+    EXPECT_EQ(f.registration().draft.sex, Sex::Male);
 }
 
 TEST(FlowIdentify, NotFoundAfterTypingACccdPrefillsNumberAndSex) {
@@ -652,10 +648,10 @@ TEST(FlowIdentify, NotFoundAfterTypingACccdPrefillsNumberAndSex) {
     const auto l = lookup_of(f.handle(ev::SubmitNumber{kYear}));
     f.handle(ev::LookupDone{l.request, not_found()});
     f.handle(ev::StartRegistration{});
-    EXPECT_EQ(f.state().draft.cccd, kBinhCccd);
-    EXPECT_EQ(f.state().draft.sex, Sex::Female);
-    EXPECT_TRUE(f.state().draft.full_name.empty());
-    EXPECT_FALSE(f.state().draft.birth_date);
+    EXPECT_EQ(f.registration().draft.cccd, kBinhCccd);
+    EXPECT_EQ(f.registration().draft.sex, Sex::Female);
+    EXPECT_TRUE(f.registration().draft.full_name.empty());
+    EXPECT_FALSE(f.registration().draft.birth_date);
 }
 
 TEST(FlowIdentify, StartRegistrationOnlyFromNotFound) {
@@ -666,14 +662,14 @@ TEST(FlowIdentify, StartRegistrationOnlyFromNotFound) {
     f.handle(ev::LookupDone{l.request, found(known("Nguyễn V*** A", "his-1"))});
     f.handle(ev::StartRegistration{});
     EXPECT_EQ(f.screen(), Screen::Greeting);
-    EXPECT_EQ(f.state().draft, PatientDetails{});
+    EXPECT_EQ(f.registration().draft, PatientDetails{});
 }
 
 TEST(FlowIdentify, NotFoundBackGoesToIdentifyAndForgets) {
     Flow f = not_found_after_scan(kAnQr);
     f.handle(ev::Back{});
     EXPECT_EQ(f.screen(), Screen::Identify);
-    EXPECT_EQ(f.state().identity, PatientDetails{});
+    EXPECT_EQ(f.session().identity, PatientDetails{});
 }
 
 TEST(FlowIdentify, SeveralSendsToStaff) {
@@ -681,12 +677,12 @@ TEST(FlowIdentify, SeveralSendsToStaff) {
     const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
     f.handle(ev::LookupDone{l.request, several()});
     EXPECT_EQ(f.screen(), Screen::SeeStaff);
-    EXPECT_FALSE(f.state().patient);
+    EXPECT_FALSE(f.session().patient);
     f.handle(ev::StartRegistration{}); // no registration of a duplicate
     EXPECT_EQ(f.screen(), Screen::SeeStaff);
     f.handle(ev::Done{});
     EXPECT_EQ(f.screen(), Screen::Welcome);
-    expect_no_patient_data(f.state());
+    expect_no_patient_data(f);
 }
 
 TEST(FlowIdentify, StaleLookupResultsAreIgnored) {
@@ -698,10 +694,10 @@ TEST(FlowIdentify, StaleLookupResultsAreIgnored) {
     // An's answer arrives late: it must not greet Bình.
     f.handle(ev::LookupDone{first.request, found(known("Nguyễn V*** A", "his-a"))});
     EXPECT_EQ(f.screen(), Screen::LookingUp);
-    EXPECT_FALSE(f.state().patient);
+    EXPECT_FALSE(f.session().patient);
     f.handle(ev::LookupDone{second.request, found(known("Trần T*** B", "his-b"))});
     EXPECT_EQ(f.screen(), Screen::Greeting);
-    EXPECT_EQ(f.state().patient->his_id, "his-b");
+    EXPECT_EQ(f.session().patient->his_id, "his-b");
     // A repeat of the answer changes nothing.
     f.handle(ev::LookupDone{second.request, not_found()});
     EXPECT_EQ(f.screen(), Screen::Greeting);
@@ -713,7 +709,7 @@ TEST(FlowIdentify, LookupResultAfterAResetIsIgnored) {
     f.handle(ev::IdleTimeout{});
     f.handle(ev::LookupDone{l.request, found(known("Nguyễn V*** A", "his-a"))});
     EXPECT_EQ(f.screen(), Screen::Welcome);
-    EXPECT_FALSE(f.state().patient);
+    EXPECT_FALSE(f.session().patient);
 }
 
 TEST(FlowIdentify, BackWhileLookingUpDoesNothing) {
@@ -734,20 +730,20 @@ TEST(FlowIdentify, GreetingToQueueTicketAndBack) {
     EXPECT_EQ(f.screen(), Screen::ChooseService);
     f.handle(ev::Back{});
     EXPECT_EQ(f.screen(), Screen::Greeting);
-    ASSERT_TRUE(f.state().patient);
-    EXPECT_EQ(f.state().patient->his_id, "his-b");
+    ASSERT_TRUE(f.session().patient);
+    EXPECT_EQ(f.session().patient->his_id, "his-b");
     f.handle(ev::Back{}); // the greeting has no way back, only Done
     EXPECT_EQ(f.screen(), Screen::Greeting);
 }
 
 TEST(FlowIdentify, TicketForAnIdentifiedPatientThenDoneForgetsThem) {
     Flow f = at_screen(Screen::TicketIssued);
-    ASSERT_TRUE(f.state().ticket);
-    ASSERT_TRUE(f.state().patient);
+    ASSERT_TRUE(f.queue().ticket);
+    ASSERT_TRUE(f.session().patient);
     f.handle(ev::Done{});
     EXPECT_EQ(f.screen(), Screen::Welcome);
-    EXPECT_FALSE(f.state().ticket);
-    expect_no_patient_data(f.state());
+    EXPECT_FALSE(f.queue().ticket);
+    expect_no_patient_data(f);
 }
 
 // --- Field editors --------------------------------------------------------------------------------------
@@ -756,64 +752,64 @@ TEST(FlowIdentify, NameIsTypedInTelexWithCapitals) {
     Flow f = register_from_bhyt_number();
     f.handle(ev::EditField{Field::FullName});
     EXPECT_EQ(f.screen(), Screen::EditField);
-    ASSERT_TRUE(f.state().editor);
-    EXPECT_EQ(f.state().editor->field, Field::FullName);
-    EXPECT_TRUE(f.state().editor->shift) << "an empty field starts with a capital";
+    ASSERT_TRUE(f.registration().editor);
+    EXPECT_EQ(f.registration().editor->field, Field::FullName);
+    EXPECT_TRUE(f.registration().editor->shift) << "an empty field starts with a capital";
     type(f, "nguyeenx vawn an");
-    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn Văn An");
+    EXPECT_EQ(f.registration().editor->text.text(), "Nguyễn Văn An");
     f.handle(ev::FieldOk{});
     EXPECT_EQ(f.screen(), Screen::Register);
-    EXPECT_FALSE(f.state().editor);
-    EXPECT_EQ(f.state().draft.full_name, "Nguyễn Văn An");
+    EXPECT_FALSE(f.registration().editor);
+    EXPECT_EQ(f.registration().draft.full_name, "Nguyễn Văn An");
 }
 
 TEST(FlowIdentify, NameWithDdAndTones) {
     Flow f = register_from_bhyt_number();
     set_field(f, Field::FullName, "ddoox thij hoaf");
-    EXPECT_EQ(f.state().draft.full_name, "Đỗ Thị Hoà");
+    EXPECT_EQ(f.registration().draft.full_name, "Đỗ Thị Hoà");
     set_field(f, Field::FullName, "tran thij thuyr  ");
-    EXPECT_EQ(f.state().draft.full_name, "Tran Thị Thuỷ") << "trailing spaces are dropped";
+    EXPECT_EQ(f.registration().draft.full_name, "Tran Thị Thuỷ") << "trailing spaces are dropped";
 }
 
 TEST(FlowIdentify, EditingAPrefilledNameContinuesIt) {
     Flow f = register_from_qr();
     f.handle(ev::EditField{Field::FullName});
-    ASSERT_TRUE(f.state().editor);
-    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn Văn An");
-    EXPECT_FALSE(f.state().editor->shift);
+    ASSERT_TRUE(f.registration().editor);
+    EXPECT_EQ(f.registration().editor->text.text(), "Nguyễn Văn An");
+    EXPECT_FALSE(f.registration().editor->shift);
     f.handle(ev::Erase{});
-    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn Văn A");
+    EXPECT_EQ(f.registration().editor->text.text(), "Nguyễn Văn A");
     for (int i = 0; i < 3; ++i)
         f.handle(ev::Erase{}); // "A", " ", "n"
-    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn Vă");
+    EXPECT_EQ(f.registration().editor->text.text(), "Nguyễn Vă");
     f.handle(ev::Erase{}); // the whole "ă" goes at once
-    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn V");
+    EXPECT_EQ(f.registration().editor->text.text(), "Nguyễn V");
     type(f, "aan");
-    EXPECT_EQ(f.state().editor->text.text(), "Nguyễn Vân");
+    EXPECT_EQ(f.registration().editor->text.text(), "Nguyễn Vân");
     f.handle(ev::FieldOk{});
-    EXPECT_EQ(f.state().draft.full_name, "Nguyễn Vân");
+    EXPECT_EQ(f.registration().draft.full_name, "Nguyễn Vân");
 }
 
 TEST(FlowIdentify, AddressCapitalisesOnlyWithShift) {
     Flow f = register_from_qr();
     set_field(f, Field::Address, "so 5 nha trang");
-    EXPECT_EQ(f.state().draft.address, "So 5 nha trang") << "only the first letter of an empty field";
+    EXPECT_EQ(f.registration().draft.address, "So 5 nha trang") << "only the first letter of an empty field";
     f.handle(ev::EditField{Field::Address});
     f.handle(ev::Clear{});
-    ASSERT_TRUE(f.state().editor);
-    EXPECT_TRUE(f.state().editor->shift) << "Clear starts over with a capital";
+    ASSERT_TRUE(f.registration().editor);
+    EXPECT_TRUE(f.registration().editor->shift) << "Clear starts over with a capital";
     type(f, "12 ");
-    EXPECT_TRUE(f.state().editor->shift) << "digits and spaces do not use the shift";
+    EXPECT_TRUE(f.registration().editor->shift) << "digits and spaces do not use the shift";
     type(f, "le ");
     f.handle(ev::Shift{});
-    EXPECT_TRUE(f.state().editor->shift);
+    EXPECT_TRUE(f.registration().editor->shift);
     type(f, "lowji");
-    EXPECT_FALSE(f.state().editor->shift) << "the shift is one-shot";
-    EXPECT_EQ(f.state().editor->text.text(), "12 Le Lợi");
+    EXPECT_FALSE(f.registration().editor->shift) << "the shift is one-shot";
+    EXPECT_EQ(f.registration().editor->text.text(), "12 Le Lợi");
     f.handle(ev::Shift{});
     f.handle(ev::Shift{}); // toggled off again
     type(f, " q");
-    EXPECT_EQ(f.state().editor->text.text(), "12 Le Lợi q");
+    EXPECT_EQ(f.registration().editor->text.text(), "12 Le Lợi q");
 }
 
 TEST(FlowIdentify, TextFieldsStopAtTheirLength) {
@@ -821,29 +817,29 @@ TEST(FlowIdentify, TextFieldsStopAtTheirLength) {
     f.handle(ev::EditField{Field::FullName});
     f.handle(ev::Clear{});
     type(f, std::string(kMaxNameLength + 20, 'b'));
-    EXPECT_EQ(f.state().editor->text.length(), kMaxNameLength);
+    EXPECT_EQ(f.registration().editor->text.length(), kMaxNameLength);
     f.handle(ev::Back{});
     f.handle(ev::EditField{Field::Address});
     f.handle(ev::Clear{});
     type(f, std::string(kMaxAddressLength + 20, 'b'));
-    EXPECT_EQ(f.state().editor->text.length(), kMaxAddressLength);
+    EXPECT_EQ(f.registration().editor->text.length(), kMaxAddressLength);
 }
 
 TEST(FlowIdentify, BirthDateOnTheKeypad) {
     Flow f = register_from_bhyt_number();
     f.handle(ev::EditField{Field::BirthDate});
-    ASSERT_TRUE(f.state().editor);
-    EXPECT_TRUE(f.state().editor->digits.empty());
+    ASSERT_TRUE(f.registration().editor);
+    EXPECT_TRUE(f.registration().editor->digits.empty());
     type(f, "2902199612"); // two keys too many
-    EXPECT_EQ(f.state().editor->digits, "29021996");
+    EXPECT_EQ(f.registration().editor->digits, "29021996");
     f.handle(ev::FieldOk{});
     EXPECT_EQ(f.screen(), Screen::Register);
-    ASSERT_TRUE(f.state().draft.birth_date);
-    EXPECT_EQ(*f.state().draft.birth_date, (LocalDate{1996, 2, 29}));
-    EXPECT_EQ(field_value(f.state().draft, Field::BirthDate), "29/02/1996");
+    ASSERT_TRUE(f.registration().draft.birth_date);
+    EXPECT_EQ(*f.registration().draft.birth_date, (LocalDate{1996, 2, 29}));
+    EXPECT_EQ(field_value(f.registration().draft, Field::BirthDate), "29/02/1996");
     // Reopened: the date as DDMMYYYY.
     f.handle(ev::EditField{Field::BirthDate});
-    EXPECT_EQ(f.state().editor->digits, "29021996");
+    EXPECT_EQ(f.registration().editor->digits, "29021996");
 }
 
 TEST(FlowIdentify, InvalidBirthDateKeepsTheEditorOpen) {
@@ -855,9 +851,9 @@ TEST(FlowIdentify, InvalidBirthDateKeepsTheEditorOpen) {
         type(f, digits);
         f.handle(ev::FieldOk{});
         EXPECT_EQ(f.screen(), Screen::EditField);
-        ASSERT_TRUE(f.state().editor);
-        EXPECT_EQ(f.state().editor->digits, digits) << "the digits stay to be corrected";
-        EXPECT_EQ(*f.state().draft.birth_date, (LocalDate{1990, 1, 15})) << "the old date is kept";
+        ASSERT_TRUE(f.registration().editor);
+        EXPECT_EQ(f.registration().editor->digits, digits) << "the digits stay to be corrected";
+        EXPECT_EQ(*f.registration().draft.birth_date, (LocalDate{1990, 1, 15})) << "the old date is kept";
         f.handle(ev::Back{});
     }
 }
@@ -866,17 +862,17 @@ TEST(FlowIdentify, EmptyBirthDateRemovesIt) {
     Flow f = register_from_qr();
     f.handle(ev::EditField{Field::BirthDate});
     f.handle(ev::Erase{});
-    EXPECT_EQ(f.state().editor->digits, "1501199");
+    EXPECT_EQ(f.registration().editor->digits, "1501199");
     f.handle(ev::Clear{});
-    EXPECT_FALSE(f.state().editor->shift);
+    EXPECT_FALSE(f.registration().editor->shift);
     f.handle(ev::FieldOk{});
     EXPECT_EQ(f.screen(), Screen::Register);
-    EXPECT_FALSE(f.state().draft.birth_date);
+    EXPECT_FALSE(f.registration().draft.birth_date);
 }
 
 TEST(FlowIdentify, BackOnAnEditorCancelsIt) {
     Flow f = register_from_qr();
-    const PatientDetails before = f.state().draft;
+    const PatientDetails before = f.registration().draft;
     for (const Field field : {Field::FullName, Field::Address, Field::BirthDate, Field::Cccd}) {
         SCOPED_TRACE(field_name(field));
         f.handle(ev::EditField{field});
@@ -884,8 +880,8 @@ TEST(FlowIdentify, BackOnAnEditorCancelsIt) {
         type(f, "1234");
         f.handle(ev::Back{});
         EXPECT_EQ(f.screen(), Screen::Register);
-        EXPECT_FALSE(f.state().editor);
-        EXPECT_EQ(f.state().draft, before);
+        EXPECT_FALSE(f.registration().editor);
+        EXPECT_EQ(f.registration().draft, before);
     }
 }
 
@@ -893,36 +889,36 @@ TEST(FlowIdentify, NumericFieldsTakeDigitsOnly) {
     Flow f = register_from_qr();
     f.handle(ev::EditField{Field::Phone});
     type(f, "09a1 2-3");
-    EXPECT_EQ(f.state().editor->digits, "09123");
+    EXPECT_EQ(f.registration().editor->digits, "09123");
     type(f, "45678901234567");
-    EXPECT_EQ(f.state().editor->digits.size(), kMaxDigits);
+    EXPECT_EQ(f.registration().editor->digits.size(), kMaxDigits);
     f.handle(ev::Erase{});
-    EXPECT_EQ(f.state().editor->digits.size(), kMaxDigits - 1);
+    EXPECT_EQ(f.registration().editor->digits.size(), kMaxDigits - 1);
     f.handle(ev::Clear{});
     type(f, "0912345678");
     f.handle(ev::FieldOk{});
-    EXPECT_EQ(f.state().draft.phone, "0912345678");
+    EXPECT_EQ(f.registration().draft.phone, "0912345678");
     f.handle(ev::EditField{Field::Cccd});
-    EXPECT_EQ(f.state().editor->digits, kAnCccd) << "prefilled with the current value";
+    EXPECT_EQ(f.registration().editor->digits, kAnCccd) << "prefilled with the current value";
 }
 
 TEST(FlowIdentify, EditorEventsOutsideTheEditorDoNothing) {
     Flow f = register_from_qr();
-    const PatientDetails before = f.state().draft;
+    const PatientDetails before = f.registration().draft;
     type(f, "abc");
     f.handle(ev::Erase{});
     f.handle(ev::Clear{});
     f.handle(ev::Shift{});
     f.handle(ev::FieldOk{});
     EXPECT_EQ(f.screen(), Screen::Register);
-    EXPECT_EQ(f.state().draft, before);
-    EXPECT_FALSE(f.state().editor);
+    EXPECT_EQ(f.registration().draft, before);
+    EXPECT_FALSE(f.registration().editor);
     // EditField and SetSex only on the form.
     Flow g(Language::Vi);
     g.handle(ev::EditField{Field::FullName});
     g.handle(ev::SetSex{Sex::Female});
     EXPECT_EQ(g.screen(), Screen::Welcome);
-    EXPECT_EQ(g.state().draft, PatientDetails{});
+    EXPECT_EQ(g.registration().draft, PatientDetails{});
 }
 
 // --- Submitting the registration ------------------------------------------------------------------------
@@ -933,14 +929,14 @@ TEST(FlowIdentify, RegistrationFromTheQrSubmitsTheDetails) {
     const auto r = register_of(f.handle(ev::SubmitRegistration{kYear}));
     EXPECT_EQ(f.screen(), Screen::Registering);
     EXPECT_TRUE(f.busy());
-    EXPECT_EQ(r.request, f.state().request);
+    EXPECT_EQ(r.request, f.registration().request);
     EXPECT_EQ(r.details.cccd, kAnCccd);
     EXPECT_EQ(r.details.full_name, "Nguyễn Văn An");
     EXPECT_EQ(*r.details.birth_date, (LocalDate{1990, 1, 15}));
     EXPECT_EQ(r.details.sex, Sex::Male);
     EXPECT_EQ(r.details.address, "12 Lê Lợi, Quận 1, TP Hồ Chí Minh");
     EXPECT_EQ(r.details.phone, "0912345678") << "normalised";
-    EXPECT_FALSE(f.state().draft_problem_field);
+    EXPECT_FALSE(f.registration().draft_problem_field);
     // A double tap registers once.
     EXPECT_TRUE(no_effect(f.handle(ev::SubmitRegistration{kYear})));
 }
@@ -950,7 +946,7 @@ TEST(FlowIdentify, SexIsTakenFromTheCccdWhenNotChosen) {
     set_field(f, Field::FullName, "traanf thij binhf");
     set_field(f, Field::BirthDate, "02031985");
     set_field(f, Field::Cccd, kBinhCccd);
-    EXPECT_EQ(f.state().draft.sex, Sex::Unknown);
+    EXPECT_EQ(f.registration().draft.sex, Sex::Unknown);
     const auto r = register_of(f.handle(ev::SubmitRegistration{kYear}));
     EXPECT_EQ(r.details.full_name, "Trần Thị Bình");
     EXPECT_EQ(r.details.sex, Sex::Female);
@@ -1020,13 +1016,13 @@ TEST(FlowIdentify, SubmitRefusalsPointAtTheField) {
         set_field(f, Field::Cccd, kAnCccd);
         set_field(f, Field::Phone, "0912345678");
         c.change(f);
-        const std::uint64_t before = f.state().request;
+        const std::uint64_t before = f.registration().request;
         EXPECT_TRUE(no_effect(f.handle(ev::SubmitRegistration{kYear})));
         EXPECT_EQ(f.screen(), Screen::Register);
-        EXPECT_EQ(f.state().request, before);
-        ASSERT_TRUE(f.state().draft_problem_field);
-        EXPECT_EQ(*f.state().draft_problem_field, c.field);
-        EXPECT_EQ(f.state().draft_problem, c.problem);
+        EXPECT_EQ(f.registration().request, before);
+        ASSERT_TRUE(f.registration().draft_problem_field);
+        EXPECT_EQ(*f.registration().draft_problem_field, c.field);
+        EXPECT_EQ(f.registration().draft_problem, c.problem);
     }
 }
 
@@ -1034,17 +1030,17 @@ TEST(FlowIdentify, FixingTheRefusedFieldClearsTheProblem) {
     Flow f = register_from_qr();
     set_field(f, Field::Phone, "123");
     f.handle(ev::SubmitRegistration{kYear});
-    ASSERT_EQ(f.state().draft_problem_field, Field::Phone);
+    ASSERT_EQ(f.registration().draft_problem_field, Field::Phone);
     // Editing another field leaves the problem shown.
     set_field(f, Field::Address, "so 1");
-    EXPECT_EQ(f.state().draft_problem_field, Field::Phone);
+    EXPECT_EQ(f.registration().draft_problem_field, Field::Phone);
     // Cancelling the editor of the refused field too.
     f.handle(ev::EditField{Field::Phone});
     f.handle(ev::Back{});
-    EXPECT_EQ(f.state().draft_problem_field, Field::Phone);
+    EXPECT_EQ(f.registration().draft_problem_field, Field::Phone);
     set_field(f, Field::Phone, "0912345678");
-    EXPECT_FALSE(f.state().draft_problem_field);
-    EXPECT_TRUE(std::holds_alternative<fx::RegisterPatient>(f.handle(ev::SubmitRegistration{kYear})));
+    EXPECT_FALSE(f.registration().draft_problem_field);
+    EXPECT_TRUE(holds_only<fx::RegisterPatient>(f.handle(ev::SubmitRegistration{kYear})));
 }
 
 TEST(FlowIdentify, BirthDateLaterThisYearIsAcceptedByTheYearCheck) {
@@ -1052,7 +1048,7 @@ TEST(FlowIdentify, BirthDateLaterThisYearIsAcceptedByTheYearCheck) {
     Flow f = register_from_bhyt_number();
     set_field(f, Field::FullName, "be an");
     set_field(f, Field::BirthDate, "31122026");
-    EXPECT_TRUE(std::holds_alternative<fx::RegisterPatient>(f.handle(ev::SubmitRegistration{kYear})));
+    EXPECT_TRUE(holds_only<fx::RegisterPatient>(f.handle(ev::SubmitRegistration{kYear})));
 }
 
 TEST(FlowIdentify, SubmitOutsideTheFormDoesNothing) {
@@ -1077,11 +1073,11 @@ TEST(FlowIdentify, RegisteredGreetsTheNewPatientAndWipesTheForm) {
     EXPECT_EQ(f.screen(), Screen::Registering);
     f.handle(ev::Registered{r.request, p});
     EXPECT_EQ(f.screen(), Screen::Greeting);
-    ASSERT_TRUE(f.state().patient);
-    EXPECT_EQ(f.state().patient->kiosk_patient_id, "BVDK-QN-20261130-P-A0007");
-    EXPECT_EQ(f.state().patient->masked_name, "Nguyễn V*** A");
-    EXPECT_EQ(f.state().draft, PatientDetails{});
-    EXPECT_EQ(f.state().identity, PatientDetails{});
+    ASSERT_TRUE(f.session().patient);
+    EXPECT_EQ(f.session().patient->kiosk_patient_id, "BVDK-QN-20261130-P-A0007");
+    EXPECT_EQ(f.session().patient->masked_name, "Nguyễn V*** A");
+    EXPECT_EQ(f.registration().draft, PatientDetails{});
+    EXPECT_EQ(f.session().identity, PatientDetails{});
     // Now a ticket.
     f.handle(ev::TapFeature{Feature::QueueTicket});
     EXPECT_EQ(f.screen(), Screen::ChooseService);
@@ -1091,13 +1087,13 @@ TEST(FlowIdentify, RegistrationFailedThenRetryKeepsTheData) {
     Flow f = register_from_qr();
     set_field(f, Field::Phone, "0912345678");
     const auto first = register_of(f.handle(ev::SubmitRegistration{kYear}));
-    const PatientDetails submitted = f.state().draft;
+    const PatientDetails submitted = f.registration().draft;
     f.handle(ev::RegistrationFailed{first.request});
     EXPECT_EQ(f.screen(), Screen::RegisterFailed);
     EXPECT_FALSE(f.busy());
     f.handle(ev::Retry{});
     EXPECT_EQ(f.screen(), Screen::Register);
-    EXPECT_EQ(f.state().draft, submitted);
+    EXPECT_EQ(f.registration().draft, submitted);
     const auto second = register_of(f.handle(ev::SubmitRegistration{kYear}));
     EXPECT_NE(second.request, first.request);
     EXPECT_EQ(second.details, first.details);
@@ -1108,14 +1104,14 @@ TEST(FlowIdentify, RegistrationFailedThenRetryKeepsTheData) {
 
 TEST(FlowIdentify, RegisterFailedBackReturnsToTheFormAndDoneResets) {
     Flow f = at_screen(Screen::RegisterFailed);
-    const PatientDetails draft = f.state().draft;
+    const PatientDetails draft = f.registration().draft;
     f.handle(ev::Back{});
     EXPECT_EQ(f.screen(), Screen::Register);
-    EXPECT_EQ(f.state().draft, draft);
+    EXPECT_EQ(f.registration().draft, draft);
     Flow g = at_screen(Screen::RegisterFailed);
     g.handle(ev::Done{});
     EXPECT_EQ(g.screen(), Screen::Welcome);
-    expect_no_patient_data(g.state());
+    expect_no_patient_data(g);
 }
 
 TEST(FlowIdentify, BackOnTheFormForgetsItAndGoesToIdentify) {
@@ -1123,7 +1119,7 @@ TEST(FlowIdentify, BackOnTheFormForgetsItAndGoesToIdentify) {
     set_field(f, Field::Phone, "0912345678");
     f.handle(ev::Back{});
     EXPECT_EQ(f.screen(), Screen::Identify);
-    expect_no_patient_data(f.state());
+    expect_no_patient_data(f);
 }
 
 // --- Ending the session -----------------------------------------------------------------------------------
@@ -1142,11 +1138,11 @@ TEST(FlowIdentify, DoneAndIdleTimeoutWipeEverything) {
         f.handle(ev::SetLanguage{Language::En});
         f.handle(ev::IdleTimeout{});
         EXPECT_EQ(f.screen(), Screen::Welcome);
-        EXPECT_EQ(f.state().language, Language::Vi);
+        EXPECT_EQ(f.session().language, Language::Vi);
         EXPECT_FALSE(f.in_session());
-        EXPECT_FALSE(f.state().ticket);
-        EXPECT_TRUE(f.state().service_code.empty());
-        expect_no_patient_data(f.state());
+        EXPECT_FALSE(f.queue().ticket);
+        EXPECT_TRUE(f.queue().service_code.empty());
+        expect_no_patient_data(f);
     }
     for (const Screen s : {Screen::Greeting, Screen::SeeStaff, Screen::IdRejected, Screen::RegisterFailed,
                            Screen::TicketIssued, Screen::TicketFailed}) {
@@ -1155,8 +1151,8 @@ TEST(FlowIdentify, DoneAndIdleTimeoutWipeEverything) {
         f.handle(ev::SetLanguage{Language::En});
         f.handle(ev::Done{});
         EXPECT_EQ(f.screen(), Screen::Welcome);
-        EXPECT_EQ(f.state().language, Language::Vi);
-        expect_no_patient_data(f.state());
+        EXPECT_EQ(f.session().language, Language::Vi);
+        expect_no_patient_data(f);
     }
 }
 
@@ -1176,7 +1172,7 @@ TEST(FlowIdentify, IdleTimeoutMidEditIgnoresLateRegistration) {
     f.handle(ev::IdleTimeout{});
     f.handle(ev::Registered{r.request, known("Nguyễn V*** A", "")});
     EXPECT_EQ(f.screen(), Screen::Welcome);
-    EXPECT_FALSE(f.state().patient);
+    EXPECT_FALSE(f.session().patient);
 }
 
 // --- Suspected bugs ---------------------------------------------------------------------------------------
@@ -1190,10 +1186,10 @@ TEST(FlowIdentify, RefusedSubmitDoesNotChooseTheSex) {
     set_field(f, Field::BirthDate, "15011990");
     set_field(f, Field::Cccd, "079190001234"); // typo: 1 (female) for 0 (male)
     set_field(f, Field::Phone, "123");
-    ASSERT_EQ(f.state().draft.sex, Sex::Unknown);
+    ASSERT_EQ(f.registration().draft.sex, Sex::Unknown);
     f.handle(ev::SubmitRegistration{kYear});
-    ASSERT_EQ(f.state().draft_problem_field, Field::Phone);
-    EXPECT_EQ(f.state().draft.sex, Sex::Unknown); // a refused submit chose nothing for the patient
+    ASSERT_EQ(f.registration().draft_problem_field, Field::Phone);
+    EXPECT_EQ(f.registration().draft.sex, Sex::Unknown); // a refused submit chose nothing for the patient
     set_field(f, Field::Cccd, kAnCccd);
     set_field(f, Field::Phone, "0912345678");
     const auto r = register_of(f.handle(ev::SubmitRegistration{kYear}));
@@ -1204,30 +1200,30 @@ TEST(FlowIdentify, TypedNameIsStoredWithoutExtraSpaces) {
     // A scanned name is cleaned (runs of spaces collapsed, trimmed); a typed one only loses trailing spaces.
     Flow f = register_from_bhyt_number();
     set_field(f, Field::FullName, " le  an");
-    EXPECT_EQ(f.state().draft.full_name, "Le An");
+    EXPECT_EQ(f.registration().draft.full_name, "Le An");
 }
 
 TEST(FlowIdentify, ANewScanLeavesNothingOfThePreviousPatient) {
     Flow f(Language::Vi);
     f.handle(ev::TapFeature{Feature::QueueTicket});
-    const Effect issue = f.handle(ev::ChooseService{"KBH"});
-    ASSERT_TRUE(std::holds_alternative<fx::IssueTicket>(issue));
+    const Effects issue = f.handle(ev::ChooseService{"KBH"});
+    ASSERT_TRUE(holds_only<fx::IssueTicket>(issue));
     kiosk::core::Ticket t;
     t.reference = "S-20261130-KBH-A001";
-    f.handle(ev::TicketStored{std::get<fx::IssueTicket>(issue).request, t});
+    f.handle(ev::TicketStored{std::get<fx::IssueTicket>(issue.front()).request, t});
     ASSERT_EQ(f.screen(), Screen::TicketIssued);
     const auto l = lookup_of(f.handle(ev::Scanned{kAnQr, kYear}));
-    EXPECT_FALSE(f.state().ticket) << "the previous patient's ticket";
-    EXPECT_TRUE(f.state().service_code.empty());
+    EXPECT_FALSE(f.queue().ticket) << "the previous patient's ticket";
+    EXPECT_TRUE(f.queue().service_code.empty());
     // Found: what the card said is not kept behind the greeting (only a registration would need it).
     LookupOutcome found;
     found.kind = LookupOutcome::Kind::Found;
     found.patient.masked_name = "Nguyễn V*** A";
     f.handle(ev::LookupDone{l.request, found});
     ASSERT_EQ(f.screen(), Screen::Greeting);
-    EXPECT_TRUE(f.state().identity.full_name.empty());
-    EXPECT_TRUE(f.state().identity.cccd.empty());
-    EXPECT_FALSE(f.state().identity.birth_date);
+    EXPECT_TRUE(f.session().identity.full_name.empty());
+    EXPECT_TRUE(f.session().identity.cccd.empty());
+    EXPECT_FALSE(f.session().identity.birth_date);
 }
 
 TEST(FlowIdentify, QueueTicketAfterTheGreetingIsForThatPatient) {
@@ -1239,17 +1235,17 @@ TEST(FlowIdentify, QueueTicketAfterTheGreetingIsForThatPatient) {
     found.patient.his_id = "his-42";
     f.handle(ev::LookupDone{l.request, found});
     f.handle(ev::TapFeature{Feature::QueueTicket});
-    const Effect e = f.handle(ev::ChooseService{"KBH"});
-    ASSERT_TRUE(std::holds_alternative<fx::IssueTicket>(e));
-    ASSERT_TRUE(std::get<fx::IssueTicket>(e).patient);
-    EXPECT_EQ(std::get<fx::IssueTicket>(e).patient->his_id, "his-42");
+    const Effects e = f.handle(ev::ChooseService{"KBH"});
+    ASSERT_TRUE(holds_only<fx::IssueTicket>(e));
+    ASSERT_TRUE(std::get<fx::IssueTicket>(e.front()).patient);
+    EXPECT_EQ(std::get<fx::IssueTicket>(e.front()).patient->his_id, "his-42");
 
     // A walk-in ticket (no identification) is for nobody.
     Flow anon(Language::Vi);
     anon.handle(ev::TapFeature{Feature::QueueTicket});
-    const Effect a = anon.handle(ev::ChooseService{"KBH"});
-    ASSERT_TRUE(std::holds_alternative<fx::IssueTicket>(a));
-    EXPECT_FALSE(std::get<fx::IssueTicket>(a).patient);
+    const Effects a = anon.handle(ev::ChooseService{"KBH"});
+    ASSERT_TRUE(holds_only<fx::IssueTicket>(a));
+    EXPECT_FALSE(std::get<fx::IssueTicket>(a.front()).patient);
 }
 
 // --- the HIS could not be asked ---------------------------------------------------------------------------
@@ -1262,7 +1258,7 @@ TEST(FlowIdentify, HisUnavailableIsItsOwnScreenWithoutRegistration) {
     EXPECT_STREQ(screen_name(f.screen()), "his_unavailable");
     EXPECT_FALSE(f.busy());
     EXPECT_TRUE(f.in_session());
-    EXPECT_FALSE(f.state().patient);
+    EXPECT_FALSE(f.session().patient);
     // No registration from here: it could be a second record of a patient the HIS knows.
     EXPECT_TRUE(no_effect(f.handle(ev::StartRegistration{})));
     EXPECT_EQ(f.screen(), Screen::HisUnavailable);
@@ -1286,7 +1282,7 @@ TEST(FlowIdentify, TryAgainAsksForTheSameNumberAgain) {
     EXPECT_EQ(f.screen(), Screen::NotFound);
     // The card's details are still there for the registration the HIS's "nobody" now allows.
     f.handle(ev::StartRegistration{});
-    EXPECT_EQ(f.state().draft.full_name, "Nguyễn Văn An");
+    EXPECT_EQ(f.registration().draft.full_name, "Nguyễn Văn An");
 }
 
 TEST(FlowIdentify, TryAgainAfterATypedBhytNumberAsksForThatNumber) {
@@ -1306,8 +1302,8 @@ TEST(FlowIdentify, ReceptionDeskFromHisUnavailableForgetsThePatient) {
     f.handle(ev::LookupDone{l.request, his_unavailable()});
     EXPECT_TRUE(no_effect(f.handle(ev::AskStaff{})));
     EXPECT_EQ(f.screen(), Screen::SeeStaff);
-    EXPECT_TRUE(f.state().identity.cccd.empty());
-    EXPECT_TRUE(f.state().identity.full_name.empty());
+    EXPECT_TRUE(f.session().identity.cccd.empty());
+    EXPECT_TRUE(f.session().identity.full_name.empty());
     f.handle(ev::Done{});
     EXPECT_EQ(f.screen(), Screen::Welcome);
     // AskStaff means nothing elsewhere.
@@ -1322,5 +1318,5 @@ TEST(FlowIdentify, BackFromHisUnavailableGoesToIdentifyAndForgets) {
     f.handle(ev::LookupDone{l.request, his_unavailable()});
     f.handle(ev::Back{});
     EXPECT_EQ(f.screen(), Screen::Identify);
-    EXPECT_TRUE(f.state().identity.full_name.empty());
+    EXPECT_TRUE(f.session().identity.full_name.empty());
 }

@@ -1,8 +1,11 @@
 #include "kiosk/ui/flow.hpp"
 
+#include "ui/flow_helpers.hpp"
+
 #include <gtest/gtest.h>
 
 using namespace kiosk::ui;
+using namespace kiosk::ui::testing;
 
 namespace {
 kiosk::core::Ticket a_ticket() {
@@ -12,34 +15,33 @@ kiosk::core::Ticket a_ticket() {
     t.service_code = "KBH";
     return t;
 }
-std::uint64_t issue_request(const Effect& e) {
-    const auto* fx = std::get_if<fx::IssueTicket>(&e);
-    return fx ? fx->request : 0;
+std::uint64_t issue_request(const Effects& e) {
+    return work_of<fx::IssueTicket>(e).request;
 }
 } // namespace
 
 TEST(Flow, StartsOnWelcomeInTheDefaultLanguage) {
     Flow f(Language::En);
     EXPECT_EQ(f.screen(), Screen::Welcome);
-    EXPECT_EQ(f.state().language, Language::En);
+    EXPECT_EQ(f.session().language, Language::En);
     EXPECT_FALSE(f.in_session());
 }
 
 TEST(Flow, QueueTicketJourney) {
     Flow f(Language::Vi);
-    EXPECT_TRUE(std::holds_alternative<std::monostate>(f.handle(ev::TapFeature{Feature::QueueTicket})));
+    EXPECT_TRUE(no_effect(f.handle(ev::TapFeature{Feature::QueueTicket})));
     EXPECT_EQ(f.screen(), Screen::ChooseService);
-    const Effect e = f.handle(ev::ChooseService{"KBH"});
-    ASSERT_TRUE(std::holds_alternative<fx::IssueTicket>(e));
-    EXPECT_EQ(std::get<fx::IssueTicket>(e).service_code, "KBH");
+    const Effects e = f.handle(ev::ChooseService{"KBH"});
+    ASSERT_TRUE(holds_only<fx::IssueTicket>(e));
+    EXPECT_EQ(std::get<fx::IssueTicket>(e.front()).service_code, "KBH");
     EXPECT_EQ(f.screen(), Screen::IssuingTicket);
     f.handle(ev::TicketStored{issue_request(e), a_ticket()});
     EXPECT_EQ(f.screen(), Screen::TicketIssued);
-    ASSERT_TRUE(f.state().ticket);
-    EXPECT_EQ(f.state().ticket->display_number, "AA-001");
+    ASSERT_TRUE(f.queue().ticket);
+    EXPECT_EQ(f.queue().ticket->display_number, "AA-001");
     f.handle(ev::Done{});
     EXPECT_EQ(f.screen(), Screen::Welcome);
-    EXPECT_FALSE(f.state().ticket);
+    EXPECT_FALSE(f.queue().ticket);
 }
 
 TEST(Flow, FeaturesNotBuiltYetStayOnWelcome) {
@@ -55,8 +57,8 @@ TEST(Flow, FeaturesNotBuiltYetStayOnWelcome) {
 TEST(Flow, DoubleTapOnAServiceIssuesOneTicket) {
     Flow f(Language::Vi);
     f.handle(ev::TapFeature{Feature::QueueTicket});
-    EXPECT_TRUE(std::holds_alternative<fx::IssueTicket>(f.handle(ev::ChooseService{"KBH"})));
-    EXPECT_TRUE(std::holds_alternative<std::monostate>(f.handle(ev::ChooseService{"KBH"})));
+    EXPECT_TRUE(holds_only<fx::IssueTicket>(f.handle(ev::ChooseService{"KBH"})));
+    EXPECT_TRUE(no_effect(f.handle(ev::ChooseService{"KBH"})));
 }
 
 TEST(Flow, IdleTimeoutClearsEverythingAndIgnoresLateResults) {
@@ -67,13 +69,13 @@ TEST(Flow, IdleTimeoutClearsEverythingAndIgnoresLateResults) {
     const auto req = issue_request(f.handle(ev::ChooseService{"KBH"}));
     f.handle(ev::IdleTimeout{});
     EXPECT_EQ(f.screen(), Screen::Welcome);
-    EXPECT_EQ(f.state().language, Language::Vi);
-    EXPECT_TRUE(f.state().service_code.empty());
+    EXPECT_EQ(f.session().language, Language::Vi);
+    EXPECT_TRUE(f.queue().service_code.empty());
     EXPECT_FALSE(f.in_session());
     // The ticket written before the reset must not pop up for the next patient.
     f.handle(ev::TicketStored{req, a_ticket()});
     EXPECT_EQ(f.screen(), Screen::Welcome);
-    EXPECT_FALSE(f.state().ticket);
+    EXPECT_FALSE(f.queue().ticket);
 }
 
 TEST(Flow, StaleResultFromAnEarlierRequestIsIgnored) {
@@ -84,7 +86,7 @@ TEST(Flow, StaleResultFromAnEarlierRequestIsIgnored) {
     EXPECT_EQ(f.screen(), Screen::TicketFailed);
     const auto second = issue_request(f.handle(ev::Retry{}));
     EXPECT_NE(first, second);
-    EXPECT_EQ(f.state().service_code, "KBH");
+    EXPECT_EQ(f.queue().service_code, "KBH");
     f.handle(ev::TicketStored{first, a_ticket()});
     EXPECT_EQ(f.screen(), Screen::IssuingTicket);
     f.handle(ev::TicketStored{second, a_ticket()});
@@ -97,7 +99,7 @@ TEST(Flow, BackReturnsToWelcomeKeepingTheLanguage) {
     f.handle(ev::TapFeature{Feature::QueueTicket});
     f.handle(ev::Back{});
     EXPECT_EQ(f.screen(), Screen::Welcome);
-    EXPECT_EQ(f.state().language, Language::En);
+    EXPECT_EQ(f.session().language, Language::En);
 }
 
 TEST(Flow, ScreenNamesAreDistinct) {

@@ -9,27 +9,74 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace kiosk::ui;
 
 namespace {
 const std::filesystem::path kSource = KIOSK_SOURCE_DIR;
 
-// Every string literal in kiosk/ui that looks like a catalog key ("area.name").
-std::set<std::string> keys_used_in_ui_code() {
-    std::set<std::string> keys;
-    const std::regex literal(R"re("([a-z]+\.[a-z_]+)")re");
-    for (const auto& entry : std::filesystem::directory_iterator(kSource / "kiosk" / "ui")) {
+// The text of every .cpp under kiosk/ui (the journeys' folders included), but the catalog loader's.
+std::vector<std::string> ui_sources() {
+    std::vector<std::string> out;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(kSource / "kiosk" / "ui")) {
         // The catalog loader itself names files, not keys.
         if (entry.path().extension() != ".cpp" || entry.path().filename() == "i18n.cpp") continue;
         std::ifstream in(entry.path());
         std::stringstream text;
         text << in.rdbuf();
-        const std::string s = text.str();
+        out.push_back(text.str());
+    }
+    return out;
+}
+
+// Every string literal in kiosk/ui that looks like a catalog key ("area.name").
+std::set<std::string> keys_used_in_ui_code() {
+    std::set<std::string> keys;
+    const std::regex literal(R"re("([a-z]+\.[a-z_]+)")re");
+    for (const std::string& s : ui_sources())
         for (std::sregex_iterator it(s.begin(), s.end(), literal), end; it != end; ++it)
             keys.insert((*it)[1]);
-    }
     return keys;
+}
+
+// Every template filled in `code`, tr("key", {{"name", value}, ...}), with the names it supplies.
+using TemplateCalls = std::vector<std::pair<std::string, std::set<std::string>>>;
+void add_template_calls(const std::string& code, TemplateCalls& calls) {
+    const std::regex call(R"re(tr\(\s*"([a-z]+\.[a-z_.]+)"\s*,\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\))re");
+    const std::regex name(R"re(\{\s*"([a-z_]+)"\s*,)re");
+    for (std::sregex_iterator it(code.begin(), code.end(), call), end; it != end; ++it) {
+        std::set<std::string> names;
+        const std::string args = (*it)[2];
+        for (std::sregex_iterator n(args.begin(), args.end(), name), e; n != e; ++n)
+            names.insert((*n)[1]);
+        calls.emplace_back((*it)[1], std::move(names));
+    }
+}
+
+// ... in every .cpp of kiosk/ui (each call once: a key filled in two places appears twice).
+TemplateCalls template_calls_in_ui_code() {
+    TemplateCalls calls;
+    for (const std::string& s : ui_sources())
+        add_template_calls(s, calls);
+    return calls;
+}
+
+// Keys looked up as plain text in kiosk/ui code: tr("key") with no values.
+std::set<std::string> plain_keys_in_ui_code() {
+    std::set<std::string> keys;
+    const std::regex call(R"re(tr\(\s*"([a-z]+\.[a-z_.]+)"\s*\))re");
+    for (const std::string& s : ui_sources())
+        for (std::sregex_iterator it(s.begin(), s.end(), call), end; it != end; ++it)
+            keys.insert((*it)[1]);
+    return keys;
+}
+
+std::set<std::string> placeholder_set(std::string_view text) {
+    const auto v = placeholders(text);
+    return {v.begin(), v.end()};
 }
 } // namespace
 
@@ -147,4 +194,74 @@ TEST(CatalogTemplates, NamedPlaceholdersAreFilledInAnyOrder) {
     EXPECT_EQ(fill("no placeholder", {{"a", "1"}}), "no placeholder");
     EXPECT_EQ(fill("{unknown} stays", {{"a", "1"}}), "{unknown} stays");
     EXPECT_EQ(fill("open { only", {}), "open { only");
+}
+
+TEST(CatalogTemplates, TrFillsTheCatalogsTemplate) {
+    const Catalog c = Catalog::parse("\"ticket.wait\" = \"Mời số {number} đến quầy {counter}\"\n", "test");
+    EXPECT_EQ(c.tr("ticket.wait", {{"number", "A-002"}, {"counter", "3"}}), "Mời số A-002 đến quầy 3");
+    EXPECT_EQ(c.tr("ticket.wait", {{"counter", "3"}, {"number", "A-002"}}), "Mời số A-002 đến quầy 3");
+    EXPECT_EQ(c.tr("ticket.wait", {{"number", "A-002"}}), "Mời số A-002 đến quầy {counter}") << "visible";
+    EXPECT_EQ(c.tr("no.such", {{"number", "1"}}), "no.such");
+    EXPECT_EQ(placeholders("{time} · {count} / {time}"), (std::vector<std::string>{"time", "count", "time"}));
+    EXPECT_TRUE(placeholders("none here").empty());
+}
+
+TEST(CatalogTemplates, EveryTemplateHasTheSamePlaceholdersInBothLanguages) {
+    const Catalogs c = Catalogs::load(kSource / "assets");
+    int templates = 0;
+    for (const auto& [key, vi] : c.vi.entries()) {
+        const auto en = c.en.entries().find(key);
+        if (en == c.en.entries().end()) continue; // BothLanguagesHaveTheSameKeys says so
+        EXPECT_EQ(placeholder_set(vi), placeholder_set(en->second)) << key;
+        if (!placeholder_set(vi).empty()) ++templates;
+    }
+    EXPECT_GE(templates, 7); // the HIS indicator's five, the header's clock line, the ticket's time
+}
+
+TEST(CatalogTemplates, EveryTemplateCallSuppliesExactlyThePlaceholdersOfItsTemplate) {
+    const Catalogs c = Catalogs::load(kSource / "assets");
+    const auto calls = template_calls_in_ui_code();
+    ASSERT_GE(calls.size(), 7u) << "the code scan found too few calls: is the pattern still right?";
+    std::set<std::string> filled;
+    for (const auto& [key, supplied] : calls) {
+        filled.insert(key);
+        for (const Catalog* catalog : {&c.vi, &c.en}) {
+            const auto it = catalog->entries().find(key);
+            ASSERT_NE(it, catalog->entries().end()) << key << " missing from a catalog";
+            EXPECT_EQ(placeholder_set(it->second), supplied) << key << ": \"" << it->second << "\"";
+        }
+    }
+    // The other way round: a template is never shown through plain tr(key), where "{count}" would show.
+    for (const auto& key : plain_keys_in_ui_code())
+        EXPECT_TRUE(placeholder_set(c.vi.tr(key.c_str())).empty()) << key << " is a template: fill it";
+    for (const auto& [key, text] : c.vi.entries())
+        if (!placeholder_set(text).empty()) {
+            EXPECT_TRUE(filled.count(key)) << key << " is never filled";
+        }
+}
+
+TEST(CatalogTemplates, TheScanOfTheCodeSeesWhatACallSupplies) {
+    // The check above reads the code with a pattern: it must see the names of a call split over lines,
+    // with calls inside the values, so that a call supplying the wrong names fails it.
+    const std::string code = R"(x = ctx.tr("ticket.issued_at", {{"time", hhmm(t.issued_at, 7)},
+                                  {"day", date_text(t.service_day)}});
+        y = catalog.tr( "status.sending_count" , {{"count", std::to_string(n)}});)";
+    TemplateCalls calls;
+    add_template_calls(code, calls);
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[0].first, "ticket.issued_at");
+    EXPECT_EQ(calls[0].second, (std::set<std::string>{"time", "day"}));
+    EXPECT_EQ(calls[1].first, "status.sending_count");
+    EXPECT_EQ(calls[1].second, (std::set<std::string>{"count"}));
+    const Catalogs c = Catalogs::load(kSource / "assets");
+    EXPECT_NE(placeholder_set(c.vi.tr("ticket.issued_at")), calls[0].second) << "{date}, not {day}";
+}
+
+TEST(Catalogs, VietnameseSpeaksToThePatientRespectfully) {
+    // "Quý khách" (or "bác"), never the familiar "bạn".
+    const Catalogs c = Catalogs::load(kSource / "assets");
+    for (const auto& [key, text] : c.vi.entries()) {
+        EXPECT_EQ(text.find("bạn"), std::string::npos) << key << ": " << text;
+        EXPECT_EQ(text.find("Bạn"), std::string::npos) << key << ": " << text;
+    }
 }
