@@ -194,12 +194,16 @@ std::string sdl_environment() {
     return s.empty() ? "none" : s;
 }
 
-// config/site.example.toml with data_dir set, as tests/app/kiosk_process.hpp writes it.
+// config/site.example.toml with [storage] data_dir set, as tests/app/kiosk_process.hpp writes it.
 fs::path write_site_config(const fs::path& dir, const fs::path& data_dir) {
-    const std::string text = read_text(fs::path(KIOSK_SOURCE_DIR) / "config" / "site.example.toml");
+    std::string text = read_text(fs::path(KIOSK_SOURCE_DIR) / "config" / "site.example.toml");
     if (text.empty()) throw std::runtime_error("cannot read " KIOSK_SOURCE_DIR "/config/site.example.toml");
+    const std::string commented = "\n# data_dir = \"/var/lib/kiosk\"";
+    const auto at = text.find(commented);
+    if (at == std::string::npos) throw std::runtime_error("site.example.toml has no '" + commented + "'");
+    text.replace(at, commented.size(), "\ndata_dir = \"" + data_dir.string() + "\"");
     const auto path = dir / "site.toml";
-    std::ofstream(path, std::ios::binary) << "data_dir = \"" << data_dir.string() << "\"\n" << text;
+    std::ofstream(path, std::ios::binary) << text;
     return path;
 }
 

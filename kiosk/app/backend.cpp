@@ -47,7 +47,7 @@ Backend::Backend(const SiteConfig& config) : config_(config), worker_(std::make_
     opened_ = opened->get_future();
     worker_->post([this, opened] {
         try {
-            store_ = std::make_unique<Store>(store::Database::open(config_.data_dir / "kiosk.db"));
+            store_ = std::make_unique<Store>(store::Database::open(config_.storage.data_dir / "kiosk.db"));
             opened->set_value();
         } catch (...) {
             opened->set_exception(std::current_exception());
@@ -70,7 +70,7 @@ void Backend::wait_until_open() {
     } catch (const store::StoreError& e) {
         throw StartupError(e.what());
     }
-    const auto file = (config_.data_dir / "kiosk.db").string();
+    const auto file = (config_.storage.data_dir / "kiosk.db").string();
     if (store_->db.checked_after_unclean_shutdown())
         spdlog::warn("database {}: the kiosk did not shut down cleanly last time (power cut, crash or kill); "
                      "the full integrity check passed",
@@ -80,7 +80,7 @@ void Backend::wait_until_open() {
 
 void Backend::start(const std::optional<HisWiring>& his, SyncWorker::StatusCallback on_status) {
     if (his)
-        sync_ = std::make_unique<SyncWorker>(config_.data_dir / "kiosk.db", his->sync_connection(),
+        sync_ = std::make_unique<SyncWorker>(config_.storage.data_dir / "kiosk.db", his->sync_connection(),
                                              std::move(on_status));
     else
         spdlog::info("no HIS configured ([his] base_url): records stay in the outbox");
@@ -88,7 +88,7 @@ void Backend::start(const std::optional<HisWiring>& his, SyncWorker::StatusCallb
     lookup_worker_ = std::make_unique<Worker>();
     lookup_worker_->post([this, his] {
         try {
-            auto l = std::make_unique<Lookup>(store::Database::open(config_.data_dir / "kiosk.db"));
+            auto l = std::make_unique<Lookup>(store::Database::open(config_.storage.data_dir / "kiosk.db"));
             if (his)
                 // A lookup that got an answer proves the HIS reachable for the indicator too.
                 l->his = his->make_lookup(l->db, l->clock, [this](his::Exchange e) {
@@ -96,7 +96,7 @@ void Backend::start(const std::optional<HisWiring>& his, SyncWorker::StatusCallb
                 });
             l->finder.emplace(l->db, l->his ? &l->his->lookup() : nullptr, identifier_systems(config_),
                               l->clock);
-            l->retention(config_.patient_cache_days);
+            l->retention(config_.storage.patient_cache_days);
             lookup_ = std::move(l);
         } catch (const std::exception& e) {
             spdlog::error("patient lookup unavailable: {}", e.what());
@@ -106,13 +106,13 @@ void Backend::start(const std::optional<HisWiring>& his, SyncWorker::StatusCallb
 
 core::Ticket Backend::issue(const core::Service& service, core::UnixMillis now,
                             const std::optional<core::PatientRef>& patient) {
-    return store_->tickets.issue(config_.kiosk, service, now, patient);
+    return store_->tickets.issue(config_.identity.kiosk, service, now, patient);
 }
 
 RegistrarPort::Registered Backend::register_patient(const core::PatientDetails& details,
                                                     core::UnixMillis now) {
     store::RegisteredPatient p =
-        store_->patients.register_patient(config_.kiosk, details, identifier_systems(config_), now);
+        store_->patients.register_patient(config_.identity.kiosk, details, identifier_systems(config_), now);
     Registered r{p.kiosk_patient_id, p.details.full_name};
     core::wipe(p.details);
     return r;
@@ -120,7 +120,7 @@ RegistrarPort::Registered Backend::register_patient(const core::PatientDetails& 
 
 ui::LookupOutcome Backend::find(ui::IdKind kind, const std::string& value) {
     if (!lookup_) throw std::runtime_error("patient lookup is not available");
-    lookup_->retention(config_.patient_cache_days);
+    lookup_->retention(config_.storage.patient_cache_days);
     return lookup_->finder->find(kind, value);
 }
 

@@ -330,27 +330,45 @@ std::string without_userinfo(const std::string& url) {
 
 // ---- the schema -------------------------------------------------------------------------------------
 
-constexpr std::array<std::string_view, 14> kRootKeys{"site_id",
-                                                     "kiosk_id",
-                                                     "kiosk_letter",
-                                                     "hospital_name",
-                                                     "hospital_name_en",
-                                                     "utc_offset",
-                                                     "languages",
-                                                     "idle_timeout_seconds",
-                                                     "ui_scale",
-                                                     "data_dir",
-                                                     "patient_cache_days",
-                                                     "fonts",
-                                                     "his",
-                                                     "services"};
-constexpr std::array<std::string_view, 2> kFontKeys{"regular", "bold"};
+// The top level holds only tables (and [[services]]). A new feature's table is one more entry in kRootKeys,
+// one key list and one Where below, one section struct in config.hpp and one parse function in Validator.
+constexpr std::array<std::string_view, 6> kRootKeys{"identity", "display", "storage",
+                                                    "his",      "sync",    "services"};
+constexpr std::array<std::string_view, 6> kIdentityKeys{"site_id",       "kiosk_id",         "kiosk_letter",
+                                                        "hospital_name", "hospital_name_en", "utc_offset"};
+constexpr std::array<std::string_view, 5> kDisplayKeys{"languages", "idle_timeout_seconds", "ui_scale",
+                                                       "font_regular", "font_bold"};
+constexpr std::array<std::string_view, 2> kStorageKeys{"data_dir", "patient_cache_days"};
 constexpr std::array<std::string_view, 9> kHisKeys{
     "base_url",    "ca_bundle",          "token_url",
     "client_id",   "client_secret_file", "cccd_system",
     "bhyt_system", "identifier_base",    "lookup_timeout_seconds"};
+constexpr std::array<std::string_view, 4> kSyncKeys{"batch_size", "retry_first_seconds", "retry_max_seconds",
+                                                    "reference_download_minutes"};
 constexpr std::array<std::string_view, 4> kServiceKeys{"code", "prefix", "name_vi", "name_en"};
 constexpr std::array<std::string_view, 2> kLanguages{"vi", "en"};
+
+// Keys of the old layout (before the tables): top-level keys, and the [fonts] table. A site config
+// written for an older kiosk names them at their old place; the problem says where each went.
+struct MovedKey {
+    std::string_view old_key;
+    std::string_view table; // the table it went to
+    std::string_view note;  // "" or how it is written now
+};
+constexpr std::array<MovedKey, 12> kMovedKeys{{
+    {"site_id", "identity", ""},
+    {"kiosk_id", "identity", ""},
+    {"kiosk_letter", "identity", ""},
+    {"hospital_name", "identity", ""},
+    {"hospital_name_en", "identity", ""},
+    {"utc_offset", "identity", ""},
+    {"languages", "display", ""},
+    {"idle_timeout_seconds", "display", ""},
+    {"ui_scale", "display", ""},
+    {"fonts", "display", "as font_regular and font_bold"},
+    {"data_dir", "storage", ""},
+    {"patient_cache_days", "storage", ""},
+}};
 
 constexpr int kMinIdleSeconds = 15;
 constexpr int kMaxIdleSeconds = 3600;
@@ -358,8 +376,14 @@ constexpr double kMinUiScale = 0.5;
 constexpr double kMaxUiScale = 3.0;
 constexpr int kMinOffsetMinutes = -12 * 60;
 constexpr int kMaxOffsetMinutes = 14 * 60;
+// [sync]: a batch is one HIS request (a FHIR transaction Bundle); retries back off from the first wait to
+// the longest; a wait over an hour would leave a ticket unsent for most of a morning.
+constexpr int kMaxBatchSize = 500;
+constexpr int kMaxRetryFirstSeconds = 600;
+constexpr int kMaxRetrySeconds = 3600;
+constexpr int kMaxReferenceDownloadMinutes = 24 * 60;
 
-enum class Where { root, fonts, his, service };
+enum class Where { root, identity, display, storage, his, sync, service };
 
 struct TableSchema {
     Where where;
@@ -367,10 +391,13 @@ struct TableSchema {
     std::string_view label; // how the admin sees the table
 };
 
-constexpr std::array<TableSchema, 4> kTables{{
-    {Where::root, kRootKeys, "top level"},
-    {Where::fonts, kFontKeys, "[fonts]"},
+constexpr std::array<TableSchema, 7> kTables{{
+    {Where::root, kRootKeys, "the top level"},
+    {Where::identity, kIdentityKeys, "[identity]"},
+    {Where::display, kDisplayKeys, "[display]"},
+    {Where::storage, kStorageKeys, "[storage]"},
     {Where::his, kHisKeys, "[his]"},
+    {Where::sync, kSyncKeys, "[sync]"},
     {Where::service, kServiceKeys, "[[services]]"},
 }};
 
@@ -434,149 +461,226 @@ public:
     }
 
     SiteConfig check(const toml::table& root) {
-        SiteConfig cfg;
         check_keys(root, Where::root, "");
-        const Pos top{}; // missing top-level keys have no line
-
-        if (auto v = required_string(root, "site_id", "site_id", top)) {
-            if (v->empty() || v->size() > 32 ||
-                !all_of_chars(*v, [](char c) { return is_upper(c) || is_digit(c) || c == '-'; }))
-                report(pos_of(*root.get("site_id")), "site_id",
-                       "must be 1-32 characters of A-Z, 0-9 and '-' (e.g. \"BVDK-QN\"), got \"" + *v + "\"");
-            else
-                cfg.kiosk.site_id = *v;
-        }
-        if (auto v = required_string(root, "kiosk_id", "kiosk_id", top)) {
-            if (v->empty() || v->size() > 32 || !all_of_chars(*v, [](char c) {
-                    return is_upper(c) || is_lower(c) || is_digit(c) || c == '-' || c == '_';
-                }))
-                report(pos_of(*root.get("kiosk_id")), "kiosk_id",
-                       "must be 1-32 characters of A-Z, a-z, 0-9, '-' and '_' (e.g. \"SANH-A-01\"), got \"" +
-                           *v + "\"");
-            else
-                cfg.kiosk.kiosk_id = *v;
-        }
-        if (auto v = required_string(root, "kiosk_letter", "kiosk_letter", top)) {
-            if (v->size() != 1 || !is_upper((*v)[0]))
-                report(pos_of(*root.get("kiosk_letter")), "kiosk_letter",
-                       "must be exactly one letter A-Z (different for every kiosk of the site), got \"" + *v +
-                           "\"");
-            else
-                cfg.kiosk.kiosk_letter = (*v)[0];
-        }
-        if (auto v = required_string(root, "hospital_name", "hospital_name", top)) {
-            if (is_blank(*v))
-                report(pos_of(*root.get("hospital_name")), "hospital_name", "must not be empty");
-            else
-                cfg.hospital_name = *v;
-        }
-        if (const auto* n = root.get("hospital_name_en")) {
-            if (auto v = string_value(*n, "hospital_name_en")) {
-                if (is_blank(*v))
-                    report(pos_of(*n), "hospital_name_en",
-                           "must not be empty (leave the key out to use hospital_name)");
-                else
-                    cfg.hospital_name_en = *v;
-            }
-        }
-        if (cfg.hospital_name_en.empty()) cfg.hospital_name_en = cfg.hospital_name;
-
-        if (const auto* n = root.get("utc_offset"))
-            if (auto minutes = utc_offset(*n)) cfg.kiosk.utc_offset_minutes = *minutes;
-        if (const auto* n = root.get("languages"))
-            if (auto langs = languages(*n)) cfg.languages = std::move(*langs);
-        if (const auto* n = root.get("idle_timeout_seconds"))
-            if (auto s =
-                    whole_number(*n, "idle_timeout_seconds", kMinIdleSeconds, kMaxIdleSeconds, "seconds"))
-                cfg.idle_timeout_seconds = *s;
-        if (const auto* n = root.get("patient_cache_days"))
-            if (auto d = whole_number(*n, "patient_cache_days", 1, 3650, "days")) cfg.patient_cache_days = *d;
-        if (const auto* n = root.get("ui_scale"))
-            if (auto s = ui_scale(*n)) cfg.ui_scale = *s;
-
-        cfg.data_dir = default_data_dir();
-        if (const auto* n = root.get("data_dir"))
-            if (auto p = path_value(*n, "data_dir")) cfg.data_dir = *p;
-
-        cfg.font_regular = std::string(kDefaultFontRegular);
-        cfg.font_bold = std::string(kDefaultFontBold);
-        if (const auto* n = root.get("fonts")) {
-            if (const auto* t = n->as_table()) {
-                check_keys(*t, Where::fonts, "fonts");
-                if (const auto* r = t->get("regular"))
-                    if (auto p = path_value(*r, "fonts.regular")) cfg.font_regular = *p;
-                if (const auto* b = t->get("bold"))
-                    if (auto p = path_value(*b, "fonts.bold")) cfg.font_bold = *p;
-            } else {
-                report(pos_of(*n), "fonts", "must be a table ([fonts])" + not_a(*n));
-            }
-        }
-
-        if (const auto* n = root.get("his")) {
-            if (const auto* t = n->as_table()) {
-                check_keys(*t, Where::his, "his");
-                if (const auto* u = t->get("base_url"))
-                    cfg.his_base_url = http_url(*u, "his.base_url").value_or("");
-                if (const auto* u = t->get("token_url"))
-                    cfg.his_token_url = http_url(*u, "his.token_url", Scheme::https_or_loopback).value_or("");
-                if (const auto* c = t->get("client_id"))
-                    cfg.his_client_id = string_value(*c, "his.client_id", Text::verbatim).value_or("");
-                if (const auto* f = t->get("client_secret_file"))
-                    if (auto p = path_value(*f, "his.client_secret_file"))
-                        if (readable_file(*f, "his.client_secret_file", *p, "the client secret file",
-                                          Secret::yes))
-                            cfg.his_client_secret_file = *p;
-                if (!cfg.his_token_url.empty() && (!t->get("client_id") || !t->get("client_secret_file")))
-                    report(pos_of(*n), "his.token_url",
-                           "OAuth2 needs client_id and client_secret_file next to token_url in [his]");
-                if (const auto* c = t->get("ca_bundle"))
-                    if (auto p = path_value(*c, "his.ca_bundle"))
-                        if (readable_file(*c, "his.ca_bundle", *p, "the CA bundle", Secret::no))
-                            cfg.his_ca_bundle = *p;
-                // A patient waits at the screen for this: long enough for a slow HIS, short enough to bear.
-                if (const auto* l = t->get("lookup_timeout_seconds"))
-                    if (auto v = whole_number(*l, "his.lookup_timeout_seconds", 1, 15, "seconds"))
-                        cfg.his_lookup_timeout_seconds = *v;
-                for (auto [key, out] : {std::pair{"cccd_system", &cfg.his_cccd_system},
-                                        std::pair{"bhyt_system", &cfg.his_bhyt_system}})
-                    if (const auto* c = t->get(key)) {
-                        const std::string name = std::string("his.") + key;
-                        if (auto v = string_value(*c, name, Text::verbatim)) {
-                            if (identifier_system_ok(*v))
-                                *out = *v;
-                            else
-                                report(pos_of(*c), name,
-                                       "must be the URI the HIS stores these numbers under, starting with "
-                                       "urn:, http:// or https://, without spaces or '|', e.g. "
-                                       "\"urn:oid:2.16.704.1.1.1\"");
-                        }
-                    }
-                if (const auto* b = t->get("identifier_base")) {
-                    if (auto v = string_value(*b, "his.identifier_base", Text::verbatim)) {
-                        if (identifier_base_ok(*v))
-                            cfg.his_identifier_base = *v;
-                        else
-                            report(pos_of(*b), "his.identifier_base",
-                                   "must be an absolute http:// or https:// URI under the hospital's own "
-                                   "domain, ending in '/', without spaces, '|', '?', '#' or user info, e.g. "
-                                   "\"https://bvdk-qn.vn/fhir/sid/\"");
-                    }
-                } else if (!cfg.his_base_url.empty()) {
-                    report(pos_of(*n), "his.identifier_base",
-                           "is required with base_url: the URI under the hospital's own domain that the "
-                           "kiosk's ticket and registration identifiers are named under, e.g. "
-                           "\"https://bvdk-qn.vn/fhir/sid/\" (tell the HIS vendor; never change it later)");
-                }
-            } else {
-                report(pos_of(*n), "his", "must be a table ([his])" + not_a(*n));
-            }
-        }
-
+        SiteConfig cfg;
+        cfg.identity = identity(root);
+        cfg.display = display(section(root, "display", Where::display));
+        cfg.storage = storage(section(root, "storage", Where::storage));
+        cfg.his = his(section(root, "his", Where::his));
+        cfg.sync = sync(section(root, "sync", Where::sync));
         cfg.services = services(root.get("services"));
         return cfg;
     }
 
 private:
+    // One parse function per table. Each reads its table (nullptr: the table is absent, all defaults)
+    // and reports its own problems under "<table>.<key>".
+
+    // The table `name` of the top level, its keys checked; nullptr when absent or not a table (reported).
+    const toml::table* section(const toml::table& root, std::string_view name, Where where) {
+        const auto* n = root.get(name);
+        if (!n) return nullptr;
+        const auto* t = n->as_table();
+        if (!t) {
+            report(pos_of(*n), std::string(name),
+                   "must be a table ([" + std::string(name) + "])" + not_a(*n));
+            return nullptr;
+        }
+        check_keys(*t, where, name);
+        return t;
+    }
+
+    // A required key of `t` (at the table's line when missing), unless the file has it at its old place
+    // (the top level): then the problem that says where it moved is enough.
+    std::optional<std::string> required_in(const toml::table& t, const toml::table& root,
+                                           std::string_view table, std::string_view name) {
+        const std::string key = std::string(table) + "." + std::string(name);
+        if (!t.get(name) && root.get(name)) return std::nullopt;
+        return required_string(t, name, key, pos_of(t));
+    }
+
+    IdentityConfig identity(const toml::table& root) {
+        IdentityConfig c;
+        const toml::table* t = section(root, "identity", Where::identity);
+        if (!t) {
+            const bool old_layout = std::any_of(kIdentityKeys.begin(), kIdentityKeys.end(),
+                                                [&](std::string_view k) { return root.get(k) != nullptr; });
+            if (!old_layout && !root.get("identity"))
+                report({}, "identity",
+                       "required: add an [identity] table with site_id, kiosk_id, kiosk_letter and "
+                       "hospital_name");
+            return c;
+        }
+        if (auto v = required_in(*t, root, "identity", "site_id")) {
+            if (v->empty() || v->size() > 32 ||
+                !all_of_chars(*v, [](char ch) { return is_upper(ch) || is_digit(ch) || ch == '-'; }))
+                report(pos_of(*t->get("site_id")), "identity.site_id",
+                       "must be 1-32 characters of A-Z, 0-9 and '-' (e.g. \"BVDK-QN\"), got \"" + *v + "\"");
+            else
+                c.kiosk.site_id = *v;
+        }
+        if (auto v = required_in(*t, root, "identity", "kiosk_id")) {
+            if (v->empty() || v->size() > 32 || !all_of_chars(*v, [](char ch) {
+                    return is_upper(ch) || is_lower(ch) || is_digit(ch) || ch == '-' || ch == '_';
+                }))
+                report(pos_of(*t->get("kiosk_id")), "identity.kiosk_id",
+                       "must be 1-32 characters of A-Z, a-z, 0-9, '-' and '_' (e.g. \"SANH-A-01\"), got \"" +
+                           *v + "\"");
+            else
+                c.kiosk.kiosk_id = *v;
+        }
+        if (auto v = required_in(*t, root, "identity", "kiosk_letter")) {
+            if (v->size() != 1 || !is_upper((*v)[0]))
+                report(pos_of(*t->get("kiosk_letter")), "identity.kiosk_letter",
+                       "must be exactly one letter A-Z (different for every kiosk of the site), got \"" + *v +
+                           "\"");
+            else
+                c.kiosk.kiosk_letter = (*v)[0];
+        }
+        if (auto v = required_in(*t, root, "identity", "hospital_name")) {
+            if (is_blank(*v))
+                report(pos_of(*t->get("hospital_name")), "identity.hospital_name", "must not be empty");
+            else
+                c.hospital_name = *v;
+        }
+        if (const auto* n = t->get("hospital_name_en")) {
+            if (auto v = string_value(*n, "identity.hospital_name_en")) {
+                if (is_blank(*v))
+                    report(pos_of(*n), "identity.hospital_name_en",
+                           "must not be empty (leave the key out to use hospital_name)");
+                else
+                    c.hospital_name_en = *v;
+            }
+        }
+        if (c.hospital_name_en.empty()) c.hospital_name_en = c.hospital_name;
+        if (const auto* n = t->get("utc_offset"))
+            if (auto minutes = utc_offset(*n, "identity.utc_offset")) c.kiosk.utc_offset_minutes = *minutes;
+        return c;
+    }
+
+    DisplayConfig display(const toml::table* t) {
+        DisplayConfig c;
+        c.font_regular = std::string(kDefaultFontRegular);
+        c.font_bold = std::string(kDefaultFontBold);
+        if (!t) return c;
+        if (const auto* n = t->get("languages"))
+            if (auto langs = languages(*n, "display.languages")) c.languages = std::move(*langs);
+        if (const auto* n = t->get("idle_timeout_seconds"))
+            if (auto s = whole_number(*n, "display.idle_timeout_seconds", kMinIdleSeconds, kMaxIdleSeconds,
+                                      "seconds"))
+                c.idle_timeout_seconds = *s;
+        if (const auto* n = t->get("ui_scale"))
+            if (auto s = ui_scale(*n, "display.ui_scale")) c.ui_scale = *s;
+        if (const auto* n = t->get("font_regular"))
+            if (auto p = path_value(*n, "display.font_regular")) c.font_regular = *p;
+        if (const auto* n = t->get("font_bold"))
+            if (auto p = path_value(*n, "display.font_bold")) c.font_bold = *p;
+        return c;
+    }
+
+    StorageConfig storage(const toml::table* t) {
+        StorageConfig c;
+        c.data_dir = default_data_dir();
+        if (!t) return c;
+        if (const auto* n = t->get("data_dir"))
+            if (auto p = path_value(*n, "storage.data_dir")) c.data_dir = *p;
+        if (const auto* n = t->get("patient_cache_days"))
+            if (auto d = whole_number(*n, "storage.patient_cache_days", 1, 3650, "days"))
+                c.patient_cache_days = *d;
+        return c;
+    }
+
+    HisConfig his(const toml::table* t) {
+        HisConfig c;
+        if (!t) return c;
+        if (const auto* u = t->get("base_url")) c.base_url = http_url(*u, "his.base_url").value_or("");
+        if (const auto* u = t->get("token_url"))
+            c.token_url = http_url(*u, "his.token_url", Scheme::https_or_loopback).value_or("");
+        if (const auto* n = t->get("client_id"))
+            c.client_id = string_value(*n, "his.client_id", Text::verbatim).value_or("");
+        if (const auto* f = t->get("client_secret_file"))
+            if (auto p = path_value(*f, "his.client_secret_file"))
+                if (readable_file(*f, "his.client_secret_file", *p, "the client secret file", Secret::yes))
+                    c.client_secret_file = *p;
+        if (!c.token_url.empty() && (!t->get("client_id") || !t->get("client_secret_file")))
+            report(pos_of(*t), "his.token_url",
+                   "OAuth2 needs client_id and client_secret_file next to token_url in [his]");
+        if (const auto* n = t->get("ca_bundle"))
+            if (auto p = path_value(*n, "his.ca_bundle"))
+                if (readable_file(*n, "his.ca_bundle", *p, "the CA bundle", Secret::no)) c.ca_bundle = *p;
+        // A patient waits at the screen for this: long enough for a slow HIS, short enough to bear.
+        if (const auto* n = t->get("lookup_timeout_seconds"))
+            if (auto v = whole_number(*n, "his.lookup_timeout_seconds", 1, 15, "seconds"))
+                c.lookup_timeout_seconds = *v;
+        for (auto [key, out] :
+             {std::pair{"cccd_system", &c.cccd_system}, std::pair{"bhyt_system", &c.bhyt_system}})
+            if (const auto* n = t->get(key)) {
+                const std::string name = std::string("his.") + key;
+                if (auto v = string_value(*n, name, Text::verbatim)) {
+                    if (identifier_system_ok(*v))
+                        *out = *v;
+                    else
+                        report(pos_of(*n), name,
+                               "must be the URI the HIS stores these numbers under, starting with urn:, "
+                               "http:// or https://, without spaces or '|', e.g. \"urn:oid:2.16.704.1.1.1\"");
+                }
+            }
+        if (const auto* b = t->get("identifier_base")) {
+            if (auto v = string_value(*b, "his.identifier_base", Text::verbatim)) {
+                if (identifier_base_ok(*v))
+                    c.identifier_base = *v;
+                else
+                    report(
+                        pos_of(*b), "his.identifier_base",
+                        "must be an absolute http:// or https:// URI under the hospital's own domain, ending "
+                        "in '/', without spaces, '|', '?', '#' or user info, e.g. "
+                        "\"https://bvdk-qn.vn/fhir/sid/\"");
+            }
+        } else if (!c.base_url.empty()) {
+            report(
+                pos_of(*t), "his.identifier_base",
+                "is required with base_url: the URI under the hospital's own domain that the kiosk's "
+                "ticket and registration identifiers are named under, e.g. \"https://bvdk-qn.vn/fhir/sid/\" "
+                "(tell the HIS vendor; never change it later)");
+        }
+        return c;
+    }
+
+    SyncConfig sync(const toml::table* t) {
+        SyncConfig c;
+        if (!t) return c;
+        if (const auto* n = t->get("batch_size"))
+            if (auto v = whole_number(*n, "sync.batch_size", 1, kMaxBatchSize, "records")) c.batch_size = *v;
+        // The retry waits go together: the longest cannot be shorter than the first. Either is taken only
+        // when both are good, so a refused one never pairs the other with a default it was not meant for.
+        const auto* first = t->get("retry_first_seconds");
+        const auto* max = t->get("retry_max_seconds");
+        const std::optional<int> first_s =
+            first ? whole_number(*first, "sync.retry_first_seconds", 1, kMaxRetryFirstSeconds, "seconds")
+                  : std::optional<int>(c.retry_first_seconds);
+        const std::optional<int> max_s =
+            max ? whole_number(*max, "sync.retry_max_seconds", 1, kMaxRetrySeconds, "seconds")
+                : std::optional<int>(c.retry_max_seconds);
+        if (first_s && max_s && *max_s < *first_s) {
+            if (max)
+                report(pos_of(*max), "sync.retry_max_seconds",
+                       "must be at least retry_first_seconds (" + std::to_string(*first_s) + "), got " +
+                           std::to_string(*max_s));
+            else
+                report(pos_of(*first), "sync.retry_first_seconds",
+                       "is more than retry_max_seconds (" + std::to_string(*max_s) +
+                           " by default): set retry_max_seconds too, at least " + std::to_string(*first_s));
+        } else if (first_s && max_s) {
+            c.retry_first_seconds = *first_s;
+            c.retry_max_seconds = *max_s;
+        }
+        if (const auto* n = t->get("reference_download_minutes"))
+            if (auto v = whole_number(*n, "sync.reference_download_minutes", 1, kMaxReferenceDownloadMinutes,
+                                      "minutes"))
+                c.reference_download_minutes = *v;
+        return c;
+    }
+
     // "(byte 0xE9): save the file as UTF-8, ..."
     static std::string invalid_utf8_detail(unsigned char byte) {
         static constexpr char kHex[] = "0123456789ABCDEF";
@@ -594,14 +698,25 @@ private:
         for (const auto& [k, v] : t) {
             const std::string_view name = k.str();
             if (std::find(schema->keys.begin(), schema->keys.end(), name) != schema->keys.end()) continue;
+            if (where == Where::root) {
+                const auto moved = std::find_if(kMovedKeys.begin(), kMovedKeys.end(),
+                                                [name](const MovedKey& m) { return m.old_key == name; });
+                if (moved != kMovedKeys.end()) {
+                    // An older kiosk's layout: say where the key lives now, so an upgrade is one edit each.
+                    std::string message = "moved to [" + std::string(moved->table) + "]";
+                    if (!moved->note.empty()) message += " " + std::string(moved->note);
+                    report(pos_of(k), join_key(prefix, name), message + " (see site.example.toml)");
+                    continue;
+                }
+            }
             std::string message = "unknown key '" + std::string(name) + "'";
             const TableSchema* elsewhere = nullptr;
             for (const auto& s : kTables)
                 if (s.where != where && std::find(s.keys.begin(), s.keys.end(), name) != s.keys.end())
                     elsewhere = &s;
             if (elsewhere && elsewhere->where == Where::root)
-                message += " here: '" + std::string(name) +
-                           "' is a top-level key and must come before the first [table] or [[services]] line";
+                message += " here: '" + std::string(name) + "' is a table of its own: start it with a [" +
+                           std::string(name) + "] line (see site.example.toml)";
             else if (elsewhere && elsewhere->where == Where::service)
                 message += " here: '" + std::string(name) + "' belongs in a [[services]] entry";
             else if (elsewhere)
@@ -609,7 +724,7 @@ private:
                            std::string(elsewhere->label) + " table";
             else if (auto guess = closest_key(name, schema->keys))
                 message += " \xE2\x80\x94 did you mean '" + std::string(*guess) + "'?";
-            else if (where != Where::root) {
+            else {
                 message += " (allowed in " + std::string(schema->label) + ": ";
                 for (std::size_t i = 0; i < schema->keys.size(); ++i)
                     message += (i ? ", " : "") + std::string(schema->keys[i]);
@@ -677,8 +792,8 @@ private:
         return p.lexically_normal();
     }
 
-    std::optional<int> utc_offset(const toml::node& n) {
-        auto v = string_value(n, "utc_offset");
+    std::optional<int> utc_offset(const toml::node& n, const std::string& key) {
+        auto v = string_value(n, key);
         if (!v) return std::nullopt;
         const std::string& s = *v;
         const bool shape = s.size() == 6 && (s[0] == '+' || s[0] == '-') && is_digit(s[1]) &&
@@ -686,13 +801,13 @@ private:
         const int hours = shape ? (s[1] - '0') * 10 + (s[2] - '0') : 0;
         const int mins = shape ? (s[4] - '0') * 10 + (s[5] - '0') : 0;
         if (!shape || mins >= 60) {
-            report(pos_of(n), "utc_offset",
+            report(pos_of(n), key,
                    "must look like \"+07:00\" (sign, hours, ':', minutes), got \"" + s + "\"");
             return std::nullopt;
         }
         const int total = (s[0] == '-' ? -1 : 1) * (hours * 60 + mins);
         if (total < kMinOffsetMinutes || total > kMaxOffsetMinutes) {
-            report(pos_of(n), "utc_offset",
+            report(pos_of(n), key,
                    "must be between " + format_offset(kMinOffsetMinutes) + " and " +
                        format_offset(kMaxOffsetMinutes) + ", got \"" + s + "\"");
             return std::nullopt;
@@ -700,31 +815,31 @@ private:
         return total;
     }
 
-    std::optional<std::vector<std::string>> languages(const toml::node& n) {
+    std::optional<std::vector<std::string>> languages(const toml::node& n, const std::string& key) {
         const auto* arr = n.as_array();
         if (!arr) {
-            report(pos_of(n), "languages", "must be an array of strings, e.g. [\"vi\", \"en\"]" + not_a(n));
+            report(pos_of(n), key, "must be an array of strings, e.g. [\"vi\", \"en\"]" + not_a(n));
             return std::nullopt;
         }
         if (arr->empty()) {
-            report(pos_of(n), "languages", "must list at least one language (\"vi\", \"en\")");
+            report(pos_of(n), key, "must list at least one language (\"vi\", \"en\")");
             return std::nullopt;
         }
         std::vector<std::string> out;
         bool ok = true;
         for (std::size_t i = 0; i < arr->size(); ++i) {
             const auto& e = (*arr)[i];
-            const std::string key = indexed("languages", i);
-            auto v = string_value(e, key);
+            const std::string item = indexed(key, i);
+            auto v = string_value(e, item);
             if (!v) {
                 ok = false;
                 continue;
             }
             if (std::find(kLanguages.begin(), kLanguages.end(), *v) == kLanguages.end()) {
-                report(pos_of(e), key, "unsupported language \"" + *v + "\" (supported: \"vi\", \"en\")");
+                report(pos_of(e), item, "unsupported language \"" + *v + "\" (supported: \"vi\", \"en\")");
                 ok = false;
             } else if (std::find(out.begin(), out.end(), *v) != out.end()) {
-                report(pos_of(e), key, "duplicate language \"" + *v + "\"");
+                report(pos_of(e), item, "duplicate language \"" + *v + "\"");
                 ok = false;
             } else {
                 out.push_back(*v);
@@ -735,8 +850,8 @@ private:
     }
 
     // A whole number of `unit` in [lo, hi] for `key`.
-    std::optional<int> whole_number(const toml::node& n, const char* key, std::int64_t lo, std::int64_t hi,
-                                    const char* unit) {
+    std::optional<int> whole_number(const toml::node& n, const std::string& key, std::int64_t lo,
+                                    std::int64_t hi, const char* unit) {
         const auto* i = n.as_integer();
         if (!i) {
             std::string message = std::string("must be an integer (whole number of ") + unit + ")" + not_a(n);
@@ -754,7 +869,7 @@ private:
         return static_cast<int>(v);
     }
 
-    std::optional<float> ui_scale(const toml::node& n) {
+    std::optional<float> ui_scale(const toml::node& n, const std::string& key) {
         double v = 0;
         if (const auto* f = n.as_floating_point()) {
             v = f->get();
@@ -763,11 +878,11 @@ private:
         } else {
             std::string message = "must be a number such as 1.0 or 1.5" + not_a(n);
             if (n.is_string()) message += ": remove the quotes";
-            report(pos_of(n), "ui_scale", std::move(message));
+            report(pos_of(n), key, std::move(message));
             return std::nullopt;
         }
         if (!(v >= kMinUiScale && v <= kMaxUiScale)) { // also rejects nan
-            report(pos_of(n), "ui_scale",
+            report(pos_of(n), key,
                    "must be between " + format_number(kMinUiScale) + " and 3.0, got " + format_number(v));
             return std::nullopt;
         }

@@ -25,35 +25,68 @@ struct ConfigProblem {
     [[nodiscard]] std::string to_string() const;
 };
 
-// The per-site configuration (config/site.example.toml documents every key).
-struct SiteConfig {
-    core::KioskIdentity kiosk;
-    std::string hospital_name;                      // shown on the welcome screen (NFC)
-    std::string hospital_name_en;                   // optional; falls back to hospital_name
+// The per-site configuration (config/site.example.toml documents every key), one struct per TOML table.
+// A later feature adds its own table as one struct here, one parse function in config.cpp and one table in
+// site.example.toml; the tables still to come are [printer] (ticket printer), [payment] (payment
+// terminal), [audio] (voice prompts) and [admin] (staff mode). None exists before it has keys.
+
+// [identity]: who this kiosk is.
+struct IdentityConfig {
+    core::KioskIdentity kiosk;    // site_id, kiosk_id, kiosk_letter, utc_offset
+    std::string hospital_name;    // shown on the welcome screen (NFC)
+    std::string hospital_name_en; // optional; falls back to hospital_name
+};
+
+// [display]: what the patient sees.
+struct DisplayConfig {
     std::vector<std::string> languages{"vi", "en"}; // first one is the default
     int idle_timeout_seconds = 60;
+    float ui_scale = 1.0f;
+    std::filesystem::path font_regular; // TTF with Vietnamese glyphs
+    std::filesystem::path font_bold;
+};
+
+// [storage]: what the kiosk keeps, where, and for how long.
+struct StorageConfig {
+    std::filesystem::path data_dir; // where kiosk.db lives
     // Patients the kiosk learnt from the HIS, and registrations the HIS has received, are forgotten after
     // this many days (personal data is kept no longer than needed).
     int patient_cache_days = 30;
-    float ui_scale = 1.0f;
-    std::vector<core::Service> services;
-    std::string his_base_url;            // FHIR R4 base of the HIS; "" = no sync (records wait in the outbox)
-    std::filesystem::path his_ca_bundle; // CA certificates for the HIS's TLS; empty = the system's store
-    std::string his_token_url;           // OAuth2 client-credentials token endpoint; "" = no OAuth2
-    std::string his_client_id;           // OAuth2 client id of this kiosk
-    std::filesystem::path his_client_secret_file; // file holding only the client secret
+};
+
+// [his]: how to reach the hospital information system.
+struct HisConfig {
+    std::string base_url;            // FHIR R4 base of the HIS; "" = no sync (records wait in the outbox)
+    std::filesystem::path ca_bundle; // CA certificates for the HIS's TLS; empty = the system's store
+    std::string token_url;           // OAuth2 client-credentials token endpoint; "" = no OAuth2
+    std::string client_id;           // OAuth2 client id of this kiosk
+    std::filesystem::path client_secret_file; // file holding only the client secret
     // The total wait for the HIS's answer to a patient lookup (token fetch included); then the patient is
     // told the hospital could not be asked.
-    int his_lookup_timeout_seconds = 3;
+    int lookup_timeout_seconds = 3;
     // Identifier systems the HIS stores citizen-ID (CCCD) and health-insurance (BHYT) numbers under.
-    std::string his_cccd_system = core::kDefaultCccdSystem;
-    std::string his_bhyt_system = core::kDefaultBhytSystem;
+    std::string cccd_system = core::kDefaultCccdSystem;
+    std::string bhyt_system = core::kDefaultBhytSystem;
     // The hospital's namespace for the kiosk's own identifiers (tickets, registrations): an absolute
     // http(s) URI ending in '/', e.g. "https://bvdk-qn.vn/fhir/sid/"; required with a HIS.
-    std::string his_identifier_base;
-    std::filesystem::path data_dir;     // where kiosk.db lives
-    std::filesystem::path font_regular; // TTF with Vietnamese glyphs
-    std::filesystem::path font_bold;
+    std::string identifier_base;
+};
+
+// [sync]: the pace of the background exchange with the HIS.
+struct SyncConfig {
+    int batch_size = 50;                // outbox records per request when many wait
+    int retry_first_seconds = 2;        // the wait before the first retry of a failed delivery ...
+    int retry_max_seconds = 300;        // ... doubling up to this (with jitter)
+    int reference_download_minutes = 5; // how often departments, practitioners and slots are refreshed
+};
+
+struct SiteConfig {
+    IdentityConfig identity;
+    DisplayConfig display;
+    StorageConfig storage;
+    HisConfig his;
+    SyncConfig sync;
+    std::vector<core::Service> services; // [[services]]
 };
 
 struct ConfigResult {

@@ -32,21 +32,26 @@ std::string read_client_secret(const std::filesystem::path& file) {
 }
 
 store::IdentifierSystems identifier_systems(const SiteConfig& config) {
-    return store::IdentifierSystems{config.his_cccd_system, config.his_bhyt_system};
+    return store::IdentifierSystems{config.his.cccd_system, config.his.bhyt_system};
 }
 
 std::optional<HisWiring> HisWiring::from(const SiteConfig& config, const std::atomic<bool>* stop) {
-    if (config.his_base_url.empty()) return std::nullopt;
+    if (config.his.base_url.empty()) return std::nullopt;
     HisWiring w;
-    w.base_url_ = config.his_base_url;
-    w.identifier_base_ = config.his_identifier_base;
-    w.user_agent_ = "kiosk/" KIOSK_VERSION " (" + config.kiosk.site_id + "/" + config.kiosk.kiosk_id + ")";
-    w.ca_bundle_ = config.his_ca_bundle.string();
+    w.base_url_ = config.his.base_url;
+    w.identifier_base_ = config.his.identifier_base;
+    w.user_agent_ = "kiosk/" KIOSK_VERSION " (" + config.identity.kiosk.site_id + "/" +
+                    config.identity.kiosk.kiosk_id + ")";
+    w.ca_bundle_ = config.his.ca_bundle.string();
     w.stop_ = stop;
-    w.lookup_deadline_ = std::chrono::seconds(config.his_lookup_timeout_seconds);
-    if (!config.his_token_url.empty())
-        w.oauth2_ = his::OAuth2Settings{config.his_token_url, config.his_client_id,
-                                        read_client_secret(config.his_client_secret_file), std::nullopt};
+    w.lookup_deadline_ = std::chrono::seconds(config.his.lookup_timeout_seconds);
+    w.sync_.batch_size = config.sync.batch_size;
+    w.sync_.backoff_base = std::chrono::seconds(config.sync.retry_first_seconds);
+    w.sync_.backoff_max = std::chrono::seconds(config.sync.retry_max_seconds);
+    w.download_every_ = std::chrono::minutes(config.sync.reference_download_minutes);
+    if (!config.his.token_url.empty())
+        w.oauth2_ = his::OAuth2Settings{config.his.token_url, config.his.client_id,
+                                        read_client_secret(config.his.client_secret_file), std::nullopt};
     return w;
 }
 
@@ -68,6 +73,8 @@ HisConnection HisWiring::sync_connection() const {
     his.identifier_base = identifier_base_;
     his.transport = transport(Purpose::Sync);
     his.oauth2 = oauth2_;
+    his.sync = sync_;
+    his.download_every = download_every_;
     return his;
 }
 

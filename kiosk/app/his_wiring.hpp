@@ -1,6 +1,6 @@
 #pragma once
-// The one place that turns the site config into the objects that talk to the HIS: transport options,
-// OAuth2 client credentials, the identifier systems, the sync's connection and the patient lookup's
+// The one place that turns the site config ([his], [sync]) into the objects that talk to the HIS: transport
+// options, OAuth2 client credentials, the identifier systems, the sync's connection and the patient lookup's
 // chain (curl -> observed -> OAuth2 -> PatientLookup). Both the sync and the lookup get theirs here, so
 // a new HIS setting is read in one place.
 #include "kiosk/app/sync_worker.hpp"
@@ -80,6 +80,8 @@ private:
     const std::atomic<bool>* stop_ = nullptr;
     std::optional<his::OAuth2Settings> oauth2_;
     std::chrono::milliseconds lookup_deadline_{3000};
+    his::SyncSettings sync_;                 // [sync]: batch size, retry backoff
+    std::chrono::minutes download_every_{5}; // [sync] reference_download_minutes
 };
 
 } // namespace kiosk::app

@@ -96,8 +96,8 @@ int main(int argc, char** argv) {
         const auto result = load_config_file(check_file);
         if (!result.ok()) return report_config_problems(result);
         std::printf("%s: OK (site %s, kiosk %s, %zu services)\n", check_file.c_str(),
-                    result.config->kiosk.site_id.c_str(), result.config->kiosk.kiosk_id.c_str(),
-                    result.config->services.size());
+                    result.config->identity.kiosk.site_id.c_str(),
+                    result.config->identity.kiosk.kiosk_id.c_str(), result.config->services.size());
         return 0;
     }
 
@@ -147,17 +147,20 @@ int main(int argc, char** argv) {
 
     const SiteConfig& config = *result.config;
     try {
-        prepare_data_dir(config.data_dir);
-        const auto made_private = restrict_data_dir(config.data_dir); // refuses /tmp before creating in it
-        lock_data_dir(config.data_dir); // before the log: a second kiosk must not write into this one's files
+        prepare_data_dir(config.storage.data_dir);
+        const auto made_private =
+            restrict_data_dir(config.storage.data_dir); // refuses /tmp before creating in it
+        lock_data_dir(
+            config.storage.data_dir); // before the log: a second kiosk must not write into this one's files
         auto file_sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-            (config.data_dir / "kiosk.log").string(), 5 * 1024 * 1024, 3);
+            (config.storage.data_dir / "kiosk.log").string(), 5 * 1024 * 1024, 3);
         spdlog::default_logger()->sinks().push_back(file_sink);
         // A power cut or SIGKILL keeps what was logged: warnings and errors at once, the rest within 1 s.
         spdlog::flush_on(spdlog::level::warn);
         spdlog::flush_every(std::chrono::seconds(1));
-        spdlog::info("kiosk {} starting: site {}, kiosk {}, data dir {}", KIOSK_VERSION, config.kiosk.site_id,
-                     config.kiosk.kiosk_id, config.data_dir.string());
+        spdlog::info("kiosk {} starting: site {}, kiosk {}, data dir {}", KIOSK_VERSION,
+                     config.identity.kiosk.site_id, config.identity.kiosk.kiosk_id,
+                     config.storage.data_dir.string());
         spdlog::info("{}", hardening_summary());
         for (const auto& line : made_private)
             spdlog::warn("{}", line);

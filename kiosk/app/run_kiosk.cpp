@@ -34,27 +34,28 @@ ui::Language language_of(const std::string& code) {
 
 ui::SiteView site_view(const SiteConfig& c) {
     ui::SiteView v;
-    v.hospital_name = c.hospital_name;
-    v.hospital_name_en = c.hospital_name_en;
-    v.kiosk_id = c.kiosk.kiosk_id;
+    v.hospital_name = c.identity.hospital_name;
+    v.hospital_name_en = c.identity.hospital_name_en;
+    v.kiosk_id = c.identity.kiosk.kiosk_id;
     v.services = c.services;
-    v.utc_offset_minutes = c.kiosk.utc_offset_minutes;
-    v.bilingual = c.languages.size() > 1;
+    v.utc_offset_minutes = c.identity.kiosk.utc_offset_minutes;
+    v.bilingual = c.display.languages.size() > 1;
     return v;
 }
 
 // The app's settings from the site config, read here only (the idle limit among them).
 KioskApp::Setup app_setup(const SiteConfig& c) {
     KioskApp::Setup s;
-    s.language = language_of(c.languages.front());
+    s.language = language_of(c.display.languages.front());
     s.site = site_view(c);
-    s.utc_offset_minutes = c.kiosk.utc_offset_minutes;
-    s.idle_limit = std::chrono::seconds(c.idle_timeout_seconds);
+    s.utc_offset_minutes = c.identity.kiosk.utc_offset_minutes;
+    s.idle_limit = std::chrono::seconds(c.display.idle_timeout_seconds);
     return s;
 }
 
 int run(const SiteConfig& config, const Options& options) {
-    Shell shell(Shell::Setup{config.font_regular, config.font_bold, config.ui_scale}, options);
+    Shell shell(Shell::Setup{config.display.font_regular, config.display.font_bold, config.display.ui_scale},
+                options);
     MainQueue main_queue([&shell] { shell.wake(); });
     // Before the backend: its workers use them until they have joined.
     core::SystemClock wall;
@@ -131,10 +132,10 @@ void prepare_data_dir(const std::filesystem::path& dir) {
 }
 
 int run_kiosk(const SiteConfig& config, const Options& options) {
-    prepare_data_dir(config.data_dir);
+    prepare_data_dir(config.storage.data_dir);
     try {
-        ui::check_font_file(config.font_regular);
-        ui::check_font_file(config.font_bold);
+        ui::check_font_file(config.display.font_regular);
+        ui::check_font_file(config.display.font_bold);
     } catch (const ui::FontError& e) {
         throw StartupError(e.what());
     }

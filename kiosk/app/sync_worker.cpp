@@ -61,13 +61,18 @@ void SyncWorker::run() {
         if (his_.oauth2) oauth2.emplace(observed, *his_.oauth2, clock);
         his::HttpTransport& transport = oauth2 ? static_cast<his::HttpTransport&>(*oauth2) : observed;
         his::FhirHis fhir(transport, his_.base_url, his_.identifier_base);
-        his::SyncSettings settings;
+        his::SyncSettings settings = his_.sync;
         settings.stop = his_.transport.stop;
         his::SyncEngine engine(db, fhir, clock, settings, std::random_device{}());
         observer = &engine;
         his::ReferenceDownloader downloader(transport, his_.base_url, db);
         core::UnixMillis next_download = 0;
-        spdlog::info("HIS sync to {} started{}", his_.base_url, oauth2 ? " (OAuth2 client credentials)" : "");
+        spdlog::info("HIS sync to {} started{}: {} records per request, retries after {} s up to {} s, "
+                     "reference data every {} min",
+                     his_.base_url, oauth2 ? " (OAuth2 client credentials)" : "", settings.batch_size,
+                     std::chrono::duration_cast<std::chrono::seconds>(settings.backoff_base).count(),
+                     std::chrono::duration_cast<std::chrono::seconds>(settings.backoff_max).count(),
+                     his_.download_every.count());
         his::SyncStatus shown = engine.status();
         std::uint64_t seen = 0;       // kicks before the current pass began
         std::uint64_t shown_seen = 0; // ... as last told

@@ -22,7 +22,8 @@ struct HisConnection {
     std::string identifier_base;               // the hospital's namespace for the kiosk's identifiers
     his::TransportOptions transport;           // timeouts, CA bundle, User-Agent, the stop flag
     std::optional<his::OAuth2Settings> oauth2; // client credentials, when the HIS wants a bearer token
-    std::chrono::minutes download_every{5};    // reference data refresh
+    his::SyncSettings sync;                    // batch size and retry backoff ([sync]); stop is set here
+    std::chrono::minutes download_every{5};    // reference data refresh ([sync] reference_download_minutes)
 };
 
 class SyncWorker {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring> // explicit_bzero
+#include <memory>
 #include <optional>
 #include <utf8proc.h>
 #include <utility>
@@ -31,6 +33,50 @@ struct Letter {
     Shape shape = Shape::none;
     Tone tone = Tone::none;
 };
+
+// Memory for the composer's working copies of the text (the letters of a word, code points): overwritten
+// before it goes back to the heap, also when a vector grows into a larger block.
+template <class T> struct WipingAllocator {
+    using value_type = T;
+    WipingAllocator() = default;
+    template <class U> WipingAllocator(const WipingAllocator<U>&) noexcept {} // NOLINT: rebinding
+    T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+    void deallocate(T* p, std::size_t n) noexcept {
+        explicit_bzero(p, n * sizeof(T));
+        std::allocator<T>().deallocate(p, n);
+    }
+    friend bool operator==(const WipingAllocator&, const WipingAllocator&) = default;
+};
+
+using Letters = std::vector<Letter, WipingAllocator<Letter>>;
+using CodePoints = std::vector<utf8proc_int32_t, WipingAllocator<utf8proc_int32_t>>;
+
+// ---- the composed text: every byte it gave up is overwritten --------------------------------------------
+
+constexpr std::size_t kFirstCapacity = 64; // most fields never need more: the text stays in one buffer
+
+// Makes room for `extra` more bytes. A larger buffer gets a copy, and the old one (or the string's inline
+// buffer, which keeps the bytes of a short text when the text moves to the heap) is overwritten first.
+void reserve_for(std::string& text, std::size_t extra) {
+    if (text.size() + extra <= text.capacity()) return;
+    std::string larger;
+    larger.reserve(std::max({text.capacity() * 2, text.size() + extra, kFirstCapacity}));
+    larger.assign(text);
+    wipe(text);
+    text = std::move(larger);
+}
+
+void append(std::string& text, std::string_view bytes) {
+    reserve_for(text, bytes.size());
+    text.append(bytes);
+}
+
+// Shortens the text to `size` bytes, overwriting the bytes it drops.
+void truncate(std::string& text, std::size_t size) {
+    if (size >= text.size()) return;
+    explicit_bzero(text.data() + size, text.size() - size);
+    text.resize(size);
+}
 
 bool is_ascii_letter(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -115,7 +161,51 @@ bool shape_allowed(char base, Shape s) {
 void append_utf8(std::string& out, char32_t cp) {
     std::array<utf8proc_uint8_t, 4> buf{};
     const utf8proc_ssize_t n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), buf.data());
-    out.append(reinterpret_cast<const char*>(buf.data()), static_cast<std::size_t>(n));
+    append(out, std::string_view(reinterpret_cast<const char*>(buf.data()), static_cast<std::size_t>(n)));
+    explicit_bzero(buf.data(), buf.size());
+}
+
+// Appends the NFC form of `cps` (code points, any order of marks) to out: canonical order, then
+// composition, in place; the same steps as utf8proc_map, without its heap copies of the text.
+void append_nfc(std::string& out, utf8proc_int32_t* cps, utf8proc_ssize_t n) {
+    const auto options = static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    // Canonical order: a stable sort of each run of marks by combining class (what decomposition does).
+    for (utf8proc_ssize_t i = 1; i < n; ++i) {
+        const auto cls = [](utf8proc_int32_t cp) { return utf8proc_get_property(cp)->combining_class; };
+        for (utf8proc_ssize_t j = i; j > 0 && cls(cps[j]) != 0 && cls(cps[j - 1]) > cls(cps[j]); --j)
+            std::swap(cps[j], cps[j - 1]);
+    }
+    const utf8proc_ssize_t len = utf8proc_normalize_utf32(cps, n, options);
+    for (utf8proc_ssize_t i = 0; i < len; ++i)
+        append_utf8(out, static_cast<char32_t>(cps[i]));
+}
+
+// Appends the NFC form of UTF-8 text to out, invalid bytes dropped, through working buffers that are
+// overwritten before they are released.
+void append_nfc(std::string& out, std::string_view utf8) {
+    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data());
+    const auto size = static_cast<utf8proc_ssize_t>(utf8.size());
+    CodePoints cps;
+    cps.reserve(utf8.size() + 4);
+    utf8proc_ssize_t i = 0;
+    std::array<utf8proc_int32_t, 32> one{}; // one code point decomposes into at most 18 (Unicode 15)
+    while (i < size) {
+        utf8proc_int32_t cp = 0;
+        const utf8proc_ssize_t n = utf8proc_iterate(p + i, size - i, &cp);
+        if (n <= 0) {
+            ++i; // drop the invalid byte
+            continue;
+        }
+        i += n;
+        int last_boundclass = 0;
+        const utf8proc_ssize_t parts = utf8proc_decompose_char(
+            cp, one.data(), static_cast<utf8proc_ssize_t>(one.size()),
+            static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE), &last_boundclass);
+        if (parts <= 0 || parts > static_cast<utf8proc_ssize_t>(one.size())) continue;
+        cps.insert(cps.end(), one.begin(), one.begin() + parts);
+    }
+    explicit_bzero(one.data(), sizeof one);
+    append_nfc(out, cps.data(), static_cast<utf8proc_ssize_t>(cps.size()));
 }
 
 // Byte offsets where the grapheme clusters of valid UTF-8 text start.
@@ -181,26 +271,27 @@ std::optional<Letter> parse_letter(std::string_view grapheme) {
     return l;
 }
 
-std::string render(const std::vector<Letter>& letters) {
-    std::string nfd;
+// Appends the letters to out in NFC, one letter at a time (a letter starts with a base letter, so letters
+// compose on their own).
+void render(const Letters& letters, std::string& out) {
     for (const Letter& l : letters) {
-        if (l.stroke) {
-            append_utf8(nfd, l.upper ? kDStrokeUpper : kDStroke);
-        } else {
-            nfd.push_back(l.upper ? ascii_upper(l.base) : l.base);
-        }
-        if (l.shape == Shape::circumflex) append_utf8(nfd, kCircumflex);
-        if (l.shape == Shape::breve) append_utf8(nfd, kBreve);
-        if (l.shape == Shape::horn) append_utf8(nfd, kHorn);
-        if (l.tone != Tone::none) append_utf8(nfd, tone_mark(l.tone));
+        std::array<utf8proc_int32_t, 3> cps{};
+        utf8proc_ssize_t n = 0;
+        cps[n++] = l.stroke ? static_cast<utf8proc_int32_t>(l.upper ? kDStrokeUpper : kDStroke)
+                            : (l.upper ? ascii_upper(l.base) : l.base);
+        if (l.shape == Shape::circumflex) cps[n++] = kCircumflex;
+        if (l.shape == Shape::breve) cps[n++] = kBreve;
+        if (l.shape == Shape::horn) cps[n++] = kHorn;
+        if (l.tone != Tone::none) cps[n++] = static_cast<utf8proc_int32_t>(tone_mark(l.tone));
+        append_nfc(out, cps.data(), n);
+        explicit_bzero(cps.data(), sizeof cps);
     }
-    return to_nfc(nfd).value_or(nfd); // always valid: built from code points
 }
 
 // The word at the end of a text: the letters after the last non-letter grapheme.
 struct Word {
     std::size_t start = 0; // byte offset in the text
-    std::vector<Letter> letters;
+    Letters letters;
     bool too_long = false; // a run of letters far longer than any syllable: keys are typed as they are
 };
 
@@ -245,7 +336,7 @@ struct Syllable {
     bool stop_final = false; // c ch k p t: only sắc and nặng
 };
 
-Syllable analyze(const std::vector<Letter>& l) {
+Syllable analyze(const Letters& l) {
     Syllable s;
     const std::size_t n = l.size();
     std::size_t i = 0;
@@ -263,24 +354,29 @@ Syllable analyze(const std::vector<Letter>& l) {
         ++j;
     s.nb = i;
     s.ne = j;
-    std::string tail;
     for (std::size_t k = j; k < n; ++k) {
         if (is_vowel(l[k]) || l[k].stroke) return s; // a second vowel group, or đ at the end
-        tail.push_back(l[k].base);
     }
+    // The letters after the vowels, compared in place (no copy of the patient's text).
+    const auto tail_is = [&](std::string_view f) {
+        if (n - j != f.size()) return false;
+        for (std::size_t k = 0; k < f.size(); ++k)
+            if (l[j + k].base != f[k]) return false;
+        return true;
+    };
     static constexpr std::array<std::string_view, 10> kFinals = {"",  "c",  "ch", "k", "m",
                                                                  "n", "ng", "nh", "p", "t"};
     bool final_ok = false;
     for (const std::string_view f : kFinals)
-        final_ok = final_ok || tail == f;
-    s.has_final = !tail.empty();
-    s.stop_final = tail == "c" || tail == "ch" || tail == "k" || tail == "p" || tail == "t";
+        final_ok = final_ok || tail_is(f);
+    s.has_final = n > j;
+    s.stop_final = tail_is("c") || tail_is("ch") || tail_is("k") || tail_is("p") || tail_is("t");
     s.valid = final_ok && j - i >= 1 && j - i <= 3;
     return s;
 }
 
 // The vowel that carries the tone (modern placement; see telex.hpp).
-std::size_t tone_position(const std::vector<Letter>& l, const Syllable& s) {
+std::size_t tone_position(const Letters& l, const Syllable& s) {
     for (std::size_t k = s.ne; k-- > s.nb;) {
         if (l[k].shape != Shape::none) return k;
     }
@@ -298,7 +394,7 @@ std::size_t tone_position(const std::vector<Letter>& l, const Syllable& s) {
 
 // After an edit: completes "uơ"/"ưo" followed by another letter to "ươ" and moves the tone where it
 // belongs. Words that are not a syllable (or carry several tones) are left as they are.
-void normalize(std::vector<Letter>& l) {
+void normalize(Letters& l) {
     const Syllable s = analyze(l);
     if (!s.valid) return;
     for (std::size_t k = s.nb; k + 1 < s.ne; ++k) {
@@ -322,7 +418,7 @@ void normalize(std::vector<Letter>& l) {
     l[tone_position(l, s)].tone = tone;
 }
 
-Tone current_tone(const std::vector<Letter>& l, std::size_t& count) {
+Tone current_tone(const Letters& l, std::size_t& count) {
     count = 0;
     Tone t = Tone::none;
     for (const Letter& x : l) {
@@ -348,7 +444,7 @@ enum class Effect : std::uint8_t {
     undone,  // a mark removed, the key typed as a letter: the same key again stays literal
 };
 
-Effect apply_tone(std::vector<Letter>& l, Tone t, char key) {
+Effect apply_tone(Letters& l, Tone t, char key) {
     const Syllable s = analyze(l);
     std::size_t count = 0;
     const Tone cur = current_tone(l, count);
@@ -375,7 +471,7 @@ Effect apply_tone(std::vector<Letter>& l, Tone t, char key) {
     return Effect::applied;
 }
 
-Effect apply_circumflex(std::vector<Letter>& l, char key) {
+Effect apply_circumflex(Letters& l, char key) {
     const Syllable s = analyze(l);
     const char k = ascii_lower(key);
     if (!s.valid || l[s.ne - 1].base != k) return Effect::literal;
@@ -391,7 +487,7 @@ Effect apply_circumflex(std::vector<Letter>& l, char key) {
 }
 
 // Sets (or, when already set, undoes) one letter's w mark.
-Effect toggle_w(std::vector<Letter>& l, std::size_t k, Shape shape, char key) {
+Effect toggle_w(Letters& l, std::size_t k, Shape shape, char key) {
     if (l[k].shape == shape) {
         l[k].shape = Shape::none;
         l.push_back(plain(key));
@@ -402,7 +498,7 @@ Effect toggle_w(std::vector<Letter>& l, std::size_t k, Shape shape, char key) {
 }
 
 // w: returns nullopt when w should type "ư" on its own.
-std::optional<Effect> apply_w(std::vector<Letter>& l, char key) {
+std::optional<Effect> apply_w(Letters& l, char key) {
     const Syllable s = analyze(l);
     if (!s.has_vowel) return std::nullopt;
     if (!s.valid) return Effect::literal;
@@ -440,29 +536,46 @@ std::optional<Effect> apply_w(std::vector<Letter>& l, char key) {
     return Effect::literal;
 }
 
-std::string sanitize_utf8(std::string_view s) {
-    std::string out;
-    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-    const auto size = static_cast<utf8proc_ssize_t>(s.size());
-    utf8proc_ssize_t i = 0;
-    while (i < size) {
-        utf8proc_int32_t cp = 0;
-        const utf8proc_ssize_t n = utf8proc_iterate(p + i, size - i, &cp);
-        if (n <= 0) {
-            ++i; // drop the invalid byte
-            continue;
-        }
-        out.append(s.substr(static_cast<std::size_t>(i), static_cast<std::size_t>(n)));
-        i += n;
-    }
-    return out;
-}
-
 } // namespace
 
 TelexComposer::TelexComposer(std::string text) {
-    auto nfc = to_nfc(text);
-    text_ = nfc ? std::move(*nfc) : to_nfc(sanitize_utf8(text)).value_or(std::string());
+    append_nfc(text_, text);
+    wipe(text); // this copy is the composer's too
+}
+
+TelexComposer::TelexComposer(const TelexComposer& other)
+    : literal_key_(other.literal_key_), w_alone_(other.w_alone_) {
+    append(text_, other.text_);
+}
+
+TelexComposer::TelexComposer(TelexComposer&& other) noexcept
+    : text_(std::move(other.text_)), literal_key_(other.literal_key_), w_alone_(other.w_alone_) {
+    wipe(other.text_); // a short text was copied out of the other's inline buffer, not moved
+    other.clear();
+}
+
+TelexComposer& TelexComposer::operator=(const TelexComposer& other) {
+    if (this == &other) return *this;
+    wipe(text_);
+    append(text_, other.text_);
+    literal_key_ = other.literal_key_;
+    w_alone_ = other.w_alone_;
+    return *this;
+}
+
+TelexComposer& TelexComposer::operator=(TelexComposer&& other) noexcept {
+    if (this == &other) return *this;
+    wipe(text_); // its buffer is released by the move below
+    text_ = std::move(other.text_);
+    literal_key_ = other.literal_key_;
+    w_alone_ = other.w_alone_;
+    wipe(other.text_);
+    other.clear();
+    return *this;
+}
+
+TelexComposer::~TelexComposer() {
+    wipe(text_);
 }
 
 void TelexComposer::type(char key) {
@@ -470,22 +583,22 @@ void TelexComposer::type(char key) {
     const bool was_w_alone = std::exchange(w_alone_, false);
     if (!is_ascii_letter(key)) {
         literal_key_ = 0;
-        text_.push_back(key);
+        append(text_, std::string_view(&key, 1));
         return;
     }
     const char k = ascii_lower(key);
     if (literal_key_ != 0 && k == literal_key_) {
-        text_.push_back(key);
+        append(text_, std::string_view(&key, 1));
         return;
     }
     literal_key_ = 0;
 
     Word word = trailing_word(text_);
     if (word.too_long) {
-        text_.push_back(key);
+        append(text_, std::string_view(&key, 1));
         return;
     }
-    std::vector<Letter>& l = word.letters;
+    Letters& l = word.letters;
     Effect effect = Effect::literal;
     if (const auto tone = tone_of_key(k)) {
         effect = apply_tone(l, *tone, key);
@@ -528,19 +641,19 @@ void TelexComposer::type(char key) {
     if (effect == Effect::literal) l.push_back(plain(key));
     if (effect == Effect::undone) literal_key_ = k;
     normalize(l);
-    text_.resize(word.start);
-    text_ += render(l);
+    truncate(text_, word.start);
+    render(l, text_);
 }
 
 void TelexComposer::backspace() {
     literal_key_ = 0;
     w_alone_ = false;
     const std::vector<std::size_t> starts = grapheme_starts(text_);
-    if (!starts.empty()) text_.resize(starts.back());
+    if (!starts.empty()) truncate(text_, starts.back());
 }
 
 void TelexComposer::clear() {
-    text_.clear();
+    wipe(text_);
     literal_key_ = 0;
     w_alone_ = false;
 }

@@ -34,6 +34,14 @@
 //   until another key is pressed, the same key keeps typing itself ("aaaa" -> "aaa"). "ww" -> "w" when
 //   the first w typed "ư" alone.
 // - Backspace removes the whole last grapheme (letter, marks and all).
+//
+// Privacy: the text is a patient's name, number or address as typed. Every byte of it the composer gives
+// up is overwritten (explicit_bzero) before the memory is reused or freed: clear() and the destructor
+// overwrite the whole buffer (clear() keeps it for the next patient); backspace and the rewriting of a word
+// by a mark key overwrite the bytes they drop; when the text outgrows its buffer, the old buffer (or the
+// string's inline buffer) is overwritten after the copy; a move wipes the source; and the working copies
+// of a keystroke (the word's letters, its code points) live in memory overwritten before it is freed.
+// Copies the caller makes of text() are the caller's to wipe.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -43,12 +51,20 @@ namespace kiosk::core {
 class TelexComposer {
 public:
     TelexComposer() = default;
-    explicit TelexComposer(std::string text); // prefilled (normalised to NFC; invalid UTF-8 bytes dropped)
+    // Prefilled (normalised to NFC; invalid UTF-8 bytes dropped); `text` is wiped once it is taken in.
+    explicit TelexComposer(std::string text);
+    TelexComposer(const TelexComposer& other);
+    TelexComposer(TelexComposer&& other) noexcept; // leaves `other` empty and wiped
+    TelexComposer& operator=(const TelexComposer& other);
+    TelexComposer& operator=(TelexComposer&& other) noexcept;
+    ~TelexComposer(); // overwrites the text
 
     // One key: a printable ASCII character (letters, digits, space, punctuation). Other values are ignored.
     void type(char key);
     // Removes the last character as the patient sees it (a letter with all its marks is one character).
     void backspace();
+    // Overwrites every byte of the buffer (also those a longer text left behind) and empties the text; the
+    // buffer is kept.
     void clear();
 
     [[nodiscard]] const std::string& text() const { return text_; }

@@ -19,12 +19,12 @@ using Purpose = HisWiring::Purpose;
 
 SiteConfig his_config() {
     SiteConfig c;
-    c.kiosk.site_id = "BVDK-QN";
-    c.kiosk.kiosk_id = "SANH-A-01";
-    c.his_base_url = "https://his.example.vn/fhir";
-    c.his_identifier_base = "https://bvdk-qn.vn/fhir/sid/";
-    c.his_ca_bundle = "/etc/kiosk/his-ca.pem";
-    c.his_lookup_timeout_seconds = 2;
+    c.identity.kiosk.site_id = "BVDK-QN";
+    c.identity.kiosk.kiosk_id = "SANH-A-01";
+    c.his.base_url = "https://his.example.vn/fhir";
+    c.his.identifier_base = "https://bvdk-qn.vn/fhir/sid/";
+    c.his.ca_bundle = "/etc/kiosk/his-ca.pem";
+    c.his.lookup_timeout_seconds = 2;
     return c;
 }
 
@@ -39,7 +39,7 @@ std::filesystem::path write_secret(const TempDir& dir, const std::string& text,
 
 TEST(HisWiring, NoBaseUrlIsNoHis) {
     SiteConfig c = his_config();
-    c.his_base_url.clear();
+    c.his.base_url.clear();
     EXPECT_FALSE(HisWiring::from(c, nullptr).has_value());
 }
 
@@ -63,7 +63,7 @@ TEST(HisWiring, TheSyncAndTheLookupShareTheConnectionSettingsWithTheirOwnTimeout
     EXPECT_EQ(sync.connect_timeout, his::TransportOptions{}.connect_timeout);
 
     SiteConfig slow = his_config();
-    slow.his_lookup_timeout_seconds = 10;
+    slow.his.lookup_timeout_seconds = 10;
     const auto patient = HisWiring::from(slow, &stop)->transport(Purpose::Lookup);
     EXPECT_EQ(patient.connect_timeout, std::chrono::seconds(3)) << "an unreachable HIS is known in 3 s";
     EXPECT_EQ(patient.total_timeout, std::chrono::seconds(10));
@@ -75,15 +75,28 @@ TEST(HisWiring, TheSyncAndTheLookupShareTheConnectionSettingsWithTheirOwnTimeout
     EXPECT_FALSE(conn.oauth2.has_value());
 }
 
+TEST(HisWiring, TheSyncSettingsReachTheSyncsConnection) {
+    SiteConfig c = his_config();
+    c.sync.batch_size = 7;
+    c.sync.retry_first_seconds = 3;
+    c.sync.retry_max_seconds = 90;
+    c.sync.reference_download_minutes = 11;
+    const HisConnection conn = HisWiring::from(c, nullptr)->sync_connection();
+    EXPECT_EQ(conn.sync.batch_size, 7);
+    EXPECT_EQ(conn.sync.backoff_base, std::chrono::seconds(3));
+    EXPECT_EQ(conn.sync.backoff_max, std::chrono::seconds(90));
+    EXPECT_EQ(conn.download_every, std::chrono::minutes(11));
+}
+
 TEST(HisWiring, TheClientSecretIsReadOnceForTheSyncAndTheLookup) {
     TempDir dir;
     SiteConfig c = his_config();
-    c.his_token_url = "https://his.example.vn/auth/token";
-    c.his_client_id = "kiosk-a-01";
-    c.his_client_secret_file = write_secret(dir, "s3cret\n");
+    c.his.token_url = "https://his.example.vn/auth/token";
+    c.his.client_id = "kiosk-a-01";
+    c.his.client_secret_file = write_secret(dir, "s3cret\n");
     const auto w = HisWiring::from(c, nullptr);
     ASSERT_TRUE(w);
-    std::filesystem::remove(c.his_client_secret_file); // read at start-up, not again
+    std::filesystem::remove(c.his.client_secret_file); // read at start-up, not again
     const HisConnection conn = w->sync_connection();
     ASSERT_TRUE(conn.oauth2.has_value());
     EXPECT_EQ(conn.oauth2->token_url, "https://his.example.vn/auth/token");
@@ -100,8 +113,8 @@ TEST(HisWiring, TheClientSecretIsReadOnceForTheSyncAndTheLookup) {
 TEST(HisWiring, ASecretOtherUsersCanReadStopsTheStart) {
     TempDir dir;
     SiteConfig c = his_config();
-    c.his_token_url = "https://his.example.vn/auth/token";
-    c.his_client_secret_file =
+    c.his.token_url = "https://his.example.vn/auth/token";
+    c.his.client_secret_file =
         write_secret(dir, "s3cret", std::filesystem::perms::owner_all | std::filesystem::perms::group_read);
     try {
         (void)HisWiring::from(c, nullptr);
@@ -114,17 +127,17 @@ TEST(HisWiring, ASecretOtherUsersCanReadStopsTheStart) {
 TEST(HisWiring, AnEmptyOrMissingSecretStopsTheStart) {
     TempDir dir;
     SiteConfig c = his_config();
-    c.his_token_url = "https://his.example.vn/auth/token";
-    c.his_client_secret_file = write_secret(dir, "\n");
+    c.his.token_url = "https://his.example.vn/auth/token";
+    c.his.client_secret_file = write_secret(dir, "\n");
     EXPECT_THROW((void)HisWiring::from(c, nullptr), StartupError);
-    c.his_client_secret_file = dir.path() / "missing";
+    c.his.client_secret_file = dir.path() / "missing";
     EXPECT_THROW((void)HisWiring::from(c, nullptr), StartupError);
 }
 
 TEST(HisWiring, IdentifierSystemsComeFromTheConfig) {
     SiteConfig c = his_config();
-    c.his_cccd_system = "urn:example:cccd";
-    c.his_bhyt_system = "urn:example:bhyt";
+    c.his.cccd_system = "urn:example:cccd";
+    c.his.bhyt_system = "urn:example:bhyt";
     const store::IdentifierSystems s = identifier_systems(c);
     EXPECT_EQ(s.cccd, "urn:example:cccd");
     EXPECT_EQ(s.bhyt, "urn:example:bhyt");

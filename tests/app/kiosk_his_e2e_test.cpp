@@ -259,3 +259,27 @@ TEST(KioskWithHis, NeverAnsweringHisTellsThePatientItCouldNotBeAsked) {
     EXPECT_EQ(r.err.find("079090001234"), std::string::npos) << "the number is not logged";
     EXPECT_EQ(his.answered_late(), 0);
 }
+
+// Issue 9: the [sync] values of the site config are the ones the HIS sync runs with (the sync logs the
+// settings it was handed when it starts). Every value differs from its default, so a value that does not
+// arrive, or arrives in the wrong unit, shows.
+TEST(KioskWithHis, SyncSettingsOfTheConfigReachTheSync) {
+    TempDir dir;
+    const auto config = write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", kIdentifierBaseLine + "\nbase_url = \"http://127.0.0.1:9/fhir/R4\""},
+         {"\nbatch_size = 50", "\nbatch_size = 7"},
+         {"\nretry_first_seconds = 2", "\nretry_first_seconds = 9"},
+         {"\nretry_max_seconds = 300", "\nretry_max_seconds = 1200"},
+         {"\nreference_download_minutes = 5", "\nreference_download_minutes = 45"}});
+    KioskProcess kiosk({"--headless", "--windowed", "1280x800", "--config", config.string()}, dir.path(), {});
+    ASSERT_GT(kiosk.pid(), 0);
+    const bool started = eventually([&] { return kiosk.err().find("HIS sync to") != std::string::npos; });
+    const std::string err = kiosk.err();
+    ASSERT_TRUE(started) << err;
+    EXPECT_NE(
+        err.find("HIS sync to http://127.0.0.1:9/fhir/R4 started: 7 records per request, retries after 9 s "
+                 "up to 1200 s, reference data every 45 min"),
+        std::string::npos)
+        << err;
+}

@@ -84,18 +84,22 @@ inline ProcessResult run_kiosk(const std::string& args, const std::filesystem::p
     return run_command(command + " " + args, dir);
 }
 
-// The example site config with data_dir pointed into a test's own directory, and text edits applied.
+// The example site config with [storage] data_dir pointed into a test's own directory, and text edits
+// applied.
 inline std::filesystem::path
 write_site_config(const TempDir& dir, const std::string& data_dir,
                   const std::vector<std::pair<std::string, std::string>>& edits = {}) {
     std::string text = read_text(std::filesystem::path(KIOSK_SOURCE_DIR) / "config" / "site.example.toml");
-    for (const auto& [from, to] : edits) {
+    std::vector<std::pair<std::string, std::string>> all{
+        {"\n# data_dir = \"/var/lib/kiosk\"", "\ndata_dir = \"" + data_dir + "\""}};
+    all.insert(all.end(), edits.begin(), edits.end());
+    for (const auto& [from, to] : all) {
         const auto at = text.find(from);
         if (at == std::string::npos) throw std::runtime_error("site.example.toml has no '" + from + "'");
         text.replace(at, from.size(), to);
     }
     const auto path = dir / "site.toml";
-    write_text(path, "data_dir = \"" + data_dir + "\"\n" + text);
+    write_text(path, text);
     return path;
 }
 

@@ -2,7 +2,9 @@
 #include "kiosk/core/text.hpp"
 
 #include <array>
+#include <new>
 #include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -433,4 +435,123 @@ TEST(TelexComposer, LongTextStaysFastAndLongWordsAreLiteral) {
     TelexComposer prefilled(std::string(300, 'x') + " tien");
     prefilled.type('s');
     EXPECT_EQ(prefilled.text(), std::string(300, 'x') + " tiến");
+}
+
+// ---- the wipe: a patient's typed text leaves no copy behind -----------------------------------------------
+
+namespace {
+
+// The bytes [0, capacity) of the composer's buffer (the string allocates capacity + 1).
+std::string buffer_bytes(const TelexComposer& c) {
+    return std::string(c.text().data(), c.text().capacity());
+}
+
+bool all_zero(std::string_view bytes) {
+    return bytes.find_first_not_of('\0') == std::string_view::npos;
+}
+
+// The object representation of a composer: where a short text lives (the string's inline buffer).
+template <class T> std::string object_bytes(const T& object) {
+    return std::string(reinterpret_cast<const char*>(&object), sizeof object);
+}
+
+} // namespace
+
+TEST(TelexComposerWipe, ClearOverwritesEveryByteAndKeepsTheBuffer) {
+    TelexComposer c;
+    for (const char key : std::string("Nguyeenx Thij Thuyf Duowng 079090001234"))
+        c.type(key);
+    ASSERT_EQ(c.text(), "Nguyễn Thị Thuỳ Dương 079090001234");
+    for (int i = 0; i < 13; ++i) // the bytes of the number stay past size(): clear() must reach them too
+        c.backspace();
+    const char* const buffer = c.text().data();
+    const std::size_t capacity = c.text().capacity();
+    c.clear();
+    EXPECT_TRUE(c.text().empty());
+    EXPECT_EQ(c.text().data(), buffer) << "the buffer is kept, not freed unwiped";
+    EXPECT_EQ(c.text().capacity(), capacity);
+    EXPECT_TRUE(all_zero(buffer_bytes(c)));
+    // And the composer works on: the next patient types into the same buffer.
+    for (const char key : std::string("Anh"))
+        c.type(key);
+    EXPECT_EQ(c.text(), "Anh");
+}
+
+TEST(TelexComposerWipe, BackspaceOverwritesTheCharacterItRemoves) {
+    TelexComposer c;
+    for (const char key : std::string("Aaj"))
+        c.type(key);
+    ASSERT_EQ(c.text(), "Ậ"); // 3 bytes: E1 BA AC
+    c.backspace();
+    EXPECT_TRUE(c.text().empty());
+    EXPECT_TRUE(all_zero(buffer_bytes(c).substr(0, 3)))
+        << "the bytes past the terminator still held the letter";
+}
+
+TEST(TelexComposerWipe, RewritingAWordOverwritesTheLongerSpelling) {
+    // z takes the tone off: the word is written again, two bytes shorter ("ạ" is 3 bytes, "a" one).
+    TelexComposer c;
+    for (const char key : std::string("Phajm"))
+        c.type(key);
+    ASSERT_EQ(c.text(), "Phạm");
+    const std::size_t before = c.text().size();
+    c.type('z');
+    ASSERT_EQ(c.text(), "Pham");
+    const std::string bytes = buffer_bytes(c);
+    EXPECT_TRUE(all_zero(std::string_view(bytes).substr(c.text().size(), before - c.text().size())))
+        << "the end of the longer spelling is left behind past the text";
+}
+
+TEST(TelexComposerWipe, AShortTextOutgrowingItsInlineBufferLeavesNoCopyThere) {
+    TelexComposer c;
+    for (const char key : std::string("0790 9000 1234"))
+        c.type(key); // short enough for the string's inline buffer, inside the composer object
+    for (const char key : std::string(" Nguyeenx Vawn An, Quaajn 5"))
+        c.type(key); // now on the heap
+    ASSERT_EQ(c.text(), "0790 9000 1234 Nguyễn Văn An, Quận 5");
+    const std::string object = object_bytes(c);
+    EXPECT_EQ(object.find("1234"), std::string::npos) << "the inline buffer still holds the number";
+}
+
+TEST(TelexComposerWipe, DestructorOverwritesTheText) {
+    alignas(TelexComposer) std::array<unsigned char, sizeof(TelexComposer)> storage{};
+    auto* c = new (storage.data()) TelexComposer();
+    for (const char key : std::string("0790 1234"))
+        c->type(key);
+    // A short text lives inside the object: its bytes are ours to read after the destructor ran.
+    const auto* text = reinterpret_cast<const unsigned char*>(c->text().data());
+    ASSERT_TRUE(text >= storage.data() && text < storage.data() + storage.size())
+        << "this standard library keeps short strings on the heap: the test cannot look";
+    c->~TelexComposer();
+    const std::string bytes(reinterpret_cast<const char*>(storage.data()), storage.size());
+    EXPECT_EQ(bytes.find("1234"), std::string::npos);
+    EXPECT_EQ(bytes.find("0790"), std::string::npos);
+}
+
+TEST(TelexComposerWipe, AMoveLeavesNothingInTheSource) {
+    TelexComposer a;
+    for (const char key : std::string("0790 1234"))
+        a.type(key);
+    TelexComposer b(std::move(a));
+    EXPECT_EQ(b.text(), "0790 1234");
+    EXPECT_EQ(object_bytes(a).find("1234"), std::string::npos); // NOLINT(bugprone-use-after-move)
+    TelexComposer d;
+    for (const char key : std::string("Anh"))
+        d.type(key);
+    d = std::move(b);
+    EXPECT_EQ(d.text(), "0790 1234");
+    EXPECT_EQ(object_bytes(b).find("1234"), std::string::npos); // NOLINT(bugprone-use-after-move)
+    EXPECT_TRUE(b.text().empty());                              // NOLINT(bugprone-use-after-move)
+    // Copies are whole composers: the source keeps its text.
+    TelexComposer e(d);
+    EXPECT_EQ(e.text(), d.text());
+    e.type('5');
+    EXPECT_EQ(d.text(), "0790 1234");
+}
+
+TEST(TelexComposerWipe, PrefilledTextIsTakenInAndTheComposerKeepsWorking) {
+    TelexComposer c(std::string("Nguye\xCC\x82\xCC\x83n \xFFVa\xCC\x86n")); // decomposed, one invalid byte
+    EXPECT_EQ(c.text(), "Nguyễn Văn");
+    c.type('g');
+    EXPECT_EQ(c.text(), "Nguyễn Văng");
 }
