@@ -1,13 +1,16 @@
 // sync_bench: the HIS sync against a real FHIR R4 server (tests/fhir-server), both directions.
 //   1. Upload: the kiosk drains its outbox, batched vs one request per record, at several emulated network
 //      round trips (loopback, then hospital-WAN-like latencies), each run checked exactly once on the server.
-//   2. Download: his::ReferenceDownloader fetches 50,000 Slots (and their Schedules) into an empty cache,
+//   2. Download: sync::ReferenceDownloader fetches 50,000 Slots (and their Schedules) into an empty cache,
 //      then incrementally after some slots changed and some were deleted.
+//   3. Upload latency while a download runs: a ticket stored every --upload-interval ms during a first
+//      download of those Slots, record stored -> HIS acknowledged, p50/p99, with the sync as it was before
+//      issue 9 (one thread, reproduced here) and as it is (sync::SyncWorker: uploads on their own thread).
 // A benchmark, not a test: it exits 0 whenever it could measure, whatever the figures (1 only when a
 // measurement could not be taken at all, e.g. node or the test server is missing).
 //
 //   sync_bench [--dir DIR] [--records N] [--batch N] [--latencies MS,MS,...] [--wan-single-records N]
-//              [--single-budget S] [--slots N] [--slot-latency MS]
+//              [--single-budget S] [--slots N] [--slot-latency MS] [--upload-interval MS] [--no-drain]
 //     --dir                 where its temporary directory goes (default: $TMPDIR or /tmp); the SQLite files
 //                           live there, so a real disk gives the kiosk's real fsync costs. Removed at exit.
 //     --records             outbox records per drain run (default 10000)
@@ -18,7 +21,10 @@
 //     --single-budget       seconds a one-request-per-record run may take (default 300); past it the run
 //                           stops and its rate is taken from what it delivered (said so)
 //     --slots               Slots in the download part (default 50000; 0 skips it)
-//     --slot-latency        also time the first download at this round trip (default 20; 0 skips it)
+//     --slot-latency        also time the first download at this round trip (default 20; 0 skips it), and
+//                           the round trip of part 3 (0: part 3 at 20 ms)
+//     --upload-interval     ms between the tickets stored in part 3 (default 500)
+//     --no-drain            skip part 1
 //
 // Network latency is emulated by the server: POST /admin/latency?ms=N (server.js --latency-ms) holds every
 // response N ms after it is ready, so each request/response exchange costs N ms more, as a round trip over
@@ -26,9 +32,9 @@
 // printed with every row.
 //
 // The path is the production one end to end. Upload: tickets issued with store::TicketStore into a real
-// SQLite file (store::Database::open: WAL, synchronous=FULL), drained by his::SyncEngine over his::FhirHis
-// over his::CurlTransport. Download: his::ReferenceDownloader (default settings) over his::CurlTransport into
-// store::ReferenceCache in its own SQLite file. The server (node + Medplum, in memory, one request at a
+// SQLite file (store::Database::open: WAL, synchronous=FULL), drained by sync::SyncEngine over his::FhirHis
+// over his::CurlTransport. Download: sync::ReferenceDownloader (default settings) over his::CurlTransport
+// into store::ReferenceCache in its own SQLite file. The server (node + Medplum, in memory, one request at a
 // time) is started here on a free port of 127.0.0.1 and reset (POST /admin/reset) before every part.
 #include "bench_support.hpp"
 #include "kiosk/core/clock.hpp"
@@ -36,12 +42,13 @@
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
-#include "kiosk/his/reference_download.hpp"
-#include "kiosk/his/sync_engine.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/outbox.hpp"
 #include "kiosk/store/reference_cache.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/reference_download.hpp"
+#include "kiosk/sync/sync_engine.hpp"
+#include "kiosk/sync/sync_worker.hpp"
 
 #include "fhir_server.hpp" // tests/his: spawns `node tests/fhir-server/server.js --port 0`
 
@@ -52,8 +59,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -62,11 +71,13 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -164,7 +175,7 @@ class BudgetedHis final : public his::HisPort {
 public:
     explicit BudgetedHis(his::HisPort& inner) : inner_(inner) {}
     void start(std::chrono::seconds budget) { deadline_ = Steady::now() + budget; }
-    std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override {
+    std::vector<his::DeliveryResult> deliver(const std::vector<core::OutboundRecord>& entries) override {
         if (Steady::now() >= deadline_) {
             exceeded_ = true;
             return std::vector<his::DeliveryResult>(
@@ -332,7 +343,7 @@ struct Run {
     long requests = 0;
     std::size_t bytes_sent = 0;
     bool budget_exceeded = false;
-    his::SyncStatus status;
+    sync::SyncStatus status;
     std::int64_t delivered = 0;
     Verification verification;
     std::string error; // set: the run could not be measured
@@ -376,9 +387,9 @@ Run drain(const std::string& base, const fs::path& dir, const std::string& site,
     CountingTransport counting(curl);
     his::FhirHis fhir(counting, base, identifier_base_of(site));
     BudgetedHis port(fhir);
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         db, port, clock,
-        his::SyncSettings{batch, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 1);
+        sync::SyncSettings{batch, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 1);
     const auto t0 = Steady::now();
     port.start(budget);
     run.status = engine.run_once(); // delivers everything due, batch after batch
@@ -518,7 +529,7 @@ struct DownloadRun {
     long requests = 0;
     std::size_t bytes_received = 0;
     long rss_growth_kb = -1; // peak RSS during the run minus RSS before it
-    his::DownloadResult result;
+    sync::DownloadResult result;
     std::int64_t cached_slots = 0;
     std::string check; // what was checked afterwards, and the verdict
     bool ok = false;
@@ -529,7 +540,7 @@ DownloadRun download(const std::string& base, store::Database& db, core::UnixMil
     run.label = std::move(label);
     his::CurlTransport curl(transport_options());
     CountingTransport counting(curl);
-    his::ReferenceDownloader downloader(counting, base, db); // production settings
+    sync::ReferenceDownloader downloader(counting, base, db); // production settings
     const long rss_before = proc_status_kb("VmRSS:");
     const bool peak_reset = reset_peak_rss();
     const auto t0 = Steady::now();
@@ -565,15 +576,15 @@ std::string compare_with_server(const std::string& base, store::Database& db) {
            std::to_string(server_ids.size()) + ", " + std::to_string(mismatched) + " missing or different";
 }
 
-const his::TypeDownload& slot_download(const DownloadRun& r) {
-    static const his::TypeDownload none{};
+const sync::TypeDownload& slot_download(const DownloadRun& r) {
+    static const sync::TypeDownload none{};
     const auto* t = r.result.find("Slot");
     return t ? *t : none;
 }
 
 void print_download_table(const SlotSet& set, const std::vector<DownloadRun>& runs) {
     std::printf(
-        "\n2. REFERENCE DOWNLOAD: %zu Slots in %zu Schedules, his::ReferenceDownloader with its default "
+        "\n2. REFERENCE DOWNLOAD: %zu Slots in %zu Schedules, sync::ReferenceDownloader with its default "
         "settings (_count=200, keyset on _lastUpdated, Slot window today-1..today+16 UTC)\n",
         set.slots.size(), set.schedule_ids.size());
     const char* head = "%-44s %8s %8s %6s %6s %8s %8s %7s %-5s %7s %9s %s\n";
@@ -615,6 +626,225 @@ void print_download_table(const SlotSet& set, const std::vector<DownloadRun>& ru
     }
 }
 
+// --- 3. upload latency while a reference download runs -------------------------------------------------
+
+// When the HIS's reply to each ticket's upload reached the kiosk, by the ticket reference in the request;
+// and when the reference download's requests (GETs) ran. Written by the sync threads, read by the bench.
+struct AckLog {
+    std::mutex m;
+    std::map<std::string, Steady::time_point> acked;
+    std::optional<Steady::time_point> first_get, last_get_end;
+    int gets_in_flight = 0;
+};
+
+// Over a CurlTransport: notes the acknowledgements and the download's activity in an AckLog.
+class AckingTransport final : public his::HttpTransport {
+public:
+    explicit AckingTransport(AckLog& log) : curl_(transport_options()), log_(log) {}
+    his::HttpResponse send(const his::HttpRequest& request) override {
+        const bool get = request.method == "GET";
+        if (get) {
+            std::lock_guard lock(log_.m);
+            if (!log_.first_get) log_.first_get = Steady::now();
+            ++log_.gets_in_flight;
+        }
+        auto response = curl_.send(request);
+        const auto now = Steady::now();
+        std::lock_guard lock(log_.m);
+        if (get) {
+            --log_.gets_in_flight;
+            log_.last_get_end = now;
+        } else if (response.ok()) {
+            const auto body = json::parse(request.body, nullptr, false);
+            const auto note = [&](const json& r) {
+                if (r.is_object() && r.value("resourceType", "") == "Encounter")
+                    log_.acked.emplace(r["identifier"][0]["value"].get<std::string>(), now);
+            };
+            if (body.is_object() && body.value("resourceType", "") == "Bundle")
+                for (const auto& e : body.value("entry", json::array()))
+                    note(e.value("resource", json::object()));
+            else
+                note(body);
+        }
+        return response;
+    }
+
+private:
+    his::CurlTransport curl_;
+    AckLog& log_;
+};
+
+// The sync as it was before issue 9 (kiosk/app/sync_worker.cpp at 6bbc3d0, SyncWorker::run), its loop
+// reproduced with the same parts: ONE thread that delivers what is due, then runs the reference download
+// when it is due, then sleeps until a kick or a timer. A kick during the download is seen only after it.
+class OneThreadSync {
+public:
+    OneThreadSync(fs::path db_file, std::string base, std::string identifier_base, AckLog& log)
+        : db_file_(std::move(db_file)), base_(std::move(base)), identifier_base_(std::move(identifier_base)),
+          log_(log), thread_([this] { run(); }) {}
+    ~OneThreadSync() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        cv_.notify_one();
+        thread_.join();
+    }
+    void kick() {
+        {
+            std::lock_guard lock(mutex_);
+            kicked_ = true;
+        }
+        cv_.notify_one();
+    }
+
+private:
+    void run() {
+        store::Database db = store::Database::open(db_file_);
+        core::SystemClock clock;
+        AckingTransport transport(log_);
+        his::FhirHis fhir(transport, base_, identifier_base_);
+        sync::SyncEngine engine(db, fhir, clock, sync::SyncSettings{}, 1);
+        sync::ReferenceDownloader downloader(transport, base_, db);
+        core::UnixMillis next_download = 0;
+        for (;;) {
+            engine.run_once();
+            auto now = clock.now();
+            if (now >= next_download) {
+                downloader.run_once(now);
+                next_download = clock.now() + 5 * 60 * 1000;
+                now = clock.now();
+            }
+            auto wake = std::min(now + 60'000, next_download);
+            if (const auto due = engine.next_due_at()) wake = std::min(wake, std::max(*due, now));
+            std::unique_lock lock(mutex_);
+            cv_.wait_for(lock, std::chrono::milliseconds(std::max<core::UnixMillis>(wake - now, 0)),
+                         [this] { return stopping_ || kicked_; });
+            if (stopping_) return;
+            kicked_ = false;
+        }
+    }
+
+    fs::path db_file_;
+    std::string base_, identifier_base_;
+    AckLog& log_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stopping_ = false, kicked_ = false;
+    std::thread thread_;
+};
+
+struct LatencyRun {
+    std::string label;
+    std::vector<double> ms; // stored -> acknowledged, of the records stored while the download ran
+    int issued = 0;         // records stored in all
+    double download_s = 0;  // first GET to the end of the last one
+    bool complete = false;  // every record was acknowledged
+};
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const auto i = static_cast<std::size_t>(p / 100 * static_cast<double>(v.size() - 1) + 0.5);
+    return v[std::min(i, v.size() - 1)];
+}
+
+// A first reference download into an empty cache (all 7 types, the server's Slots) runs while a ticket is
+// stored (TicketStore::issue, then kick() as the kiosk does) every interval_ms; stops storing once the
+// download's requests have stopped for 2 s, then waits for every acknowledgement.
+LatencyRun upload_latency_under_download(const std::string& base, const fs::path& db_file, bool two_threads,
+                                         int interval_ms) {
+    LatencyRun run;
+    run.label = two_threads ? "after: uploads on their own thread (sync::SyncWorker)"
+                            : "before: one thread (main's SyncWorker loop)";
+    const std::string site = two_threads ? "LAT-2" : "LAT-1";
+    store::Database db = store::Database::open(db_file);
+    store::TicketStore tickets(db);
+    const core::KioskIdentity kiosk{site, "SANH-A-01", 'A', 420};
+    const core::Service service{"KBH", "A", "Khám BHYT", "Insured"};
+    AckLog log;
+    std::atomic<bool> stop{false};
+    std::unique_ptr<sync::SyncWorker> worker;
+    std::unique_ptr<OneThreadSync> one;
+    if (two_threads) {
+        sync::HisConnection c;
+        c.base_url = base;
+        c.identifier_base = identifier_base_of(site);
+        c.transport = transport_options();
+        c.transport.stop = &stop;
+        c.make_transport = [&log] { return std::make_unique<AckingTransport>(log); };
+        worker = std::make_unique<sync::SyncWorker>(db_file, std::move(c),
+                                                    [](const sync::SyncStatus&, std::uint64_t) {});
+    } else {
+        one = std::make_unique<OneThreadSync>(db_file, base, identifier_base_of(site), log);
+    }
+    std::map<std::string, Steady::time_point> stored;
+    const auto deadline = Steady::now() + std::chrono::minutes(10);
+    for (;;) {
+        {
+            std::lock_guard lock(log.m);
+            if (log.last_get_end && log.gets_in_flight == 0 &&
+                Steady::now() - *log.last_get_end > std::chrono::seconds(2))
+                break;
+        }
+        if (Steady::now() > deadline) break;
+        {
+            std::lock_guard lock(log.m);
+            if (!log.first_get) { // the download has not started: nothing to measure yet
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                continue;
+            }
+        }
+        const auto ref = tickets.issue(kiosk, service, core::SystemClock().now()).reference;
+        stored.emplace(ref, Steady::now());
+        if (worker) worker->kick();
+        if (one) one->kick();
+        std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+    }
+    for (;;) {
+        {
+            std::lock_guard lock(log.m);
+            if (log.acked.size() >= stored.size() || Steady::now() > deadline) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    stop = true;
+    worker.reset();
+    one.reset();
+    std::lock_guard lock(log.m);
+    run.issued = static_cast<int>(stored.size());
+    run.complete = log.acked.size() >= stored.size();
+    if (log.first_get && log.last_get_end)
+        run.download_s = seconds_between(*log.first_get, *log.last_get_end);
+    for (const auto& [ref, at] : stored) {
+        const auto a = log.acked.find(ref);
+        if (a == log.acked.end() || (log.last_get_end && at > *log.last_get_end)) continue;
+        run.ms.push_back(1000 * seconds_between(at, a->second));
+    }
+    return run;
+}
+
+void print_latency_table(const std::vector<LatencyRun>& runs, int rtt_ms, int interval_ms) {
+    std::printf("\n3. UPLOAD LATENCY WHILE A REFERENCE DOWNLOAD RUNS: a ticket stored every %d ms during the "
+                "first download (empty cache, every type, the server's Slots) at %d ms emulated round trip; "
+                "latency = TicketStore::issue returned -> the HIS's 2xx reply reached the kiosk\n",
+                interval_ms, rtt_ms);
+    const char* head = "%-56s %8s %9s %9s %9s %10s %s\n";
+    std::printf(head, "sync", "records", "p50 ms", "p99 ms", "max ms", "download s", "");
+    std::printf("%s\n", std::string(112, '-').c_str());
+    for (const auto& r : runs) {
+        const double max = r.ms.empty() ? 0 : *std::max_element(r.ms.begin(), r.ms.end());
+        std::printf(head, r.label.c_str(), std::to_string(r.ms.size()).c_str(),
+                    fmt(percentile(r.ms, 50), 0).c_str(), fmt(percentile(r.ms, 99), 0).c_str(),
+                    fmt(max, 0).c_str(), fmt(r.download_s, 1).c_str(),
+                    r.complete ? "" : "(NOT every record was acknowledged in 10 min)");
+    }
+    std::printf("%s\n", std::string(112, '-').c_str());
+    std::printf("(records: those stored while the download's requests ran. The test server answers one "
+                "request at a time, so an upload still waits for the download page being served; a HIS "
+                "serving requests in parallel would answer it at once.)\n");
+}
+
 bool parse_int(std::string_view v, int& out, int min) {
     int x = 0;
     const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
@@ -638,7 +868,8 @@ bool parse_list(std::string_view v, std::vector<int>& out) {
 constexpr const char* kUsage =
     "usage: sync_bench [--dir DIR] [--records N] [--batch N] [--latencies MS,MS,...] [--wan-single-records "
     "N]\n"
-    "                  [--single-budget S] [--slots N] [--slot-latency MS]\n"
+    "                  [--single-budget S] [--slots N] [--slot-latency MS] [--upload-interval MS] "
+    "[--no-drain]\n"
     "  (defaults: --dir $TMPDIR or /tmp, --records 10000, --batch 100, --latencies 0,5,20,\n"
     "   --wan-single-records 2000, --single-budget 300, --slots 50000, --slot-latency 20; see "
     "sync_bench.cpp)\n";
@@ -654,6 +885,8 @@ int main(int argc, char** argv) {
     int single_budget_s = 300;
     int n_slots = 50000;
     int slot_latency = 20;
+    int upload_interval = 500;
+    bool drain_part = true;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
         const bool has_value = i + 1 < argc;
@@ -663,6 +896,8 @@ int main(int argc, char** argv) {
         }
         if (a == "--dir" && has_value) {
             dir = argv[++i];
+        } else if (a == "--no-drain") {
+            drain_part = false;
         } else if ((a == "--records" && has_value && parse_int(argv[++i], records, 1)) ||
                    (a == "--batch" && has_value && parse_int(argv[++i], batch, 1)) ||
                    (a == "--latencies" && has_value && parse_list(argv[++i], latencies)) ||
@@ -670,7 +905,8 @@ int main(int argc, char** argv) {
                     parse_int(argv[++i], wan_single_records, 1)) ||
                    (a == "--single-budget" && has_value && parse_int(argv[++i], single_budget_s, 1)) ||
                    (a == "--slots" && has_value && parse_int(argv[++i], n_slots, 0)) ||
-                   (a == "--slot-latency" && has_value && parse_int(argv[++i], slot_latency, 0))) {
+                   (a == "--slot-latency" && has_value && parse_int(argv[++i], slot_latency, 0)) ||
+                   (a == "--upload-interval" && has_value && parse_int(argv[++i], upload_interval, 1))) {
         } else {
             std::fprintf(stderr, "%s", kUsage);
             return 2;
@@ -716,13 +952,14 @@ int main(int argc, char** argv) {
 
     // ---- 1. drain ---------------------------------------------------------------------------------------
     std::vector<LatencyRow> rows;
-    try {
-        progress("warm-up (untimed)");
-        drain(base, temp->path(), "BENCH-WARM-B", 500, batch, std::chrono::seconds(300), false);
-        drain(base, temp->path(), "BENCH-WARM-S", 200, 1, std::chrono::seconds(300), false);
-    } catch (const std::exception& e) {
-        notes.push_back(std::string("warm-up failed: ") + e.what());
-    }
+    if (!drain_part) latencies.clear();
+    if (drain_part) try {
+            progress("warm-up (untimed)");
+            drain(base, temp->path(), "BENCH-WARM-B", 500, batch, std::chrono::seconds(300), false);
+            drain(base, temp->path(), "BENCH-WARM-S", 200, 1, std::chrono::seconds(300), false);
+        } catch (const std::exception& e) {
+            notes.push_back(std::string("warm-up failed: ") + e.what());
+        }
     for (const int latency : latencies) {
         LatencyRow row;
         row.latency_ms = latency;
@@ -771,6 +1008,8 @@ int main(int argc, char** argv) {
     // ---- 2. download ------------------------------------------------------------------------------------
     std::optional<SlotSet> set;
     std::vector<DownloadRun> runs;
+    std::vector<LatencyRun> latency_runs;
+    int latency_rtt = 0;
     if (n_slots > 0) {
         try {
             progress("loading " + std::to_string(n_slots) + " Slots into the server");
@@ -886,16 +1125,30 @@ int main(int argc, char** argv) {
                                          : "MISMATCH: " + diff;
                 runs.push_back(std::move(wan));
             }
+
+            // ---- 3. upload latency while that download runs again, before and after issue 9 ----------
+            const int rtt = slot_latency > 0 ? slot_latency : 20;
+            set_latency(base, rtt);
+            progress("upload latency during a first download, one thread (before issue 9)");
+            latency_runs.push_back(
+                upload_latency_under_download(base, temp->path() / "latency-1.db", false, upload_interval));
+            progress("upload latency during a first download, uploads on their own thread");
+            latency_runs.push_back(
+                upload_latency_under_download(base, temp->path() / "latency-2.db", true, upload_interval));
+            set_latency(base, 0);
+            latency_rtt = rtt;
         } catch (const std::exception& e) {
             notes.push_back(std::string("reference download part failed: ") + e.what());
         }
     }
 
     // ---- summary ----------------------------------------------------------------------------------------
-    print_drain_table(rows, batch, kGoal);
-    std::printf(
-        "ratio = batched records/s / single records/s of the same latency; goal >= %.0fx (the issue's).\n",
-        kGoal);
+    if (drain_part) {
+        print_drain_table(rows, batch, kGoal);
+        std::printf("ratio = batched records/s / single records/s of the same latency; goal >= %.0fx (the "
+                    "issue's).\n",
+                    kGoal);
+    }
     if (std::any_of(rows.begin(), rows.end(),
                     [&](const LatencyRow& r) { return r.single.records != records; }))
         std::printf(
@@ -903,6 +1156,7 @@ int main(int argc, char** argv) {
             "the per-record cost is flat): pass --wan-single-records %d for the full count.\n",
             wan_single_records, records);
     if (set) print_download_table(*set, runs);
+    if (!latency_runs.empty()) print_latency_table(latency_runs, latency_rtt, upload_interval);
     if (!notes.empty()) std::printf("\nNotes:\n");
     for (const auto& n : notes)
         std::printf("  - %s\n", n.c_str());

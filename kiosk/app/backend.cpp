@@ -78,10 +78,10 @@ void Backend::wait_until_open() {
     spdlog::info("database {} ready", file);
 }
 
-void Backend::start(const std::optional<HisWiring>& his, SyncWorker::StatusCallback on_status) {
+void Backend::start(const std::optional<HisWiring>& his, sync::SyncWorker::StatusCallback on_status) {
     if (his)
-        sync_ = std::make_unique<SyncWorker>(config_.storage.data_dir / "kiosk.db", his->sync_connection(),
-                                             std::move(on_status));
+        sync_ = std::make_unique<sync::SyncWorker>(config_.storage.data_dir / "kiosk.db",
+                                                   his->sync_connection(), std::move(on_status));
     else
         spdlog::info("no HIS configured ([his] base_url): records stay in the outbox");
 

@@ -4,9 +4,9 @@
 // SQLite connection is opened and used on its own thread only. Implements the EffectRunner's ports.
 #include "kiosk/app/effect_runner.hpp"
 #include "kiosk/app/his_wiring.hpp"
-#include "kiosk/app/sync_worker.hpp"
 #include "kiosk/app/work_queue.hpp"
 #include "kiosk/core/clock.hpp"
+#include "kiosk/sync/sync_worker.hpp"
 
 #include <atomic>
 #include <filesystem>
@@ -31,7 +31,7 @@ public:
     // Waits for the database; throws StartupError when it could not be opened.
     void wait_until_open();
     // Starts the sync (with a HIS) and the patient lookup. on_status: called on the sync thread.
-    void start(const std::optional<HisWiring>& his, SyncWorker::StatusCallback on_status);
+    void start(const std::optional<HisWiring>& his, sync::SyncWorker::StatusCallback on_status);
 
     // Aborts every HIS transfer in flight once true (TransportOptions::stop); for HisWiring::from.
     [[nodiscard]] const std::atomic<bool>* stop_flag() const { return &his_stop_; }
@@ -63,7 +63,7 @@ private:
     // Declared last: destroyed first (the worker finishes pending writes before the store goes away).
     std::unique_ptr<Store> store_; // touched only on the worker thread
     std::unique_ptr<Worker> worker_;
-    std::unique_ptr<SyncWorker> sync_; // the HIS sync; null when no HIS is configured
+    std::unique_ptr<sync::SyncWorker> sync_; // the HIS sync; null when no HIS is configured
 };
 
 } // namespace kiosk::app

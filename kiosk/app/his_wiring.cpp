@@ -67,8 +67,8 @@ his::TransportOptions HisWiring::transport(Purpose purpose) const {
     return t;
 }
 
-HisConnection HisWiring::sync_connection() const {
-    HisConnection his;
+sync::HisConnection HisWiring::sync_connection() const {
+    sync::HisConnection his;
     his.base_url = base_url_;
     his.identifier_base = identifier_base_;
     his.transport = transport(Purpose::Sync);

@@ -3,14 +3,14 @@
 // options, OAuth2 client credentials, the identifier systems, the sync's connection and the patient lookup's
 // chain (curl -> observed -> OAuth2 -> PatientLookup). Both the sync and the lookup get theirs here, so
 // a new HIS setting is read in one place.
-#include "kiosk/app/sync_worker.hpp"
 #include "kiosk/core/clock.hpp"
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/http.hpp"
 #include "kiosk/his/oauth2.hpp"
-#include "kiosk/his/patient_lookup.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/patient_registry.hpp"
+#include "kiosk/sync/patient_lookup.hpp"
+#include "kiosk/sync/sync_worker.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -40,13 +40,13 @@ public:
               const core::Clock& clock, std::chrono::milliseconds deadline);
     LookupHis(const LookupHis&) = delete;
     LookupHis& operator=(const LookupHis&) = delete;
-    [[nodiscard]] his::PatientLookup& lookup() { return lookup_; }
+    [[nodiscard]] sync::PatientLookup& lookup() { return lookup_; }
 
 private:
     his::CurlTransport curl_;
     his::ObservedTransport observed_; // tells the sync status how each exchange went
     std::optional<his::OAuth2Transport> oauth2_;
-    his::PatientLookup lookup_;
+    sync::PatientLookup lookup_;
 };
 
 class HisWiring {
@@ -65,7 +65,7 @@ public:
     [[nodiscard]] std::chrono::milliseconds lookup_deadline() const { return lookup_deadline_; }
     [[nodiscard]] const std::string& base_url() const { return base_url_; }
 
-    [[nodiscard]] HisConnection sync_connection() const;
+    [[nodiscard]] sync::HisConnection sync_connection() const;
     // observer: gets every exchange of the lookup (for the sync's status). Call on the lookup thread.
     [[nodiscard]] std::unique_ptr<LookupHis> make_lookup(store::Database& db, const core::Clock& clock,
                                                          std::function<void(his::Exchange)> observer) const;
@@ -80,7 +80,7 @@ private:
     const std::atomic<bool>* stop_ = nullptr;
     std::optional<his::OAuth2Settings> oauth2_;
     std::chrono::milliseconds lookup_deadline_{3000};
-    his::SyncSettings sync_;                 // [sync]: batch size, retry backoff
+    sync::SyncSettings sync_;                // [sync]: batch size, retry backoff
     std::chrono::minutes download_every_{5}; // [sync] reference_download_minutes
 };
 

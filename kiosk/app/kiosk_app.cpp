@@ -1,7 +1,7 @@
 #include "kiosk/app/kiosk_app.hpp"
 
 #include "kiosk/core/text.hpp"
-#include "kiosk/his/sync_engine.hpp"
+#include "kiosk/sync/sync_engine.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -10,20 +10,21 @@
 namespace kiosk::app {
 namespace {
 
-ui::Connectivity::Link link_view(his::HisLink l) {
+ui::Connectivity::Link link_view(sync::HisLink l) {
     using L = ui::Connectivity::Link;
     switch (l) {
-    case his::HisLink::Unknown:
+    case sync::HisLink::Unknown:
         return L::Unknown;
-    case his::HisLink::Connected:
+    case sync::HisLink::Connected:
         return L::Connected;
-    case his::HisLink::Sending:
+    case sync::HisLink::Sending:
         return L::Sending;
-    case his::HisLink::Offline:
+    case sync::HisLink::Offline:
         return L::Offline;
-    case his::HisLink::CredentialsRefused:
+    case sync::HisLink::CredentialsRefused:
         return L::CredentialsRefused;
-    case his::HisLink::ServerError:
+    case sync::HisLink::ServerError:
+    case sync::HisLink::SyncFailing: // records cannot go now either; the log says why
         return L::ServerError;
     }
     return L::Unknown;
@@ -62,7 +63,7 @@ ScriptView::Sync KioskApp::sync() const {
     return Sync{connectivity_.known, connectivity_.online, connectivity_.waiting, sync_caught_up()};
 }
 
-void KioskApp::on_sync_status(const his::SyncStatus& st, std::uint64_t kicks_seen) {
+void KioskApp::on_sync_status(const sync::SyncStatus& st, std::uint64_t kicks_seen) {
     kicks_seen_ = kicks_seen;
     connectivity_.known = true;
     connectivity_.online = st.online;

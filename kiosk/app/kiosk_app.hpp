@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace kiosk::his {
+namespace kiosk::sync {
 struct SyncStatus;
 }
 
@@ -45,7 +45,7 @@ public:
     // The one place an event reaches the flow; the effects it returns go to the runner.
     void dispatch(const ui::Event& event);
     // A status from the HIS sync (on the UI thread); kicks_seen: SyncWorker's count when it was taken.
-    void on_sync_status(const his::SyncStatus& status, std::uint64_t kicks_seen);
+    void on_sync_status(const sync::SyncStatus& status, std::uint64_t kicks_seen);
 
     // ShellApp.
     void set_shell(ShellHooks hooks) override { hooks_ = std::move(hooks); }

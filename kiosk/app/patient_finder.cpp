@@ -52,7 +52,7 @@ std::string fhir_patient_name(const std::string& patient_json) {
     return out;
 }
 
-PatientFinder::PatientFinder(store::Database& db, his::PatientLookup* lookup,
+PatientFinder::PatientFinder(store::Database& db, sync::PatientLookup* lookup,
                              store::IdentifierSystems systems, const core::Clock& clock)
     : db_(db), lookup_(lookup), clock_(clock), systems_(std::move(systems)), registry_(db), cache_(db) {}
 
@@ -95,8 +95,8 @@ core::LookupOutcome PatientFinder::find(core::IdKind kind, const std::string& va
     }
     if (!lookup_) return from_registry(kind, value, false);
     // 2. The HIS.
-    const his::LookupResult r = lookup_->find(system, value);
-    const bool offline = r.source == his::Source::Cache;
+    const sync::LookupResult r = lookup_->find(system, value);
+    const bool offline = r.source == sync::Source::Cache;
     if (r.patients.size() > 1) return several(offline);
     if (r.patients.size() == 1)
         return known(store::CachedPatient{r.patients.front().fhir_id, r.patients.front().json,

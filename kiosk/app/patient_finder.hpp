@@ -10,8 +10,8 @@
 //
 // Privacy: returns the masked name only; never logs identifiers, names or anything else about the patient.
 #include "kiosk/core/known_patient.hpp"
-#include "kiosk/his/patient_lookup.hpp"
 #include "kiosk/store/patient_registry.hpp"
+#include "kiosk/sync/patient_lookup.hpp"
 
 #include <optional>
 #include <string>
@@ -21,7 +21,7 @@ namespace kiosk::app {
 class PatientFinder {
 public:
     // lookup: null when no HIS is configured (the kiosk's records are then the whole answer).
-    PatientFinder(store::Database& db, his::PatientLookup* lookup, store::IdentifierSystems systems,
+    PatientFinder(store::Database& db, sync::PatientLookup* lookup, store::IdentifierSystems systems,
                   const core::Clock& clock);
 
     // How long a HIS answer is trusted without asking again.
@@ -40,7 +40,7 @@ private:
                                                     bool offline);
 
     store::Database& db_;
-    his::PatientLookup* lookup_;
+    sync::PatientLookup* lookup_;
     const core::Clock& clock_;
     store::IdentifierSystems systems_;
     store::PatientRegistry registry_;

@@ -79,7 +79,7 @@ int run(const SiteConfig& config, const Options& options) {
 
     const std::optional<HisWiring> his = HisWiring::from(config, backend.stop_flag());
     setup.his_configured = his.has_value();
-    backend.start(his, [&main_queue, &app_ptr](const his::SyncStatus& st, std::uint64_t seen) {
+    backend.start(his, [&main_queue, &app_ptr](const sync::SyncStatus& st, std::uint64_t seen) {
         main_queue.post([&app_ptr, st, seen] {
             if (app_ptr) app_ptr->on_sync_status(st, seen);
         });

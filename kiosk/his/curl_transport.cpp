@@ -230,13 +230,6 @@ std::string build_headers(const HttpRequest& request, bool has_body, Slist& out)
     return {};
 }
 
-HttpResponse failure(TransportError error, std::string detail) {
-    HttpResponse response;
-    response.error = error;
-    response.error_detail = std::move(detail);
-    return response;
-}
-
 } // namespace
 
 struct CurlTransport::Impl {
@@ -294,24 +287,27 @@ struct CurlTransport::Impl {
 
     HttpResponse send(const HttpRequest& request) {
         if (!valid_method(request.method))
-            return failure(TransportError::Other, "invalid HTTP method (not an upper-case token); not sent");
+            return transport_failure(TransportError::Other,
+                                     "invalid HTTP method (not an upper-case token); not sent");
         const bool bodiless = request.method == "GET" || request.method == "HEAD";
         if (bodiless && !request.body.empty())
-            return failure(TransportError::Other, request.method + " request with a body; not sent");
+            return transport_failure(TransportError::Other,
+                                     request.method + " request with a body; not sent");
         const bool has_body = !bodiless && (!request.body.empty() || request.method == "POST" ||
                                             request.method == "PUT" || request.method == "PATCH");
         Slist headers;
         if (auto problem = build_headers(request, has_body, headers); !problem.empty())
-            return failure(TransportError::Other, std::move(problem));
+            return transport_failure(TransportError::Other, std::move(problem));
 
-        if (stopping()) return failure(TransportError::Aborted, "not sent: the kiosk is stopping");
+        if (stopping()) return transport_failure(TransportError::Aborted, "not sent: the kiosk is stopping");
         // The caller's deadline shortens this request's timeouts (never lengthens them).
         auto connect_timeout = options.connect_timeout, total_timeout = options.total_timeout;
         if (request.deadline) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 *request.deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0)
-                return failure(TransportError::Timeout, "not sent: the caller's deadline has passed");
+                return transport_failure(TransportError::Timeout,
+                                         "not sent: the caller's deadline has passed");
             connect_timeout = std::min(connect_timeout, left);
             total_timeout = std::min(total_timeout, left);
         }
@@ -321,11 +317,13 @@ struct CurlTransport::Impl {
         transfer.max_bytes = options.max_response_bytes;
         transfer.stop = options.stop;
         if (const CURLcode rc = set_timeouts(connect_timeout, total_timeout); rc != CURLE_OK)
-            return failure(TransportError::Other, std::string("libcurl: ") + curl_easy_strerror(rc));
+            return transport_failure(TransportError::Other,
+                                     std::string("libcurl: ") + curl_easy_strerror(rc));
         if (const CURLcode rc = set_request_options(request, has_body, headers.get(), transfer);
             rc != CURLE_OK) {
             release_request_pointers();
-            return failure(TransportError::Other, std::string("libcurl: ") + curl_easy_strerror(rc));
+            return transport_failure(TransportError::Other,
+                                     std::string("libcurl: ") + curl_easy_strerror(rc));
         }
         error_buffer[0] = '\0';
         const CURLcode rc = curl_easy_perform(handle);
@@ -413,11 +411,11 @@ CurlTransport::CurlTransport(CurlTransport&&) noexcept = default;
 CurlTransport& CurlTransport::operator=(CurlTransport&&) noexcept = default;
 
 HttpResponse CurlTransport::send(const HttpRequest& request) {
-    if (!impl_) return failure(TransportError::Other, "CurlTransport used after being moved from");
+    if (!impl_) return transport_failure(TransportError::Other, "CurlTransport used after being moved from");
     try {
         return impl_->send(request);
     } catch (const std::exception& e) { // bad_alloc and the like; network problems never get here
-        return failure(TransportError::Other, e.what());
+        return transport_failure(TransportError::Other, e.what());
     }
 }
 

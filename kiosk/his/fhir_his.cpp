@@ -14,8 +14,6 @@
 namespace kiosk::his {
 namespace {
 
-constexpr const char* kFhirJson = "application/fhir+json";
-
 // The status code at the start of a batch-response entry's response.status ("201 Created").
 long leading_status(const std::string& s) {
     long v = 0;
@@ -144,16 +142,15 @@ FhirHis::FhirHis(HttpTransport& transport, std::string base_url, std::string ide
     if (!identifier_base_.starts_with("https://") && !identifier_base_.starts_with("http://"))
         throw std::invalid_argument(
             "FhirHis needs an absolute http(s) identifier_base ([his] identifier_base)");
-    while (!base_.empty() && base_.back() == '/')
-        base_.pop_back();
+    base_ = without_trailing_slashes(std::move(base_));
 }
 
-std::vector<DeliveryResult> FhirHis::deliver(const std::vector<store::OutboxEntry>& entries) {
+std::vector<DeliveryResult> FhirHis::deliver(const std::vector<core::OutboundRecord>& entries) {
     if (entries.empty()) return {};
     return entries.size() == 1 ? deliver_one(entries.front()) : deliver_batch(entries);
 }
 
-std::vector<DeliveryResult> FhirHis::deliver_one(const store::OutboxEntry& entry) {
+std::vector<DeliveryResult> FhirHis::deliver_one(const core::OutboundRecord& entry) {
     std::string why;
     const auto write = to_fhir(entry, identifier_base_, why);
     if (!write) return {DeliveryResult{Delivery::Rejected, why, std::nullopt}};
@@ -183,7 +180,7 @@ std::vector<DeliveryResult> FhirHis::deliver_one(const store::OutboxEntry& entry
                            : parse_retry_after(ra->second, std::chrono::system_clock::now()))};
 }
 
-std::vector<DeliveryResult> FhirHis::deliver_batch(const std::vector<store::OutboxEntry>& entries) {
+std::vector<DeliveryResult> FhirHis::deliver_batch(const std::vector<core::OutboundRecord>& entries) {
     // Rows the kiosk cannot express are rejected here; the others go in one batch, results mapped back.
     std::vector<DeliveryResult> results(entries.size());
     std::vector<FhirWrite> writes;

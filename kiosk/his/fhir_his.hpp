@@ -15,11 +15,11 @@ public:
     // identifier_base: the hospital's namespace for the kiosk's identifiers ([his] identifier_base).
     FhirHis(HttpTransport& transport, std::string base_url, std::string identifier_base);
 
-    std::vector<DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override;
+    std::vector<DeliveryResult> deliver(const std::vector<core::OutboundRecord>& records) override;
 
 private:
-    std::vector<DeliveryResult> deliver_one(const store::OutboxEntry& entry);
-    std::vector<DeliveryResult> deliver_batch(const std::vector<store::OutboxEntry>& entries);
+    std::vector<DeliveryResult> deliver_one(const core::OutboundRecord& record);
+    std::vector<DeliveryResult> deliver_batch(const std::vector<core::OutboundRecord>& records);
 
     HttpTransport& transport_;
     std::string base_;

@@ -2,7 +2,9 @@
 // What the kiosk sends to the HIS, in HL7 FHIR R4 terms. Every record carries the kiosk-generated business
 // identifier in Resource.identifier and is written as a conditional create on it, so a retry after a lost
 // reply finds the record instead of creating a second one.
-#include "kiosk/store/outbox.hpp"
+#include "kiosk/core/outbound.hpp"
+#include "kiosk/his/http.hpp"      // url_encode
+#include "kiosk/his/json_text.hpp" // json_text
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +12,9 @@
 #include <string>
 
 namespace kiosk::his {
+
+// The media type of every FHIR request and reply (FHIR R4, http.html#mime-type).
+inline constexpr char kFhirJson[] = "application/fhir+json";
 
 // The kiosk's own identifier systems are URIs under the hospital's namespace ([his] identifier_base):
 // <identifier_base>kiosk-<kind>, kind "ticket", "queue-number", "service" or "patient"
@@ -23,22 +28,16 @@ struct FhirWrite {
     nlohmann::json resource;
 };
 
-// Maps an outbox row to its FHIR write; nullopt (with `why`) for a row the kiosk cannot express, which is
+// Maps a record to its FHIR write; nullopt (with `why`) for a record the kiosk cannot express, which is
 // then quarantined rather than retried forever.
-//   ticket/create -> Encounter (status "arrived", class AMB, serviceType = the service, period.start = issue
+//   ticket (core::OutboundTicket) -> Encounter (status "arrived", class AMB, serviceType = the service,
+//   period.start = issue
 //                    time with the site's offset, identifiers: the ticket reference (official, system
 //                    <base>kiosk-ticket) and the queue number (secondary, system <base>kiosk-queue-number,
 //                    period = the service day: the same number is called again on other days), subject:
 //                    the patient's HIS id; for a patient registered at the kiosk the id the HIS answered the
-//                    registration with (entry.depends_on_resource)).
-//   patient/create -> Patient (PatientRegistry; docs/patient-registration.md). The payload, a JSON object
-//                    whose absent details are left out (or "" / null):
-//                      {"kiosk_patient_id": "BVDK-QN-20261130-P-A0007",    = the outbox identifier
-//                       "site_id": "BVDK-QN", "kiosk_id": "SANH-A-01", "registered_at": <unix ms>,
-//                       "identifier_systems": {"cccd": "<cccd system>", "bhyt": "<bhyt system>"},
-//                       "cccd": "079090001234", "bhyt": "DN4797915000001",   at least one of the two
-//                       "full_name": "Nguyễn Văn An", "birth_date": "1990-04-12",
-//                       "sex": "male" | "female" | "unknown", "address": "...", "phone": "0912345678"}
+//                    registration with (record.depends_on_resource)).
+//   patient registered at the kiosk (core::OutboundPatient; docs/patient-registration.md) -> Patient:
 //                    becomes identifier [{use official, system <base>kiosk-patient, value
 //                    kiosk_patient_id}, {type v2-0203 NI, the CCCD system, cccd}, {type v2-0203 MB, the BHYT
 //                    system, bhyt}], name [{use official, text, family = first word, given = the other
@@ -49,21 +48,14 @@ struct FhirWrite {
 //                    out): the HIS then answers 200 with the Patient it already has (registered at the
 //                    desk, or an earlier attempt whose reply was lost) instead of creating a second one,
 //                    and 412 when the numbers belong to two different Patients (staff decide).
-//                    A malformed payload gives nullopt with a `why` that names the field, never its value.
+//                    A record without a name or a number gives nullopt with a `why` that names the field,
+//                    never its value (the store's decoding refuses such payloads already).
 // identifier_base: the hospital's namespace for the kiosk's own identifiers ([his] identifier_base).
-[[nodiscard]] std::optional<FhirWrite> to_fhir(const store::OutboxEntry& entry,
+[[nodiscard]] std::optional<FhirWrite> to_fhir(const core::OutboundRecord& record,
                                                const std::string& identifier_base, std::string& why);
 
 // The batch Bundle for several writes (type "batch": entries succeed or fail on their own, and a batch is
 // not subject to the entry caps some servers put on transactions with conditional entries).
 [[nodiscard]] nlohmann::json batch_bundle(const std::vector<FhirWrite>& writes);
-
-// The string member `key` of a JSON object from the HIS; "" when the value is not an object, the member is
-// missing or it is not a string. Never throws: a garbage reply must not take the kiosk down
-// (nlohmann::json::value() throws on a member of another type).
-[[nodiscard]] std::string json_text(const nlohmann::json& object, const char* key);
-
-// Percent-encodes a query value for a URL or an If-None-Exist header (RFC 3986 unreserved kept).
-[[nodiscard]] std::string url_encode(const std::string& value);
 
 } // namespace kiosk::his

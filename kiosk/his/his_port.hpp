@@ -1,5 +1,5 @@
 #pragma once
-#include "kiosk/store/outbox.hpp"
+#include "kiosk/core/outbound.hpp"
 
 #include <chrono>
 #include <optional>
@@ -35,8 +35,8 @@ struct DeliveryResult {
 class HisPort {
 public:
     virtual ~HisPort() = default;
-    // Delivers the records idempotently (keyed on each entry's identifier); one result per entry, in order.
-    virtual std::vector<DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) = 0;
+    // Delivers the records idempotently (keyed on each record's identifier); one result per record, in order.
+    virtual std::vector<DeliveryResult> deliver(const std::vector<core::OutboundRecord>& records) = 0;
 };
 
 } // namespace kiosk::his

@@ -2,6 +2,37 @@
 
 namespace kiosk::his {
 
+HttpResponse transport_failure(TransportError error, std::string detail) {
+    HttpResponse response;
+    response.error = error;
+    response.error_detail = std::move(detail);
+    return response;
+}
+
+std::string url_encode(std::string_view value) {
+    constexpr std::string_view kHex = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(value.size() * 3);
+    for (const char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '.' || c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[byte >> 4u];
+            out += kHex[byte & 0x0Fu];
+        }
+    }
+    return out;
+}
+
+std::string without_trailing_slashes(std::string base_url) {
+    while (!base_url.empty() && base_url.back() == '/')
+        base_url.pop_back();
+    return base_url;
+}
+
 std::string transport_text(const HttpResponse& r) {
     switch (r.error) {
     case TransportError::None:

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace kiosk::his {
 
@@ -43,6 +44,17 @@ struct HttpResponse {
 
 // For staff: what went wrong with the transport ("cannot connect to the HIS: ..."); "" when nothing did.
 [[nodiscard]] std::string transport_text(const HttpResponse& r);
+
+// A response that is no HTTP answer: `error` with `detail` (what the transports return when they fail).
+[[nodiscard]] HttpResponse transport_failure(TransportError error, std::string detail);
+
+// Percent-encodes a query value, an If-None-Exist header value or a form field (RFC 3986 unreserved
+// characters kept, every other byte %XX; a space is %20, which form decoders read as a space too).
+[[nodiscard]] std::string url_encode(std::string_view value);
+
+// A service base URL without its trailing slashes ("https://his/fhir/R4/" -> "https://his/fhir/R4"), so
+// that base + "/" + path never has two.
+[[nodiscard]] std::string without_trailing_slashes(std::string base_url);
 
 struct TransportOptions {
     std::chrono::milliseconds connect_timeout{5000};

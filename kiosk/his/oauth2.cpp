@@ -1,6 +1,7 @@
 #include "kiosk/his/oauth2.hpp"
 
 #include "kiosk/core/text.hpp"
+#include "kiosk/his/json_text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -18,37 +19,10 @@ namespace {
 constexpr std::size_t kMaxServerText = 200; // bytes of the token endpoint's own words kept in a message
 constexpr std::int64_t kMaxLifetimeSeconds = 10LL * 366 * 24 * 3600; // longer is treated as this
 
-// application/x-www-form-urlencoded escaping of one name or value (RFC 6749 Appendix B): unreserved
-// characters stay, every other byte becomes %XX. A space becomes %20 rather than "+": form decoders read
-// both as a space, and servers that only percent-decode read %20 correctly too.
-std::string form_urlencode(std::string_view text) {
-    constexpr std::string_view kHex = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size() * 3);
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4u];
-            out += kHex[byte & 0x0Fu];
-        }
-    }
-    return out;
-}
-
 void replace_all(std::string& text, std::string_view what, std::string_view with) {
     if (what.empty()) return;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size()))
         text.replace(at, what.size(), with);
-}
-
-// JSON string member `key` of `j`, or "" when absent or not a string.
-std::string string_member(const nlohmann::json& j, const char* key) {
-    if (!j.is_object()) return {};
-    const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 std::string outcome_body(const char* code, const std::string& diagnostics) {
@@ -112,13 +86,6 @@ HttpRequest with_bearer(const HttpRequest& request, const std::string& token) {
     return out;
 }
 
-HttpResponse failure(TransportError error, std::string detail) {
-    HttpResponse response;
-    response.error = error;
-    response.error_detail = std::move(detail);
-    return response;
-}
-
 // The client secret crosses the network only encrypted: https, or plain http to this machine itself.
 bool secret_may_go_to(std::string_view url) {
     const auto starts = [&url](std::string_view prefix) {
@@ -169,9 +136,9 @@ HttpResponse OAuth2Transport::send(const HttpRequest& request) {
     try {
         return send_unguarded(request);
     } catch (const std::exception& e) { // bad_alloc and the like
-        return failure(TransportError::Other, std::string("OAuth2: ") + e.what());
+        return transport_failure(TransportError::Other, std::string("OAuth2: ") + e.what());
     } catch (...) {
-        return failure(TransportError::Other, "OAuth2: unknown exception");
+        return transport_failure(TransportError::Other, "OAuth2: unknown exception");
     }
 }
 
@@ -200,7 +167,7 @@ OAuth2Transport::fetch_token(std::optional<std::chrono::steady_clock::time_point
             "the kiosk does not send its client secret to the HIS token endpoint over plain "
             "http (token_url must start with https://)");
     const std::string credentials =
-        form_urlencode(settings_.client_id) + ":" + form_urlencode(settings_.client_secret);
+        url_encode(settings_.client_id) + ":" + url_encode(settings_.client_secret);
 
     HttpRequest request;
     request.method = "POST";
@@ -211,19 +178,19 @@ OAuth2Transport::fetch_token(std::optional<std::chrono::steady_clock::time_point
     request.deadline = deadline; // the token is part of the request it is fetched for
     request.body = "grant_type=client_credentials";
     if (settings_.scope && !settings_.scope->empty())
-        request.body += "&scope=" + form_urlencode(*settings_.scope);
+        request.body += "&scope=" + url_encode(*settings_.scope);
 
     const core::UnixMillis asked_at = clock_.now();
     const HttpResponse reply = inner_.send(request);
 
     if (reply.error != TransportError::None)
-        return failure(reply.error, "OAuth2 token endpoint: " + reply.error_detail);
+        return transport_failure(reply.error, "OAuth2 token endpoint: " + reply.error_detail);
 
     // The server's own words, made fit for a message: no secret, no control characters, not too long.
     const auto server_text = [&](std::string text) {
         if (!settings_.client_secret.empty()) {
             replace_all(text, settings_.client_secret, "***");
-            replace_all(text, form_urlencode(settings_.client_secret), "***");
+            replace_all(text, url_encode(settings_.client_secret), "***");
             replace_all(text, base64_encode(credentials), "***");
         }
         for (auto& c : text)
@@ -242,7 +209,7 @@ OAuth2Transport::fetch_token(std::optional<std::chrono::steady_clock::time_point
     const auto why = [&] {
         std::string out = "(";
         for (const char* key : {"error", "error_description"}) {
-            const std::string text = server_text(string_member(json, key));
+            const std::string text = server_text(json_text(json, key));
             if (!text.empty()) out += text + ", ";
         }
         return out + "HTTP " + std::to_string(reply.status) + ")";
@@ -266,10 +233,10 @@ OAuth2Transport::fetch_token(std::optional<std::chrono::steady_clock::time_point
         return garbage("answered HTTP " + std::to_string(reply.status) + " instead of a token");
     if (json.is_discarded() || !json.is_object())
         return garbage("sent a reply that is not a JSON object " + why());
-    const std::string token = string_member(json, "access_token");
+    const std::string token = json_text(json, "access_token");
     if (token.empty()) return garbage("sent a reply without an access_token " + why());
     if (!header_safe_token(token)) return garbage("sent an access_token that cannot go into an HTTP header");
-    const std::string type = string_member(json, "token_type");
+    const std::string type = json_text(json, "token_type");
     if (type.empty()) return garbage("sent a reply without a token_type " + why());
     if (!core::equal_ignoring_ascii_case(type, "Bearer"))
         return garbage("issued a token of type '" + server_text(type) +

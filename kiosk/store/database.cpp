@@ -300,6 +300,10 @@ Handle open_connection(const fs::path& file, bool& checked_after_unclean_shutdow
         throw_cannot_open(path, "SQLite could not switch it to WAL (journal mode is '" + mode + "')");
     detail::exec_sql(raw, path, "PRAGMA synchronous = FULL");
     detail::exec_sql(raw, path, "PRAGMA foreign_keys = ON");
+    // Deleted rows (a forgotten patient) are overwritten with zeros in the file, not merely unlinked. Set
+    // here, on every connection, rather than trusting the SQLite build's default (Debian's is on, SQLite's
+    // own is off).
+    detail::exec_sql(raw, path, "PRAGMA secure_delete = ON");
     remember(raw, key);
     checked_after_unclean_shutdown = unclean;
     return db;

@@ -15,11 +15,12 @@ public:
 };
 
 // One SQLite file: WAL journal, synchronous=FULL (a committed ticket survives power loss), foreign keys
-// on, busy timeout. open() applies pending schema migrations; a file that is not a kiosk database, is
-// corrupt, or is newer than this build is never modified and reported as StoreError. Every open runs
-// quick_check; the first open in this process after an unclean shutdown (a non-empty WAL no connection
-// of this process owns) runs the full integrity_check instead, which also compares every index with its
-// table. The file is never opened outside SQLite: that would drop this process's locks on it.
+// on, secure_delete on (deleted rows are zeroed in the file), busy timeout. open() applies pending schema
+// migrations; a file that is not a kiosk database, is corrupt, or is newer than this build is never modified
+// and reported as StoreError. Every open runs quick_check; the first open in this process after an unclean
+// shutdown (a non-empty WAL no connection of this process owns) runs the full integrity_check instead, which
+// also compares every index with its table. The file is never opened outside SQLite: that would drop this
+// process's locks on it.
 class Database {
 public:
     static Database open(const std::filesystem::path& file);

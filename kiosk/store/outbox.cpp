@@ -202,29 +202,41 @@ std::string Outbox::held_reason(std::int64_t dependency) const {
 
 void Outbox::record(const Results& results, core::UnixMillis now) {
     if (results.delivered.empty() && results.retry.empty() && results.refused.empty()) return;
-    detail::Transaction tx(db_);
-    for (const auto& d : results.delivered) {
-        {
-            auto& s = st_->keep_delivered;
-            const auto reset = s.scoped();
-            s.bind_int64(1, d.id).bind_text(2, d.resource).bind_int64(3, now);
-            s.run();
+    // A failure names the row it happened on, for staff; the transaction leaves everything as it was.
+    const auto for_row = [](std::int64_t id, const char* what, const auto& step) {
+        try {
+            step();
+        } catch (const std::exception& e) {
+            throw StoreError(std::string("could not record that outbox row ") + std::to_string(id) + " " +
+                             what + " (nothing of this delivery attempt was recorded): " + e.what());
         }
-        auto& s = st_->acknowledge;
-        const auto reset = s.scoped();
-        s.bind_int64(1, d.id);
-        s.run();
-    }
-    for (const auto& r : results.retry) {
-        auto& s = st_->retry_later;
-        const auto reset = s.scoped();
-        s.bind_int64(1, r.id).bind_int64(2, r.next_attempt_at).bind_text(3, r.error);
-        s.run();
-    }
-    for (const auto& r : results.refused) {
-        to_dead(r.id, r.reason, now, true);
-        hold_dependants(r.id, now);
-    }
+    };
+    detail::Transaction tx(db_);
+    for (const auto& d : results.delivered)
+        for_row(d.id, "was delivered", [&] {
+            {
+                auto& s = st_->keep_delivered;
+                const auto reset = s.scoped();
+                s.bind_int64(1, d.id).bind_text(2, d.resource).bind_int64(3, now);
+                s.run();
+            }
+            auto& s = st_->acknowledge;
+            const auto reset = s.scoped();
+            s.bind_int64(1, d.id);
+            s.run();
+        });
+    for (const auto& r : results.retry)
+        for_row(r.id, "waits for a retry", [&] {
+            auto& s = st_->retry_later;
+            const auto reset = s.scoped();
+            s.bind_int64(1, r.id).bind_int64(2, r.next_attempt_at).bind_text(3, r.error);
+            s.run();
+        });
+    for (const auto& r : results.refused)
+        for_row(r.id, "was refused", [&] {
+            to_dead(r.id, r.reason, now, true);
+            hold_dependants(r.id, now);
+        });
     tx.commit();
 }
 
@@ -287,31 +299,6 @@ std::int64_t Outbox::forget_delivered_older_than(core::UnixMillis cutoff) {
     s.bind_int64(1, cutoff);
     s.run();
     return static_cast<std::int64_t>(sqlite3_changes64(db_.handle()));
-}
-
-void Outbox::acknowledge(const std::vector<std::int64_t>& ids) {
-    try {
-        Results r;
-        for (const std::int64_t id : ids)
-            r.delivered.push_back({id, ""});
-        record(r, 0);
-    } catch (const std::exception& e) {
-        throw StoreError("could not acknowledge " + std::to_string(ids.size()) +
-                         " outbox rows (none was deleted): " + e.what());
-    }
-}
-
-void Outbox::retry_later(std::int64_t id, core::UnixMillis next_attempt_at, const std::string& error) {
-    record(Results{{}, {{id, next_attempt_at, error}}, {}}, 0);
-}
-
-void Outbox::quarantine(std::int64_t id, const std::string& reason, core::UnixMillis now) {
-    try {
-        record(Results{{}, {}, {{id, reason}}}, now);
-    } catch (const std::exception& e) {
-        throw StoreError("could not quarantine outbox row " + std::to_string(id) +
-                         " (it stays in the outbox, no dead letter was written): " + e.what());
-    }
 }
 
 std::vector<DeadLetter> Outbox::dead_letters(int limit) const {

@@ -132,24 +132,15 @@ public:
         std::vector<Retry> retry;
         std::vector<Refused> refused;
     };
-    void record(const Results& results, core::UnixMillis now);
-
-    // The HIS confirmed these rows (without saying what it called them): deletes them, all in one
-    // transaction. Ids no longer (or never) in the outbox are ignored.
-    void acknowledge(const std::vector<std::int64_t>& ids);
-
-    // A delivery failed in a way worth retrying: attempts + 1, the time of the next try and the error.
-    // An id not in the outbox is ignored.
-    void retry_later(std::int64_t id, core::UnixMillis next_attempt_at, const std::string& error);
-
-    // The HIS refused the row for good: in one transaction it is copied to outbox_dead (attempts + 1,
-    // failed_at = now, reason) and deleted from the outbox. An id not in the outbox is ignored.
+    // Ids no longer (or never) in the outbox are ignored. A refused row is copied to outbox_dead (attempts
+    // + 1, failed_at = now, reason); a retried one gets attempts + 1, its next try and the error.
     //
-    // Deliberate choice: the later rows of the same aggregate are NOT held back behind the dead letter;
-    // they become due like any other head of the queue. Holding them would freeze that ticket's sync
-    // until staff step in, while the HIS may well accept them; staff resolve the dead letter (which keeps
-    // the original payload and outbox id) and its place in the sequence.
-    void quarantine(std::int64_t id, const std::string& reason, core::UnixMillis now);
+    // Deliberate choice: the later rows of the same aggregate are NOT held back behind a dead letter; they
+    // become due like any other head of the queue. Holding them would freeze that ticket's sync until
+    // staff step in, while the HIS may well accept them; staff resolve the dead letter (which keeps the
+    // original payload and outbox id) and its place in the sequence. (Records that depend on a refused
+    // one are held: see above.)
+    void record(const Results& results, core::UnixMillis now);
 
     // The newest `limit` dead letters (most recently quarantined first) and how many there are.
     [[nodiscard]] std::vector<DeadLetter> dead_letters(int limit) const;

@@ -94,11 +94,6 @@ struct ReferenceCache::Statements {
                      "parent_ref = excluded.parent_ref, json = excluded.json"),
           remove(db, "DELETE FROM reference_resources WHERE resource_type = ?1 AND id = ?2"),
           remove_type(db, "DELETE FROM reference_resources WHERE resource_type = ?1"),
-          set_state(db, "INSERT INTO sync_state (key, value, updated_at) VALUES (?1, ?2, ?3) "
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
-                        "updated_at = excluded.updated_at"),
-          get_state(db, "SELECT value FROM sync_state WHERE key = ?1"),
-          drop_state(db, "DELETE FROM sync_state WHERE key = ?1 OR key = ?2"),
           count(db, "SELECT count(*) FROM reference_resources WHERE resource_type = ?1"),
           find(db, std::string("SELECT ") + kRowColumns +
                        " FROM reference_resources WHERE resource_type = ?1 AND id = ?2"),
@@ -130,9 +125,6 @@ struct ReferenceCache::Statements {
     detail::Statement upsert;
     detail::Statement remove;
     detail::Statement remove_type;
-    detail::Statement set_state;
-    detail::Statement get_state;
-    detail::Statement drop_state;
     detail::Statement count;
     detail::Statement find;
     detail::Statement ids;
@@ -160,7 +152,7 @@ struct ReferenceCache::Statements {
     }
 };
 
-ReferenceCache::ReferenceCache(Database& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
+ReferenceCache::ReferenceCache(Database& db) : db_(db), st_(std::make_unique<Statements>(db)), state_(db) {}
 
 ReferenceCache::~ReferenceCache() = default;
 
@@ -219,15 +211,9 @@ void ReferenceCache::apply(const std::string& resource_type, const std::vector<R
             s.bind_text(1, resource_type).bind_text(2, id);
             s.run();
         }
-        auto set = [&](const std::string& key, const std::string& value) {
-            auto& s = st_->set_state;
-            const auto reset = s.scoped();
-            s.bind_text(1, key).bind_text(2, value).bind_int64(3, now);
-            s.run();
-        };
-        if (new_cursor) set(cursor_key(resource_type), *new_cursor);
+        if (new_cursor) state_.set(cursor_key(resource_type), *new_cursor, now);
         if (reconciled) {
-            set(reconciled_key(resource_type), std::to_string(now));
+            state_.set(reconciled_key(resource_type), std::to_string(now), now);
             st_->drop_scan_of(resource_type); // the scan is complete
         }
         tx.commit();
@@ -351,19 +337,13 @@ std::int64_t ReferenceCache::seen_count(const std::string& resource_type, std::i
 }
 
 std::optional<std::string> ReferenceCache::cursor(const std::string& resource_type) const {
-    auto& s = st_->get_state;
-    const auto reset = s.scoped();
-    s.bind_text(1, cursor_key(resource_type));
-    if (!s.step()) return std::nullopt;
-    return s.column_text(0);
+    return state_.get(cursor_key(resource_type));
 }
 
 std::optional<core::UnixMillis> ReferenceCache::reconciled_at(const std::string& resource_type) const {
-    auto& s = st_->get_state;
-    const auto reset = s.scoped();
-    s.bind_text(1, reconciled_key(resource_type));
-    if (!s.step()) return std::nullopt;
-    const std::string text = s.column_text(0);
+    const auto stored = state_.get(reconciled_key(resource_type));
+    if (!stored) return std::nullopt;
+    const std::string& text = *stored;
     core::UnixMillis at = 0;
     const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), at);
     if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt; // unreadable: never
@@ -380,10 +360,8 @@ void ReferenceCache::reset(const std::string& resource_type) {
             s.run();
         }
         st_->drop_scan_of(resource_type);
-        auto& s = st_->drop_state;
-        const auto reset = s.scoped();
-        s.bind_text(1, cursor_key(resource_type)).bind_text(2, reconciled_key(resource_type));
-        s.run();
+        state_.remove(cursor_key(resource_type));
+        state_.remove(reconciled_key(resource_type));
         tx.commit();
     } catch (const std::exception& e) {
         throw StoreError("could not reset the cached " + resource_type +

@@ -1,6 +1,7 @@
 #pragma once
 #include "kiosk/core/clock.hpp"
 #include "kiosk/store/database.hpp"
+#include "kiosk/store/sync_state.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -131,6 +132,7 @@ private:
     struct Statements;
     Database& db_;
     std::unique_ptr<Statements> st_;
+    SyncState state_; // the cursors and reconciliation times, in sync_state with the engine's values
 };
 
 } // namespace kiosk::store

@@ -11,11 +11,12 @@ struct SyncState::Statements {
         : get(db, "SELECT value FROM sync_state WHERE key = ?1"),
           upsert(db,
                  "INSERT INTO sync_state (key, value, updated_at) VALUES (?1, ?2, ?3) "
-                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at") {
-    }
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"),
+          remove(db, "DELETE FROM sync_state WHERE key = ?1") {}
 
     detail::Statement get;
     detail::Statement upsert;
+    detail::Statement remove;
 };
 
 SyncState::SyncState(Database& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
@@ -34,6 +35,13 @@ void SyncState::set(const std::string& key, const std::string& value, core::Unix
     auto& s = st_->upsert;
     const auto reset = s.scoped();
     s.bind_text(1, key).bind_text(2, value).bind_int64(3, now);
+    s.run();
+}
+
+void SyncState::remove(const std::string& key) {
+    auto& s = st_->remove;
+    const auto reset = s.scoped();
+    s.bind_text(1, key);
     s.run();
 }
 

@@ -26,6 +26,9 @@ public:
     // Stores `value` under `key`, replacing what was there; updated_at = now.
     void set(const std::string& key, const std::string& value, core::UnixMillis now);
 
+    // Removes `key` (nothing happens when it is not stored).
+    void remove(const std::string& key);
+
     // Stores all pairs in one transaction: afterwards either every one is stored or (StoreError) none.
     // When a key appears twice, the later pair wins.
     void set_many(const std::vector<std::pair<std::string, std::string>>& values, core::UnixMillis now);

@@ -68,7 +68,7 @@ TEST(HisWiring, TheSyncAndTheLookupShareTheConnectionSettingsWithTheirOwnTimeout
     EXPECT_EQ(patient.connect_timeout, std::chrono::seconds(3)) << "an unreachable HIS is known in 3 s";
     EXPECT_EQ(patient.total_timeout, std::chrono::seconds(10));
 
-    const HisConnection conn = w->sync_connection();
+    const sync::HisConnection conn = w->sync_connection();
     EXPECT_EQ(conn.base_url, "https://his.example.vn/fhir");
     EXPECT_EQ(conn.identifier_base, "https://bvdk-qn.vn/fhir/sid/");
     EXPECT_EQ(conn.transport.user_agent, sync.user_agent);
@@ -81,7 +81,7 @@ TEST(HisWiring, TheSyncSettingsReachTheSyncsConnection) {
     c.sync.retry_first_seconds = 3;
     c.sync.retry_max_seconds = 90;
     c.sync.reference_download_minutes = 11;
-    const HisConnection conn = HisWiring::from(c, nullptr)->sync_connection();
+    const sync::HisConnection conn = HisWiring::from(c, nullptr)->sync_connection();
     EXPECT_EQ(conn.sync.batch_size, 7);
     EXPECT_EQ(conn.sync.backoff_base, std::chrono::seconds(3));
     EXPECT_EQ(conn.sync.backoff_max, std::chrono::seconds(90));
@@ -97,7 +97,7 @@ TEST(HisWiring, TheClientSecretIsReadOnceForTheSyncAndTheLookup) {
     const auto w = HisWiring::from(c, nullptr);
     ASSERT_TRUE(w);
     std::filesystem::remove(c.his.client_secret_file); // read at start-up, not again
-    const HisConnection conn = w->sync_connection();
+    const sync::HisConnection conn = w->sync_connection();
     ASSERT_TRUE(conn.oauth2.has_value());
     EXPECT_EQ(conn.oauth2->token_url, "https://his.example.vn/auth/token");
     EXPECT_EQ(conn.oauth2->client_id, "kiosk-a-01");

@@ -3,7 +3,7 @@
 #include "kiosk/app/kiosk_app.hpp"
 
 #include "app_fakes.hpp"
-#include "kiosk/his/sync_engine.hpp"
+#include "kiosk/sync/sync_engine.hpp"
 
 #include <gtest/gtest.h>
 
@@ -165,7 +165,7 @@ TEST(KioskAppSync, ASyncStatusCountsTheNewestTicketOnlyOnceItHadSeenItsKick) {
     ASSERT_EQ(r.screen(), ui::Screen::TicketIssued);
     ASSERT_EQ(r.kicker.kicks, 1u);
 
-    his::SyncStatus st;
+    sync::SyncStatus st;
     st.online = true;
     st.waiting = 0;
     r.app.on_sync_status(st, 0); // taken before the kick: its "0 waiting" predates the ticket
@@ -174,6 +174,24 @@ TEST(KioskAppSync, ASyncStatusCountsTheNewestTicketOnlyOnceItHadSeenItsKick) {
     r.app.on_sync_status(st, 1);
     EXPECT_TRUE(r.app.sync_caught_up());
     EXPECT_EQ(r.app.connectivity().link, ui::Connectivity::Link::Unknown);
+}
+
+} // namespace
+
+namespace {
+
+TEST(KioskAppSync, ASyncThatCannotWorkShowsAsAServerFaultWithWhatWaits) {
+    Rig r;
+    kiosk::sync::SyncStatus st;
+    st.online = true;
+    st.waiting = 3;
+    st.link = kiosk::sync::HisLink::SyncFailing; // e.g. its database is locked: records cannot go now
+    r.app.on_sync_status(st, 0);
+    EXPECT_EQ(r.app.connectivity().link, kiosk::ui::Connectivity::Link::ServerError);
+    EXPECT_EQ(r.app.connectivity().waiting, 3);
+    const auto sync = r.app.sync();
+    EXPECT_TRUE(sync.known);
+    EXPECT_EQ(sync.waiting, 3);
 }
 
 } // namespace

@@ -5,12 +5,13 @@
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/site.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
-#include "kiosk/his/patient_lookup.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/patient_cache.hpp"
 #include "kiosk/store/patient_registry.hpp"
+#include "kiosk/sync/patient_lookup.hpp"
 
 #include "his/fakes.hpp"
+#include "store/store_test_support.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -163,7 +164,7 @@ TEST_F(PatientFinderTest, TheConfiguredIdentifierSystemsAreUsed) {
 // --- With a HIS ----------------------------------------------------------------------------------------
 
 TEST_F(PatientFinderTest, FoundByTheHisThenFromTheCacheWhenTheHisIsDown) {
-    his::PatientLookup lookup(transport_, kHisBase, db_, clock_);
+    sync::PatientLookup lookup(transport_, kHisBase, db_, clock_);
     app::PatientFinder finder(db_, &lookup, systems_, clock_);
     transport_.handler = [&](const his::HttpRequest&) {
         return test::http(200,
@@ -201,7 +202,7 @@ TEST_F(PatientFinderTest, FoundByTheHisThenFromTheCacheWhenTheHisIsDown) {
 }
 
 TEST_F(PatientFinderTest, HisSearchesUnderTheBhytSystemForABhytNumber) {
-    his::PatientLookup lookup(transport_, kHisBase, db_, clock_);
+    sync::PatientLookup lookup(transport_, kHisBase, db_, clock_);
     app::PatientFinder finder(db_, &lookup, systems_, clock_);
     transport_.handler = [&](const his::HttpRequest&) {
         return test::http(200,
@@ -217,7 +218,7 @@ TEST_F(PatientFinderTest, HisSearchesUnderTheBhytSystemForABhytNumber) {
 }
 
 TEST_F(PatientFinderTest, HisAnsweringAnEmptyBundleIsNotFound) {
-    his::PatientLookup lookup(transport_, kHisBase, db_, clock_);
+    sync::PatientLookup lookup(transport_, kHisBase, db_, clock_);
     app::PatientFinder finder(db_, &lookup, systems_, clock_);
     transport_.handler = [](const his::HttpRequest&) { return test::http(200, bundle({})); };
     const core::LookupOutcome o = finder.find(core::IdKind::Cccd, kCccd);
@@ -227,7 +228,7 @@ TEST_F(PatientFinderTest, HisAnsweringAnEmptyBundleIsNotFound) {
 }
 
 TEST_F(PatientFinderTest, HisAnsweringTwoPatientsIsSeveral) {
-    his::PatientLookup lookup(transport_, kHisBase, db_, clock_);
+    sync::PatientLookup lookup(transport_, kHisBase, db_, clock_);
     app::PatientFinder finder(db_, &lookup, systems_, clock_);
     transport_.handler = [&](const his::HttpRequest&) {
         return test::http(200, bundle({patient_json("p-1", "Lê", {"An"}, {{systems_.cccd, kCccd}}),
@@ -241,7 +242,7 @@ TEST_F(PatientFinderTest, HisAnsweringTwoPatientsIsSeveral) {
 TEST_F(PatientFinderTest, HisNotAskedAndNothingKnownIsHisUnavailableNotNotFound) {
     // Only the HIS can say nobody has this number: without its answer the kiosk must not say "not found"
     // (which offers a registration that could duplicate a patient the HIS knows).
-    his::PatientLookup lookup(transport_, kHisBase, db_, clock_);
+    sync::PatientLookup lookup(transport_, kHisBase, db_, clock_);
     app::PatientFinder finder(db_, &lookup, systems_, clock_);
     his::HttpResponse timeout;
     timeout.error = his::TransportError::Timeout;
@@ -262,7 +263,7 @@ TEST_F(PatientFinderTest, HisNotAskedAndNothingKnownIsHisUnavailableNotNotFound)
 TEST_F(PatientFinderTest, RegisteredHereIsFoundWithoutTheHis) {
     store::PatientRegistry registry(db_);
     const auto reg = registry.register_patient(kiosk_a(), an(), systems_, kNow);
-    his::PatientLookup lookup(transport_, kHisBase, db_, clock_);
+    sync::PatientLookup lookup(transport_, kHisBase, db_, clock_);
     app::PatientFinder finder(db_, &lookup, systems_, clock_);
     transport_.handler = [](const his::HttpRequest&) { return test::unreachable(); };
     const core::LookupOutcome o = finder.find(core::IdKind::Cccd, kCccd);
@@ -277,7 +278,7 @@ TEST_F(PatientFinderTest, CachedPatientIsCheckedWithTheHisWhenItAnswers) {
     store::PatientCache cache(db_);
     cache.put("his-old", patient_json("his-old", "Lê", {"An"}, {{systems_.cccd, kCccd}}).dump(),
               {{systems_.cccd, kCccd}}, kNow - 86'400'000);
-    his::PatientLookup lookup(transport_, kHisBase, db_, clock_);
+    sync::PatientLookup lookup(transport_, kHisBase, db_, clock_);
     app::PatientFinder finder(db_, &lookup, systems_, clock_);
     transport_.handler = [&](const his::HttpRequest&) {
         return test::http(200,
@@ -355,7 +356,7 @@ TEST_F(PatientFinderTest, RetentionForgetsOldHisAnswersAndDeliveredRegistrations
     std::vector<std::int64_t> ids;
     for (const auto& e : outbox.peek(10))
         ids.push_back(e.id);
-    outbox.acknowledge(ids);
+    test::acknowledge(outbox, ids);
     EXPECT_EQ(finder.forget_older_than(kNow - 30 * kDay), 1);
     EXPECT_EQ(registry.count(), 0);
     EXPECT_EQ(finder.find(core::IdKind::Cccd, kCccd).kind, core::LookupOutcome::Kind::NotFound);

@@ -1,12 +1,13 @@
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
-#include "kiosk/his/sync_engine.hpp"
 #include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/sync_engine.hpp"
 
 #include "fakes.hpp"
 #include "fault_server.hpp"
+#include "his/outbox_rows.hpp"
 #include "store/store_test_support.hpp"
 #include "temp_dir.hpp"
 
@@ -64,7 +65,7 @@ std::string outcome(const std::string& text) {
 
 TEST(FhirMapping, TicketBecomesAnArrivedEncounterWithItsIdentifier) {
     std::string why;
-    const auto w = his::to_fhir(ticket_entry(1), kIdBase, why);
+    const auto w = test::to_fhir(ticket_entry(1), kIdBase, why);
     ASSERT_TRUE(w) << why;
     EXPECT_EQ(w->resource_type, "Encounter");
     EXPECT_EQ(w->resource["status"], "arrived");
@@ -81,20 +82,20 @@ TEST(FhirMapping, UnknownOrBrokenRecordsSayWhy) {
     std::string why;
     auto e = ticket_entry(1);
     e.aggregate_type = "spaceship";
-    EXPECT_FALSE(his::to_fhir(e, kIdBase, why));
+    EXPECT_FALSE(test::to_fhir(e, kIdBase, why));
     EXPECT_NE(why.find("no FHIR mapping"), std::string::npos);
     e = ticket_entry(1);
     e.payload_json = "{not json";
-    EXPECT_FALSE(his::to_fhir(e, kIdBase, why));
+    EXPECT_FALSE(test::to_fhir(e, kIdBase, why));
     e.payload_json = R"({"reference": 5})";
-    EXPECT_FALSE(his::to_fhir(e, kIdBase, why));
+    EXPECT_FALSE(test::to_fhir(e, kIdBase, why));
 }
 
 TEST(FhirHis, SingleRecordIsAConditionalCreate) {
     FakeTransport t;
     t.handler = [](const his::HttpRequest&) { return http(201, stored("Encounter", "e1")); };
     his::FhirHis his(t, "http://his.test/fhir/R4/", kIdBase);
-    const auto r = his.deliver({ticket_entry(1)});
+    const auto r = his.deliver(test::records({ticket_entry(1)}));
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].outcome, his::Delivery::Accepted);
     EXPECT_EQ(r[0].resource, "Encounter/e1");
@@ -122,7 +123,7 @@ TEST(FhirHis, StatusesMapToOutcomes) {
                                                  : outcome("because " + std::to_string(c.status)));
         };
         his::FhirHis his(t, "http://his.test/fhir", kIdBase);
-        const auto r = his.deliver({ticket_entry(1)});
+        const auto r = his.deliver(test::records({ticket_entry(1)}));
         EXPECT_EQ(r[0].outcome, c.expected) << c.status;
         if (c.status >= 400) {
             EXPECT_EQ(r[0].detail, "because " + std::to_string(c.status));
@@ -135,7 +136,7 @@ TEST(FhirHis, RetryAfterIsHonouredInSecondsAndAsADate) {
     FakeTransport t;
     t.handler = [](const his::HttpRequest&) { return http(429, "", {{"retry-after", "120"}}); };
     his::FhirHis his(t, "http://his.test/fhir", kIdBase);
-    const auto r = his.deliver({ticket_entry(1)});
+    const auto r = his.deliver(test::records({ticket_entry(1)}));
     ASSERT_TRUE(r[0].retry_after);
     EXPECT_EQ(r[0].retry_after->count(), 120);
     const auto now = std::chrono::system_clock::from_time_t(1795480200); // 2026-11-24 00:30:00 GMT
@@ -147,7 +148,7 @@ TEST(FhirHis, UnreachableHisIsRetryLaterAndMarked) {
     FakeTransport t;
     t.handler = [](const his::HttpRequest&) { return kiosk::test::unreachable(); };
     his::FhirHis his(t, "http://his.test/fhir", kIdBase);
-    const auto r = his.deliver({ticket_entry(1), ticket_entry(2)});
+    const auto r = his.deliver(test::records({ticket_entry(1), ticket_entry(2)}));
     ASSERT_EQ(r.size(), 2u);
     for (const auto& x : r) {
         EXPECT_EQ(x.outcome, his::Delivery::RetryLater);
@@ -174,7 +175,7 @@ TEST(FhirHis, SeveralRecordsGoAsOneBatchAndResultsMapBackInOrder) {
         return http(200, reply.dump());
     };
     his::FhirHis his(t, "http://his.test/fhir", kIdBase);
-    const auto r = his.deliver({ticket_entry(1), ticket_entry(2), ticket_entry(3)});
+    const auto r = his.deliver(test::records({ticket_entry(1), ticket_entry(2), ticket_entry(3)}));
     ASSERT_EQ(t.requests.size(), 1u);
     EXPECT_EQ(t.requests[0].url, "http://his.test/fhir");
     ASSERT_EQ(r.size(), 3u);
@@ -193,7 +194,7 @@ TEST(FhirHis, GarbageOrMismatchedBatchReplyIsRetryNotACrash) {
         FakeTransport t;
         t.handler = [&](const his::HttpRequest&) { return http(200, body); };
         his::FhirHis his(t, "http://his.test/fhir", kIdBase);
-        const auto r = his.deliver({ticket_entry(1), ticket_entry(2)});
+        const auto r = his.deliver(test::records({ticket_entry(1), ticket_entry(2)}));
         ASSERT_EQ(r.size(), 2u);
         EXPECT_EQ(r[0].outcome, his::Delivery::RetryLater);
         EXPECT_EQ(r[1].outcome, his::Delivery::RetryLater);
@@ -207,7 +208,7 @@ TEST(FhirHis, ServerWithoutBatchSupportGetsSingleWrites) {
                                                  : http(201, "", {{"location", "Encounter/9/_history/1"}});
     };
     his::FhirHis his(t, "http://his.test/fhir", kIdBase);
-    const auto r = his.deliver({ticket_entry(1), ticket_entry(2)});
+    const auto r = his.deliver(test::records({ticket_entry(1), ticket_entry(2)}));
     EXPECT_EQ(t.requests.size(), 3u);
     EXPECT_EQ(r[0].outcome, his::Delivery::Accepted);
     EXPECT_EQ(r[1].outcome, his::Delivery::Accepted);
@@ -217,7 +218,7 @@ TEST(FhirHis, BatchRefusedForAuthorisationWaitsInsteadOfGoingSingle) {
     FakeTransport t;
     t.handler = [](const his::HttpRequest&) { return http(401, outcome("token refused")); };
     his::FhirHis his(t, "http://his.test/fhir", kIdBase);
-    const auto r = his.deliver({ticket_entry(1), ticket_entry(2), ticket_entry(3)});
+    const auto r = his.deliver(test::records({ticket_entry(1), ticket_entry(2), ticket_entry(3)}));
     EXPECT_EQ(t.requests.size(), 1u); // no fallback to one request per record
     for (const auto& x : r)
         EXPECT_EQ(x.outcome, his::Delivery::RetryLater);
@@ -225,11 +226,12 @@ TEST(FhirHis, BatchRefusedForAuthorisationWaitsInsteadOfGoingSingle) {
 }
 
 TEST(FhirHis, UnmappableRecordIsRejectedWithoutBeingSent) {
+    // A record the adapter cannot express (here: a patient without a name or a number); an outbox row the
+    // kiosk cannot even read is refused before the adapter (SyncEngine.UnreadableRowIsQuarantinedUnsent).
     FakeTransport t;
     t.handler = [](const his::HttpRequest&) { return http(201, "{}"); };
     his::FhirHis his(t, "http://his.test/fhir", kIdBase);
-    auto bad = ticket_entry(1);
-    bad.payload_json = "[]";
+    core::OutboundRecord bad{"BVDK-DEMO-20261130-P-A0007", "", core::OutboundPatient{}};
     const auto r = his.deliver({bad});
     EXPECT_EQ(r[0].outcome, his::Delivery::Rejected);
     EXPECT_TRUE(t.requests.empty());
@@ -292,7 +294,7 @@ const std::vector<std::string>& personal_values() {
 
 TEST(FhirMapping, PatientCarriesItsIdentifiersNameAndDetails) {
     std::string why;
-    const auto w = his::to_fhir(patient_entry(patient_payload()), kIdBase, why);
+    const auto w = test::to_fhir(patient_entry(patient_payload()), kIdBase, why);
     ASSERT_TRUE(w) << why;
     EXPECT_EQ(w->resource_type, "Patient");
     const nlohmann::json expected = {
@@ -321,7 +323,7 @@ TEST(FhirMapping, PatientCarriesItsIdentifiersNameAndDetails) {
 
 TEST(FhirMapping, PatientIfNoneExistMatchesTheCccdOrTheBhyt) {
     std::string why;
-    auto w = his::to_fhir(patient_entry(patient_payload()), kIdBase, why);
+    auto w = test::to_fhir(patient_entry(patient_payload()), kIdBase, why);
     ASSERT_TRUE(w) << why;
     // Either number (the comma is FHIR's "or"), so the desk's BHYT-only record is matched too.
     EXPECT_EQ(w->if_none_exist,
@@ -330,14 +332,14 @@ TEST(FhirMapping, PatientIfNoneExistMatchesTheCccdOrTheBhyt) {
 
     auto cccd_only = patient_payload();
     cccd_only.erase("bhyt");
-    w = his::to_fhir(patient_entry(cccd_only), kIdBase, why);
+    w = test::to_fhir(patient_entry(cccd_only), kIdBase, why);
     ASSERT_TRUE(w) << why;
     EXPECT_EQ(w->if_none_exist,
               "identifier=http%3A%2F%2Ffhir.ehealth.gov.vn%2Fcore%2Fsid%2Fnational_id%7C079090001234");
 
     auto payload = patient_payload();
     payload.erase("cccd");
-    w = his::to_fhir(patient_entry(payload), kIdBase, why);
+    w = test::to_fhir(patient_entry(payload), kIdBase, why);
     ASSERT_TRUE(w) << why;
     EXPECT_EQ(
         w->if_none_exist,
@@ -352,7 +354,7 @@ TEST(FhirMapping, PatientIfNoneExistEscapesSearchCharactersThenPercentEncodes) {
     payload["identifier_systems"]["cccd"] = "urn:x|y";
     payload["cccd"] = "a,b$c\\d e";
     std::string why;
-    const auto w = his::to_fhir(patient_entry(payload), kIdBase, why);
+    const auto w = test::to_fhir(patient_entry(payload), kIdBase, why);
     ASSERT_TRUE(w) << why;
     EXPECT_EQ(w->if_none_exist.substr(0, w->if_none_exist.find(',')),
               "identifier=" + his::url_encode("urn:x\\|y|a\\,b\\$c\\\\d e"));
@@ -371,7 +373,7 @@ TEST(FhirMapping, PatientOmitsAbsentDetails) {
         {"address", ""},
         {"phone", nullptr}};
     std::string why;
-    const auto w = his::to_fhir(patient_entry(payload), kIdBase, why);
+    const auto w = test::to_fhir(patient_entry(payload), kIdBase, why);
     ASSERT_TRUE(w) << why;
     const nlohmann::json expected = {
         {"resourceType", "Patient"},
@@ -393,7 +395,7 @@ TEST(FhirMapping, PatientNameIsFamilyFirstWithExtraSpacesIgnored) {
     payload["full_name"] = " Tôn  Nữ Thị\tHà  ";
     payload["sex"] = "female";
     std::string why;
-    const auto w = his::to_fhir(patient_entry(payload), kIdBase, why);
+    const auto w = test::to_fhir(patient_entry(payload), kIdBase, why);
     ASSERT_TRUE(w) << why;
     const auto& name = w->resource["name"][0];
     EXPECT_EQ(name["text"], "Tôn Nữ Thị Hà");
@@ -443,7 +445,7 @@ TEST(FhirMapping, MalformedPatientPayloadSaysWhyWithoutPersonalData) {
         auto e = patient_entry(patient_payload());
         e.payload_json = c.payload_json;
         std::string why;
-        EXPECT_FALSE(his::to_fhir(e, kIdBase, why));
+        EXPECT_FALSE(test::to_fhir(e, kIdBase, why));
         EXPECT_THAT(why, HasSubstr(c.field));
         for (const auto& value : personal_values())
             EXPECT_THAT(why, Not(HasSubstr(value)));
@@ -463,11 +465,11 @@ TEST(FhirMapping, RegistryPayloadMapsToThePatient) {
     ASSERT_EQ(entries.size(), 1u);
 
     std::string why;
-    const auto w = his::to_fhir(entries[0], kIdBase, why);
+    const auto w = test::to_fhir(entries[0], kIdBase, why);
     ASSERT_TRUE(w) << why;
     EXPECT_EQ(w->if_none_exist, "identifier=" + his::url_encode("urn:oid:2.16.704.1.cccd|079090001234") +
                                     "," + his::url_encode("urn:oid:2.16.704.1.bhyt|DN4797915000001"));
-    auto expected = his::to_fhir(patient_entry(patient_payload()), kIdBase, why)->resource;
+    auto expected = test::to_fhir(patient_entry(patient_payload()), kIdBase, why)->resource;
     expected["identifier"][0]["value"] = p.kiosk_patient_id;
     expected["identifier"][1]["system"] = "urn:oid:2.16.704.1.cccd";
     expected["identifier"][2]["system"] = "urn:oid:2.16.704.1.bhyt";
@@ -483,7 +485,7 @@ TEST(FhirHis, PatientIsAConditionalCreateAndAMatchIsSuccess) {
     FakeTransport t;
     t.handler = [](const his::HttpRequest&) { return http(200, R"({"resourceType":"Patient","id":"p1"})"); };
     his::FhirHis his(t, "http://his.test/fhir", kIdBase);
-    const auto r = his.deliver({patient_entry(patient_payload())});
+    const auto r = his.deliver(test::records({patient_entry(patient_payload())}));
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].outcome, his::Delivery::AlreadyExists);
     ASSERT_EQ(t.requests.size(), 1u);
@@ -507,7 +509,7 @@ TEST(FhirHis, PatientsAndTicketsShareABatch) {
         return http(200, reply.dump());
     };
     his::FhirHis his(t, "http://his.test/fhir", kIdBase);
-    const auto r = his.deliver({patient_entry(patient_payload()), ticket_entry(1)});
+    const auto r = his.deliver(test::records({patient_entry(patient_payload()), ticket_entry(1)}));
     ASSERT_EQ(r.size(), 2u);
     EXPECT_EQ(r[0].outcome, his::Delivery::Accepted);
     EXPECT_EQ(r[1].outcome, his::Delivery::Accepted);
@@ -532,7 +534,7 @@ TEST(FhirHis, RepliesWithMembersOfTheWrongTypeAreErrorsNotCrashes) {
         t.handler = [&](const his::HttpRequest&) { return http(200, body); };
         his::FhirHis his(t, "http://his.test/fhir/R4", kIdBase);
         std::vector<his::DeliveryResult> r;
-        ASSERT_NO_THROW(r = his.deliver({ticket_entry(1), ticket_entry(2)}));
+        ASSERT_NO_THROW(r = his.deliver(test::records({ticket_entry(1), ticket_entry(2)})));
         ASSERT_EQ(r.size(), 2u);
         for (const auto& one : r)
             EXPECT_EQ(one.outcome, his::Delivery::RetryLater);
@@ -545,21 +547,21 @@ TEST(FhirMapping, TicketOfAnIdentifiedPatientNamesThePatientAsSubject) {
     auto p = nlohmann::json::parse(e.payload_json);
     p["patient"] = {{"his_id", "3f2a"}, {"kiosk_patient_id", "BVDK-DEMO-20261124-P-A0001"}};
     e.payload_json = p.dump();
-    auto w = his::to_fhir(e, kIdBase, why);
+    auto w = test::to_fhir(e, kIdBase, why);
     ASSERT_TRUE(w) << why;
     EXPECT_EQ(w->resource["subject"], (nlohmann::json{{"reference", "Patient/3f2a"}}));
 
     // Registered here, not yet known to the HIS by id: a logical reference by the registration identifier.
     p["patient"] = {{"kiosk_patient_id", "BVDK-DEMO-20261124-P-A0001"}};
     e.payload_json = p.dump();
-    w = his::to_fhir(e, kIdBase, why);
+    w = test::to_fhir(e, kIdBase, why);
     ASSERT_TRUE(w) << why;
     EXPECT_EQ(w->resource["subject"]["type"], "Patient");
     EXPECT_EQ(w->resource["subject"]["identifier"]["system"], "https://bvdk-demo.vn/fhir/sid/kiosk-patient");
     EXPECT_EQ(w->resource["subject"]["identifier"]["value"], "BVDK-DEMO-20261124-P-A0001");
 
     // Walk-in tickets have no subject.
-    w = his::to_fhir(ticket_entry(2), kIdBase, why);
+    w = test::to_fhir(ticket_entry(2), kIdBase, why);
     ASSERT_TRUE(w) << why;
     EXPECT_FALSE(w->resource.contains("subject"));
 }
@@ -574,7 +576,7 @@ TEST(FhirMapping, TicketAfterAKioskRegistrationNamesThePatientTheHisAnsweredWith
     e.payload_json = p.dump();
     e.depends_on = 7;
     e.depends_on_resource = "Patient/4711";
-    const auto w = his::to_fhir(e, kIdBase, why);
+    const auto w = test::to_fhir(e, kIdBase, why);
     ASSERT_TRUE(w) << why;
     EXPECT_EQ(w->resource["subject"], (nlohmann::json{{"reference", "Patient/4711"}}));
 }
@@ -586,8 +588,8 @@ TEST(FhirMapping, IdentifierSystemsAreStableUrisUnderTheHospitalsNamespace) {
     auto p = nlohmann::json::parse(tomorrow.payload_json);
     p["service_day"] = "2026-11-25";
     tomorrow.payload_json = p.dump();
-    const auto a = his::to_fhir(today, kIdBase, why);
-    const auto b = his::to_fhir(tomorrow, kIdBase, why);
+    const auto a = test::to_fhir(today, kIdBase, why);
+    const auto b = test::to_fhir(tomorrow, kIdBase, why);
     ASSERT_TRUE(a && b) << why;
     // The queue number's system is the same every day; the day is the identifier's period.
     EXPECT_EQ(a->resource["identifier"][1]["system"], "https://bvdk-demo.vn/fhir/sid/kiosk-queue-number");
@@ -677,7 +679,7 @@ TEST(FhirHisBadSuccess, SingleWriteIsNotDeliveredWithoutProof) {
         });
         his::CurlTransport t(curl_options());
         his::FhirHis fhir(t, his_server.base(), kIdBase);
-        const auto r = fhir.deliver({ticket_entry(1)});
+        const auto r = fhir.deliver(test::records({ticket_entry(1)}));
         ASSERT_EQ(r.size(), 1u);
         EXPECT_EQ(r[0].outcome, his::Delivery::RetryLater) << r[0].detail;
         EXPECT_FALSE(r[0].unreachable) << "the HIS answered";
@@ -695,7 +697,7 @@ TEST(FhirHisBadSuccess, SingleWriteWithTheResourceOrItsLocationIsDelivered) {
             res.set_content(stored("Encounter", "e-42"), "application/fhir+json");
         });
         his::CurlTransport t(curl_options());
-        const auto r = his::FhirHis(t, his_server.base(), kIdBase).deliver({ticket_entry(1)});
+        const auto r = his::FhirHis(t, his_server.base(), kIdBase).deliver(test::records({ticket_entry(1)}));
         EXPECT_EQ(r[0].outcome, his::Delivery::Accepted) << r[0].detail;
         EXPECT_EQ(r[0].resource, "Encounter/e-42");
     }
@@ -706,7 +708,7 @@ TEST(FhirHisBadSuccess, SingleWriteWithTheResourceOrItsLocationIsDelivered) {
             res.set_header("Location", "http://his.test/fhir/Encounter/77/_history/1");
         });
         his::CurlTransport t(curl_options());
-        const auto r = his::FhirHis(t, his_server.base(), kIdBase).deliver({ticket_entry(1)});
+        const auto r = his::FhirHis(t, his_server.base(), kIdBase).deliver(test::records({ticket_entry(1)}));
         EXPECT_EQ(r[0].outcome, his::Delivery::Accepted) << r[0].detail;
         EXPECT_EQ(r[0].resource, "Encounter/77");
     }
@@ -717,8 +719,8 @@ TEST(FhirHisBadSuccess, SingleWriteWithTheResourceOrItsLocationIsDelivered) {
             res.set_content(stored("Patient", "desk-1"), "application/fhir+json");
         });
         his::CurlTransport t(curl_options());
-        const auto r =
-            his::FhirHis(t, his_server.base(), kIdBase).deliver({patient_entry(patient_payload())});
+        const auto r = his::FhirHis(t, his_server.base(), kIdBase)
+                           .deliver(test::records({patient_entry(patient_payload())}));
         EXPECT_EQ(r[0].outcome, his::Delivery::AlreadyExists) << r[0].detail;
         EXPECT_EQ(r[0].resource, "Patient/desk-1");
     }
@@ -745,7 +747,7 @@ TEST(FhirHisBadSuccess, BatchEntriesAreNotDeliveredWithoutProof) {
     std::vector<store::OutboxEntry> batch;
     for (int i = 0; i < static_cast<int>(entries.size()); ++i)
         batch.push_back(ticket_entry(i + 1));
-    const auto r = fhir.deliver(batch);
+    const auto r = fhir.deliver(test::records(batch));
     ASSERT_EQ(r.size(), entries.size());
     EXPECT_EQ(his_server.server.received().size(), 1u) << "one batch";
     for (std::size_t i = 0; i < 5; ++i) {
@@ -771,8 +773,8 @@ TEST(FhirHisBadSuccess, WholeBatchReplyThatIsNoBundleKeepsEveryRecord) {
             res.set_content(c.body, c.content_type.empty() ? "text/plain" : c.content_type);
         });
         his::CurlTransport t(curl_options());
-        const auto r =
-            his::FhirHis(t, his_server.base(), kIdBase).deliver({ticket_entry(1), ticket_entry(2)});
+        const auto r = his::FhirHis(t, his_server.base(), kIdBase)
+                           .deliver(test::records({ticket_entry(1), ticket_entry(2)}));
         ASSERT_EQ(r.size(), 2u);
         for (const auto& one : r)
             EXPECT_EQ(one.outcome, his::Delivery::RetryLater) << one.detail;
@@ -799,9 +801,9 @@ TEST(FhirHisBadSuccess, SyncEngineKeepsEveryRecordInTheOutbox) {
         his::CurlTransport t(curl_options());
         his::FhirHis fhir(t, his_server.base(), kIdBase);
         for (const int batch : {1, 50}) {
-            his::SyncEngine engine(
+            sync::SyncEngine engine(
                 db, fhir, clock,
-                his::SyncSettings{batch, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)},
+                sync::SyncSettings{batch, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)},
                 1);
             const auto st = engine.run_once();
             EXPECT_EQ(st.waiting, 21) << "batch size " << batch;

@@ -1,15 +1,17 @@
 // The sync path for real: SQLite outbox -> SyncEngine -> FhirHis -> libcurl -> a real FHIR R4 server on
 // 127.0.0.1 (code nobody here wrote), plus a proxy in front of it that loses replies.
+#include "kiosk/core/identifier_systems.hpp"
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
-#include "kiosk/his/patient_lookup.hpp"
-#include "kiosk/his/sync_engine.hpp"
 #include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/patient_lookup.hpp"
+#include "kiosk/sync/sync_engine.hpp"
 
 #include "fault_server.hpp"
 #include "fhir_server.hpp"
+#include "his/outbox_rows.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -215,10 +217,10 @@ core::PatientDetails patient_details(const std::string& cccd, const std::string&
     return d;
 }
 
-his::SyncEngine engine_for(Kiosk& k, his::HisPort& his) {
-    return his::SyncEngine(
+sync::SyncEngine engine_for(Kiosk& k, his::HisPort& his) {
+    return sync::SyncEngine(
         k.db, his, k.clock,
-        his::SyncSettings{25, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 7);
+        sync::SyncSettings{25, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 7);
 }
 
 } // namespace
@@ -230,9 +232,10 @@ TEST(FhirIntegration, ConditionalCreateNeverDuplicates) {
     const auto entry = outbox.peek(1);
     his::CurlTransport t(options());
     his::FhirHis fhir(t, g_server->base(), k.id_base);
-    EXPECT_EQ(fhir.deliver(entry)[0].outcome, his::Delivery::Accepted);
-    EXPECT_EQ(fhir.deliver(entry)[0].outcome, his::Delivery::AlreadyExists);
-    EXPECT_EQ(fhir.deliver({entry[0], entry[0]})[1].outcome, his::Delivery::AlreadyExists); // in a batch too
+    EXPECT_EQ(fhir.deliver(test::records(entry))[0].outcome, his::Delivery::Accepted);
+    EXPECT_EQ(fhir.deliver(test::records(entry))[0].outcome, his::Delivery::AlreadyExists);
+    EXPECT_EQ(fhir.deliver(test::records({entry[0], entry[0]}))[1].outcome,
+              his::Delivery::AlreadyExists); // in a batch too
     const auto held = encounters_on_server("IT-COND");
     ASSERT_EQ(held.size(), 1u);
     EXPECT_EQ(held.begin()->second, 1);
@@ -245,9 +248,9 @@ TEST(FhirIntegration, EngineDrainsTheOutboxInBatches) {
         refs.push_back(k.issue());
     his::CurlTransport t(options());
     his::FhirHis fhir(t, g_server->base(), k.id_base);
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         k.db, fhir, k.clock,
-        his::SyncSettings{50, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 1);
+        sync::SyncSettings{50, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 1);
     const auto st = engine.run_once();
     EXPECT_TRUE(st.online) << st.last_error;
     EXPECT_EQ(st.waiting, 0) << st.last_error;
@@ -268,9 +271,9 @@ TEST(FhirIntegration, RepliesLostAfterTheServerStoredDoNotDuplicate) {
         refs.push_back(k.issue());
     his::CurlTransport t(options(std::chrono::milliseconds(700))); // gives up before the proxy answers
     his::FhirHis fhir(t, proxy.base(), k.id_base);
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         k.db, fhir, k.clock,
-        his::SyncSettings{5, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
+        sync::SyncSettings{5, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
     for (int round = 0; round < 20 && engine.run_once().waiting > 0; ++round)
         if (auto due = engine.next_due_at()) k.clock.set(std::max(k.clock.now(), *due));
     proxy.stop();
@@ -293,14 +296,14 @@ TEST(FhirIntegration, SeventyTwoHoursOfflineThenExactlyOnce) {
     his::FhirHis up(t, g_server->base(), k.id_base);
     struct Switch final : his::HisPort {
         his::HisPort* target = nullptr;
-        std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& e) override {
+        std::vector<his::DeliveryResult> deliver(const std::vector<core::OutboundRecord>& e) override {
             return target->deliver(e);
         }
     } his_link;
     his_link.target = &down;
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         k.db, his_link, k.clock,
-        his::SyncSettings{25, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 5);
+        sync::SyncSettings{25, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 5);
     std::vector<std::string> refs;
     const core::UnixMillis end = kStart + 72LL * 3600 * 1000;
     while (k.clock.now() < end) {
@@ -345,11 +348,11 @@ TEST(FhirIntegration, RegisteredPatientReachesTheHisExactlyOnce) {
     EXPECT_EQ(st.waiting, 0) << st.last_error;
     EXPECT_EQ(st.quarantined, 0) << st.last_error;
 
-    const auto held = patients_on_server(his::kCccdSystem, cccd);
+    const auto held = patients_on_server(core::kDefaultCccdSystem, cccd);
     ASSERT_EQ(held.size(), 1u);
     const auto& patient = held[0];
     EXPECT_EQ(identifier_value(patient, kiosk_system), p.kiosk_patient_id);
-    EXPECT_EQ(identifier_value(patient, his::kBhytSystem), bhyt);
+    EXPECT_EQ(identifier_value(patient, core::kDefaultBhytSystem), bhyt);
     EXPECT_EQ(patient["name"][0]["text"], "Nguyễn Văn An");
     EXPECT_EQ(patient["name"][0]["family"], "Nguyễn");
     EXPECT_EQ(patient["name"][0]["given"], (nlohmann::json{"Văn", "An"}));
@@ -358,21 +361,21 @@ TEST(FhirIntegration, RegisteredPatientReachesTheHisExactlyOnce) {
     EXPECT_EQ(patient["telecom"][0]["value"], "0912345678");
     EXPECT_EQ(patient["address"][0]["country"], "VN");
     EXPECT_EQ(patients_on_server(kiosk_system, p.kiosk_patient_id).size(), 1u);
-    EXPECT_EQ(patients_on_server(his::kBhytSystem, bhyt).size(), 1u);
+    EXPECT_EQ(patients_on_server(core::kDefaultBhytSystem, bhyt).size(), 1u);
 
     // Draining again finds nothing to send; the same row sent again (a retry whose first reply was lost,
     // alone or in a batch) is matched, not created.
     EXPECT_EQ(engine.run_once().waiting, 0);
-    EXPECT_EQ(fhir.deliver(queued)[0].outcome, his::Delivery::AlreadyExists);
-    const auto in_batch = fhir.deliver({queued[0], queued[0]});
+    EXPECT_EQ(fhir.deliver(test::records(queued))[0].outcome, his::Delivery::AlreadyExists);
+    const auto in_batch = fhir.deliver(test::records({queued[0], queued[0]}));
     EXPECT_EQ(in_batch[0].outcome, his::Delivery::AlreadyExists);
     EXPECT_EQ(in_batch[1].outcome, his::Delivery::AlreadyExists);
-    EXPECT_EQ(patients_on_server(his::kCccdSystem, cccd).size(), 1u);
+    EXPECT_EQ(patients_on_server(core::kDefaultCccdSystem, cccd).size(), 1u);
 
     // The kiosk's lookup finds the patient it registered.
-    his::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
-    const auto found = lookup.find(his::kCccdSystem, cccd);
-    EXPECT_EQ(found.source, his::Source::His) << found.message;
+    sync::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
+    const auto found = lookup.find(core::kDefaultCccdSystem, cccd);
+    EXPECT_EQ(found.source, sync::Source::His) << found.message;
     ASSERT_EQ(found.patients.size(), 1u);
     EXPECT_EQ(found.patients[0].fhir_id, patient["id"]);
 }
@@ -385,15 +388,15 @@ TEST(FhirIntegration, PatientRepliesLostAfterTheServerStoredDoNotDuplicate) {
         const std::string cccd = i == 3 ? "" : new_cccd(); // the last one has only a BHYT card
         const std::string bhyt = new_bhyt();
         k.enrol(patient_details(cccd, bhyt));
-        registered.emplace_back(cccd.empty() ? his::kBhytSystem : his::kCccdSystem,
+        registered.emplace_back(cccd.empty() ? core::kDefaultBhytSystem : core::kDefaultCccdSystem,
                                 cccd.empty() ? bhyt : cccd);
         k.clock.advance(60'000);
     }
     his::CurlTransport t(options(std::chrono::milliseconds(700))); // gives up before the proxy answers
     his::FhirHis fhir(t, proxy.base(), k.id_base);
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         k.db, fhir, k.clock,
-        his::SyncSettings{1, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
+        sync::SyncSettings{1, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)}, 3);
     for (int round = 0; round < 20 && engine.run_once().waiting > 0; ++round)
         if (auto due = engine.next_due_at()) k.clock.set(std::max(k.clock.now(), *due));
     proxy.stop();
@@ -409,8 +412,8 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
     Kiosk k("IT-PAT-KNOWN");
     const std::string cccd = new_cccd();
     const std::string bhyt_only = new_bhyt();
-    const std::string desk_id = seed_desk_patient(his::kCccdSystem, cccd);
-    const std::string desk_bhyt_id = seed_desk_patient(his::kBhytSystem, bhyt_only);
+    const std::string desk_id = seed_desk_patient(core::kDefaultCccdSystem, cccd);
+    const std::string desk_bhyt_id = seed_desk_patient(core::kDefaultBhytSystem, bhyt_only);
     const auto p = k.enrol(patient_details(cccd, new_bhyt()));
     k.clock.advance(60'000);
     const auto q = k.enrol(patient_details("", bhyt_only));
@@ -420,27 +423,27 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
     store::Outbox outbox(k.db);
     const auto rows = outbox.peek(10);
     ASSERT_EQ(rows.size(), 2u);
-    const auto first = fhir.deliver({rows[0]});
+    const auto first = fhir.deliver(test::records({rows[0]}));
     EXPECT_EQ(first[0].outcome, his::Delivery::AlreadyExists) << "HTTP 200: the conditional create matched";
-    EXPECT_EQ(fhir.deliver({rows[1]})[0].outcome, his::Delivery::AlreadyExists);
+    EXPECT_EQ(fhir.deliver(test::records({rows[1]}))[0].outcome, his::Delivery::AlreadyExists);
 
     auto engine = engine_for(k, fhir);
     EXPECT_EQ(engine.run_once().waiting, 0) << engine.status().last_error;
     EXPECT_EQ(engine.status().quarantined, 0) << engine.status().last_error;
 
-    const auto by_cccd = patients_on_server(his::kCccdSystem, cccd);
+    const auto by_cccd = patients_on_server(core::kDefaultCccdSystem, cccd);
     ASSERT_EQ(by_cccd.size(), 1u);
     EXPECT_EQ(by_cccd[0]["id"], desk_id);
-    const auto by_bhyt = patients_on_server(his::kBhytSystem, bhyt_only);
+    const auto by_bhyt = patients_on_server(core::kDefaultBhytSystem, bhyt_only);
     ASSERT_EQ(by_bhyt.size(), 1u);
     EXPECT_EQ(by_bhyt[0]["id"], desk_bhyt_id);
     const std::string kiosk_system = his::identifier_system(k.id_base, "patient");
     EXPECT_TRUE(patients_on_server(kiosk_system, p.kiosk_patient_id).empty()) << "no second Patient";
     EXPECT_TRUE(patients_on_server(kiosk_system, q.kiosk_patient_id).empty());
 
-    his::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
-    const auto found = lookup.find(his::kCccdSystem, cccd);
-    EXPECT_EQ(found.source, his::Source::His) << found.message;
+    sync::PatientLookup lookup(t, g_server->base(), k.db, k.clock);
+    const auto found = lookup.find(core::kDefaultCccdSystem, cccd);
+    EXPECT_EQ(found.source, sync::Source::His) << found.message;
     ASSERT_EQ(found.patients.size(), 1u);
     EXPECT_EQ(found.patients[0].fhir_id, desk_id);
 }
@@ -448,7 +451,7 @@ TEST(FhirIntegration, PatientTheHisAlreadyHasIsMatchedNotDuplicated) {
 TEST(FhirIntegration, PatientTheDeskKnewByTheBhytCardAloneIsMatchedByItsCardToo) {
     Kiosk k("IT-PAT-BHYT");
     const std::string bhyt = new_bhyt();
-    const std::string desk_id = seed_desk_patient(his::kBhytSystem, bhyt);
+    const std::string desk_id = seed_desk_patient(core::kDefaultBhytSystem, bhyt);
     const std::string cccd = new_cccd(); // the desk never recorded it
     k.enrol(patient_details(cccd, bhyt));
 
@@ -457,17 +460,17 @@ TEST(FhirIntegration, PatientTheDeskKnewByTheBhytCardAloneIsMatchedByItsCardToo)
     auto engine = engine_for(k, fhir);
     EXPECT_EQ(engine.run_once().waiting, 0) << engine.status().last_error;
     EXPECT_EQ(engine.status().quarantined, 0) << engine.status().last_error;
-    const auto by_bhyt = patients_on_server(his::kBhytSystem, bhyt);
+    const auto by_bhyt = patients_on_server(core::kDefaultBhytSystem, bhyt);
     ASSERT_EQ(by_bhyt.size(), 1u) << "matched, not a second Patient";
     EXPECT_EQ(by_bhyt[0]["id"], desk_id);
-    EXPECT_TRUE(patients_on_server(his::kCccdSystem, cccd).empty());
+    EXPECT_TRUE(patients_on_server(core::kDefaultCccdSystem, cccd).empty());
 }
 
 TEST(FhirIntegration, NumbersOfTwoDifferentHisPatientsAreAConflictForStaff) {
     Kiosk k("IT-PAT-TWO");
     const std::string cccd = new_cccd(), bhyt = new_bhyt();
-    seed_desk_patient(his::kCccdSystem, cccd);
-    seed_desk_patient(his::kBhytSystem, bhyt); // someone else, or a duplicate the HIS already has
+    seed_desk_patient(core::kDefaultCccdSystem, cccd);
+    seed_desk_patient(core::kDefaultBhytSystem, bhyt); // someone else, or a duplicate the HIS already has
     k.enrol(patient_details(cccd, bhyt));
 
     his::CurlTransport t(options());
@@ -478,8 +481,8 @@ TEST(FhirIntegration, NumbersOfTwoDifferentHisPatientsAreAConflictForStaff) {
     const auto dead = store::Outbox(k.db).dead_letters(1);
     ASSERT_EQ(dead.size(), 1u);
     EXPECT_EQ(dead[0].reason.rfind("conflict: ", 0), 0u) << dead[0].reason;
-    EXPECT_EQ(patients_on_server(his::kCccdSystem, cccd).size(), 1u);
-    EXPECT_EQ(patients_on_server(his::kBhytSystem, bhyt).size(), 1u);
+    EXPECT_EQ(patients_on_server(core::kDefaultCccdSystem, cccd).size(), 1u);
+    EXPECT_EQ(patients_on_server(core::kDefaultBhytSystem, bhyt).size(), 1u);
 }
 
 // --- a ticket taken after a registration at the kiosk (issue 8, item B) --------------------------------
@@ -532,7 +535,7 @@ TEST(FhirIntegration, TicketAfterARegistrationTheHisMatchedNamesThatHisPatient) 
     // ticket's Encounter must name that Patient, sent after it.
     Kiosk k("IT-DEP-KNOWN");
     const std::string cccd = new_cccd();
-    const std::string desk_id = seed_desk_patient(his::kCccdSystem, cccd);
+    const std::string desk_id = seed_desk_patient(core::kDefaultCccdSystem, cccd);
     const auto p = k.enrol(patient_details(cccd, new_bhyt()));
     const std::string walk_in = k.issue();
     const std::string ticket =
@@ -585,8 +588,8 @@ TEST(FhirIntegration, TicketOfARegistrationTheHisRefusedIsHeldAndNeverSent) {
     // The CCCD and the BHYT number belong to two different HIS Patients: the registration is refused (412).
     Kiosk k("IT-DEP-REFUSED");
     const std::string cccd = new_cccd(), bhyt = new_bhyt();
-    seed_desk_patient(his::kCccdSystem, cccd);
-    seed_desk_patient(his::kBhytSystem, bhyt);
+    seed_desk_patient(core::kDefaultCccdSystem, cccd);
+    seed_desk_patient(core::kDefaultBhytSystem, bhyt);
     const auto p = k.enrol(patient_details(cccd, bhyt));
     const std::string ticket =
         k.tickets.issue(k.identity, k.service, k.clock.now(), core::PatientRef{"", p.kiosk_patient_id})

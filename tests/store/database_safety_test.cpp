@@ -2,6 +2,7 @@
 // never deletes the WAL under it), a damaged file is refused after an unclean shutdown, and a full disk is
 // named as such, at open and while issuing a ticket, with nothing half-written.
 #include "kiosk/store/database.hpp"
+#include "kiosk/store/patient_cache.hpp"
 #include "kiosk/store/statement.hpp"
 #include "kiosk/store/ticket_store.hpp"
 #include "small_disk.hpp"
@@ -30,6 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::query_int;
 using test::read_bytes;
+using test::read_bytes_if_any;
 using test::store_error_of;
 using test::TempDir;
 using test::utc_ms;
@@ -331,6 +333,60 @@ TEST(DiskFull, ATicketOnAFullDiskFailsWholeAndSaysSo) {
     disk->make_room();
     EXPECT_EQ(tickets.issue(test::kiosk_b(), test::service_kbh(), morning()).sequence, 2);
     EXPECT_EQ(query_int(db, "SELECT count(*) FROM outbox"), 2);
+}
+
+// Issue 9, point 6: secure_delete is the store's own setting, on every connection it opens (the SQLite build
+// may default it either way: SQLite's own default is off).
+TEST(SecureDelete, EveryConnectionTheStoreOpensHasItOn) {
+    TempDir dir;
+    const auto file = dir.path() / "kiosk.db";
+    {
+        const auto created = Database::open(file);
+        EXPECT_EQ(query_int(created, "PRAGMA secure_delete"), 1);
+    }
+    const auto reopened = Database::open(file);
+    const auto second = Database::open(file); // a second connection of the same process (the sync's)
+    const auto unmigrated = Database::open_unmigrated(file);
+    EXPECT_EQ(query_int(reopened, "PRAGMA secure_delete"), 1);
+    EXPECT_EQ(query_int(second, "PRAGMA secure_delete"), 1);
+    EXPECT_EQ(query_int(unmigrated, "PRAGMA secure_delete"), 1);
+}
+
+// A forgotten patient's name is gone from the file's bytes (and from the WAL, which the last connection's
+// close checkpoints and removes). The control shows the check finds a deleted row's bytes when
+// secure_delete is off.
+TEST(SecureDelete, AForgottenPatientsNameIsNotInTheFileAfterwards) {
+    TempDir dir;
+    const std::string name = "Trần Thị Bích Ngọc Quyzxv";
+    {
+        const auto control = dir.path() / "control.db";
+        sqlite3* raw = nullptr;
+        ASSERT_EQ(sqlite3_open(control.c_str(), &raw), SQLITE_OK);
+        const std::string sql =
+            "PRAGMA secure_delete = OFF; CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('" + name +
+            "'); DELETE FROM t;";
+        EXPECT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(raw);
+        EXPECT_NE(read_bytes(control).find(name), std::string::npos) << "the check cannot see deleted rows";
+    }
+    const auto file = dir.path() / "kiosk.db";
+    {
+        auto db = Database::open(file);
+        PatientCache cache(db);
+        const std::string json =
+            R"({"resourceType":"Patient","id":"p1","name":[{"text":")" + name + R"("}]})";
+        cache.replace_matches("urn:kiosk:vn:cccd", "079090001234",
+                              {{"p1", json, {{"urn:kiosk:vn:cccd", "079090001234"}}}}, 1000);
+        ASSERT_EQ(cache.count(), 1);
+        // Checkpointed while the row exists: its bytes are in the file itself, not only in the WAL.
+        db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        ASSERT_NE(read_bytes(file).find(name), std::string::npos);
+        cache.forget_older_than(2000);
+        ASSERT_EQ(cache.count(), 0);
+    }
+    const std::string bytes = read_bytes(file) + read_bytes_if_any(dir.path() / "kiosk.db-wal");
+    EXPECT_EQ(bytes.find(name), std::string::npos) << "the forgotten patient's name is still in the file";
+    EXPECT_EQ(bytes.find("079090001234"), std::string::npos) << "so is the CCCD number";
 }
 
 } // namespace

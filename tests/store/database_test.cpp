@@ -363,7 +363,7 @@ TEST(DatabaseTest, MigratesFromEveryEarlierVersion) {
         // The tables of migration 3 work on the migrated file.
         const auto fresh = outbox.peek(10).back();
         ASSERT_EQ(fresh.identifier, t.reference);
-        outbox.quarantine(fresh.id, "test: rejected", same_day);
+        test::quarantine(outbox, fresh.id, "test: rejected", same_day);
         EXPECT_EQ(outbox.count(), outbox_before);
         EXPECT_EQ(outbox.dead_count(), dead_before + 1);
         state.set(kSyncKey, kSyncValue, same_day);

@@ -132,7 +132,7 @@ TEST_F(OutboxTest, DueRespectsNextAttemptAtAndFifoPerAggregate) {
     EXPECT_THAT(ids_of(outbox_->due(now_, 10)), ElementsAre(a1.id, a2.id));
 
     // The first A1 row failed and waits a minute: A2 goes ahead, the later A1 row does not overtake it.
-    outbox_->retry_later(a1.id, now_ + 60'000, "HIS timeout");
+    test::retry_later(*outbox_, a1.id, now_ + 60'000, "HIS timeout");
     EXPECT_THAT(ids_of(outbox_->due(now_, 10)), ElementsAre(a2.id));
     EXPECT_THAT(ids_of(outbox_->due(now_ + 59'999, 10)), ElementsAre(a2.id));
     const auto after_wait = outbox_->due(now_ + 60'000, 10);
@@ -143,7 +143,7 @@ TEST_F(OutboxTest, DueRespectsNextAttemptAtAndFifoPerAggregate) {
     EXPECT_EQ(after_wait[1], a2);
 
     // Once the HIS confirmed the first A1 row, the later one is next in line.
-    outbox_->acknowledge({a1.id});
+    test::acknowledge(*outbox_, {a1.id});
     EXPECT_THAT(ids_of(outbox_->due(now_, 10)), ElementsAre(a2.id, a1_later.id));
     EXPECT_EQ(outbox_->due(now_, 10)[1], a1_later);
 
@@ -156,7 +156,7 @@ TEST_F(OutboxTest, DueRespectsNextAttemptAtAndFifoPerAggregate) {
 TEST_F(OutboxTest, DueSkipsARowUntilItsNextAttempt) {
     const auto a = issue();
     const auto b = issue();
-    outbox_->retry_later(b.id, now_ + 5, "HTTP 503");
+    test::retry_later(*outbox_, b.id, now_ + 5, "HTTP 503");
     EXPECT_THAT(ids_of(outbox_->due(now_, 10)), ElementsAre(a.id));
     EXPECT_THAT(ids_of(outbox_->due(now_ + 4, 10)), ElementsAre(a.id));
     EXPECT_THAT(ids_of(outbox_->due(now_ + 5, 10)), ElementsAre(a.id, b.id));
@@ -176,12 +176,12 @@ TEST_F(OutboxTest, AcknowledgeDeletesExactlyTheGivenIdsAndSurvivesReopen) {
         rows.push_back(issue());
     const std::int64_t unknown = rows.back().id + 1000;
 
-    outbox_->acknowledge({rows[1].id, rows[3].id, unknown, rows[3].id});
+    test::acknowledge(*outbox_, {rows[1].id, rows[3].id, unknown, rows[3].id});
     EXPECT_FALSE(in_transaction());
     EXPECT_EQ(outbox_->count(), 3);
     EXPECT_THAT(ids_of(outbox_->peek(10)), ElementsAre(rows[0].id, rows[2].id, rows[4].id));
 
-    outbox_->acknowledge({}); // nothing to do
+    test::acknowledge(*outbox_, {}); // nothing to do
     EXPECT_EQ(outbox_->count(), 3);
 
     reopen();
@@ -199,7 +199,7 @@ TEST_F(OutboxTest, AcknowledgeIsAllOrNothing) {
               std::to_string(c.id) + " BEGIN SELECT RAISE(ABORT, 'simulated failure'); END");
 
     try {
-        outbox_->acknowledge({a.id, b.id, c.id});
+        test::acknowledge(*outbox_, {a.id, b.id, c.id});
         ADD_FAILURE() << "acknowledge() succeeded although a delete failed";
     } catch (const StoreError& e) {
         EXPECT_THAT(e.what(), HasSubstr("simulated failure"));
@@ -209,7 +209,7 @@ TEST_F(OutboxTest, AcknowledgeIsAllOrNothing) {
     EXPECT_THAT(outbox_->peek(10), ElementsAre(a, b, c));
 
     db_->exec("DROP TRIGGER fail_third_ack");
-    outbox_->acknowledge({a.id, b.id, c.id});
+    test::acknowledge(*outbox_, {a.id, b.id, c.id});
     EXPECT_EQ(outbox_->count(), 0);
 }
 
@@ -217,7 +217,7 @@ TEST_F(OutboxTest, RetryLaterIncrementsAttemptsAndStoresTheError) {
     const auto a = issue();
     const auto b = issue();
 
-    outbox_->retry_later(a.id, now_ + 1'000, "HTTP 503 Service Unavailable");
+    test::retry_later(*outbox_, a.id, now_ + 1'000, "HTTP 503 Service Unavailable");
     auto row = entry(a.id);
     EXPECT_EQ(row.attempts, 1);
     EXPECT_EQ(row.next_attempt_at, now_ + 1'000);
@@ -226,7 +226,7 @@ TEST_F(OutboxTest, RetryLaterIncrementsAttemptsAndStoresTheError) {
     EXPECT_EQ(row.identifier, a.identifier);
     EXPECT_EQ(entry(b.id), b) << "another row changed";
 
-    outbox_->retry_later(a.id, now_ + 5'000, "timeout after 10 s");
+    test::retry_later(*outbox_, a.id, now_ + 5'000, "timeout after 10 s");
     reopen();
     row = entry(a.id);
     EXPECT_EQ(row.attempts, 2);
@@ -234,7 +234,7 @@ TEST_F(OutboxTest, RetryLaterIncrementsAttemptsAndStoresTheError) {
     EXPECT_EQ(row.last_error, "timeout after 10 s");
     EXPECT_EQ(entry(b.id), b);
 
-    outbox_->retry_later(b.id + 1000, now_, "no such row"); // ignored
+    test::retry_later(*outbox_, b.id + 1000, now_, "no such row"); // ignored
     EXPECT_EQ(outbox_->count(), 2);
     EXPECT_EQ(query_int(*db_, "SELECT count(*) FROM outbox WHERE last_error = ?1", "no such row"), 0);
 }
@@ -243,11 +243,11 @@ TEST_F(OutboxTest, QuarantineMovesTheRowToTheDeadLettersAndSurvivesReopen) {
     const auto a = issue();
     const auto b = issue();
     const auto c = issue();
-    outbox_->retry_later(b.id, now_ + 1'000, "HTTP 503");
-    outbox_->retry_later(b.id, now_ + 2'000, "HTTP 503");
+    test::retry_later(*outbox_, b.id, now_ + 1'000, "HTTP 503");
+    test::retry_later(*outbox_, b.id, now_ + 2'000, "HTTP 503");
     const auto failed_at = now_ + 3'000;
 
-    outbox_->quarantine(b.id, "HTTP 422: Encounter.identifier is invalid", failed_at);
+    test::quarantine(*outbox_, b.id, "HTTP 422: Encounter.identifier is invalid", failed_at);
     EXPECT_FALSE(in_transaction());
     EXPECT_EQ(outbox_->count(), 2);
     EXPECT_EQ(outbox_->dead_count(), 1);
@@ -278,7 +278,7 @@ TEST_F(OutboxTest, QuarantineMovesTheRowToTheDeadLettersAndSurvivesReopen) {
     EXPECT_THAT(outbox_->peek(10), ElementsAre(a, c));
     check();
 
-    outbox_->quarantine(b.id, "again", failed_at); // no longer in the outbox: ignored
+    test::quarantine(*outbox_, b.id, "again", failed_at); // no longer in the outbox: ignored
     EXPECT_EQ(outbox_->dead_count(), 1);
     EXPECT_EQ(outbox_->count(), 2);
 }
@@ -287,16 +287,16 @@ TEST_F(OutboxTest, QuarantineNeverBlocksOtherAggregatesAndReleasesItsOwn) {
     const auto a1 = issue();
     const auto a2 = issue();
     const auto a1_later = add_change(a1, "cancel");
-    outbox_->retry_later(a1.id, now_ + 60'000, "HTTP 503");
+    test::retry_later(*outbox_, a1.id, now_ + 60'000, "HTTP 503");
     ASSERT_THAT(ids_of(outbox_->due(now_, 10)), ElementsAre(a2.id));
 
-    outbox_->quarantine(a1.id, "HTTP 400", now_);
+    test::quarantine(*outbox_, a1.id, "HTTP 400", now_);
     // Documented choice: the later A1 row is no longer held back; staff resolve the dead letter.
     EXPECT_THAT(ids_of(outbox_->due(now_, 10)), ElementsAre(a2.id, a1_later.id));
     EXPECT_EQ(outbox_->next_due_at(), 0);
 
     // A quarantined row of another aggregate does not hold anything back either.
-    outbox_->quarantine(a2.id, "HTTP 400", now_);
+    test::quarantine(*outbox_, a2.id, "HTTP 400", now_);
     EXPECT_THAT(ids_of(outbox_->due(now_, 10)), ElementsAre(a1_later.id));
     EXPECT_EQ(outbox_->dead_count(), 2);
 }
@@ -304,13 +304,13 @@ TEST_F(OutboxTest, QuarantineNeverBlocksOtherAggregatesAndReleasesItsOwn) {
 TEST_F(OutboxTest, QuarantineFailingAtTheDeadLetterInsertChangesNothing) {
     const auto a = issue();
     const auto b = issue();
-    outbox_->retry_later(a.id, now_ + 1'000, "HTTP 503");
+    test::retry_later(*outbox_, a.id, now_ + 1'000, "HTTP 503");
     const auto before = outbox_->peek(10);
     db_->exec("CREATE TEMP TRIGGER fail_dead_insert BEFORE INSERT ON outbox_dead "
               "BEGIN SELECT RAISE(ABORT, 'simulated failure'); END");
 
     try {
-        outbox_->quarantine(a.id, "HTTP 422", now_);
+        test::quarantine(*outbox_, a.id, "HTTP 422", now_);
         ADD_FAILURE() << "quarantine() succeeded although the dead letter could not be written";
     } catch (const StoreError& e) {
         EXPECT_THAT(e.what(), HasSubstr("simulated failure"));
@@ -321,7 +321,7 @@ TEST_F(OutboxTest, QuarantineFailingAtTheDeadLetterInsertChangesNothing) {
     EXPECT_EQ(outbox_->dead_count(), 0);
 
     db_->exec("DROP TRIGGER fail_dead_insert");
-    outbox_->quarantine(a.id, "HTTP 422", now_); // the statements were reset after the failure
+    test::quarantine(*outbox_, a.id, "HTTP 422", now_); // the statements were reset after the failure
     EXPECT_THAT(outbox_->peek(10), ElementsAre(b));
     EXPECT_EQ(outbox_->dead_count(), 1);
 }
@@ -334,7 +334,7 @@ TEST_F(OutboxTest, QuarantineFailingAfterTheDeadLetterWasWrittenChangesNothing) 
     db_->exec("CREATE TEMP TRIGGER fail_outbox_delete BEFORE DELETE ON outbox "
               "BEGIN SELECT RAISE(ABORT, 'simulated failure'); END");
 
-    EXPECT_THROW(outbox_->quarantine(b.id, "HTTP 422", now_), StoreError);
+    EXPECT_THROW(test::quarantine(*outbox_, b.id, "HTTP 422", now_), StoreError);
     EXPECT_FALSE(in_transaction()) << "quarantine() left a transaction open";
     EXPECT_EQ(outbox_->peek(10), before);
     EXPECT_EQ(outbox_->dead_count(), 0);
@@ -343,7 +343,7 @@ TEST_F(OutboxTest, QuarantineFailingAfterTheDeadLetterWasWrittenChangesNothing) 
     reopen(); // nothing half-done reached the file either (the temp trigger goes with the connection)
     EXPECT_EQ(outbox_->peek(10), before);
     EXPECT_EQ(outbox_->dead_count(), 0);
-    outbox_->quarantine(b.id, "HTTP 422", now_);
+    test::quarantine(*outbox_, b.id, "HTTP 422", now_);
     EXPECT_THAT(outbox_->peek(10), ElementsAre(a));
     EXPECT_EQ(outbox_->dead_count(), 1);
 }
@@ -356,21 +356,21 @@ TEST_F(OutboxTest, NextDueAtIgnoresRowsBlockedByTheirAggregate) {
     const auto a1_later = add_change(a1, "cancel"); // next_attempt_at 0, but blocked behind a1
     EXPECT_EQ(outbox_->next_due_at(), 0) << "rows due at once";
 
-    outbox_->retry_later(a1.id, now_ + 60'000, "HTTP 503");
-    outbox_->retry_later(a2.id, now_ + 30'000, "HTTP 503");
+    test::retry_later(*outbox_, a1.id, now_ + 60'000, "HTTP 503");
+    test::retry_later(*outbox_, a2.id, now_ + 30'000, "HTTP 503");
     // Counting the blocked a1_later row would say 0 and make the worker spin.
     EXPECT_EQ(outbox_->next_due_at(), now_ + 30'000);
 
-    outbox_->acknowledge({a2.id});
+    test::acknowledge(*outbox_, {a2.id});
     EXPECT_EQ(outbox_->next_due_at(), now_ + 60'000);
 
-    outbox_->acknowledge({a1.id});
+    test::acknowledge(*outbox_, {a1.id});
     EXPECT_EQ(outbox_->next_due_at(), 0) << "a1_later is the head of its aggregate now";
 
-    outbox_->retry_later(a1_later.id, now_ + 90'000, "HTTP 503");
+    test::retry_later(*outbox_, a1_later.id, now_ + 90'000, "HTTP 503");
     EXPECT_EQ(outbox_->next_due_at(), now_ + 90'000);
 
-    outbox_->quarantine(a1_later.id, "HTTP 400", now_);
+    test::quarantine(*outbox_, a1_later.id, "HTTP 400", now_);
     EXPECT_EQ(outbox_->next_due_at(), std::nullopt);
 }
 
@@ -378,9 +378,9 @@ TEST_F(OutboxTest, DeadLettersAreNewestFirst) {
     const auto a = issue();
     const auto b = issue();
     const auto c = issue();
-    outbox_->quarantine(b.id, "second", now_ + 2);
-    outbox_->quarantine(a.id, "first", now_ + 1);
-    outbox_->quarantine(c.id, "third", now_ + 3);
+    test::quarantine(*outbox_, b.id, "second", now_ + 2);
+    test::quarantine(*outbox_, a.id, "first", now_ + 1);
+    test::quarantine(*outbox_, c.id, "third", now_ + 3);
 
     EXPECT_EQ(outbox_->dead_count(), 3);
     const auto all = outbox_->dead_letters(10);
@@ -419,7 +419,7 @@ TEST_F(OutboxTest, TenThousandIssuedTicketsDueReturnsTheOldest500InIdOrder) {
         ASSERT_GT(batch[i].id, batch[i - 1].id) << "at " << i;
     EXPECT_EQ(batch, outbox_->peek(500));
 
-    outbox_->acknowledge(ids_of(batch));
+    test::acknowledge(*outbox_, ids_of(batch));
     EXPECT_EQ(outbox_->count(), kTickets - 500);
     const auto next = outbox_->due(now_, 500);
     EXPECT_EQ(identifiers_of(next),

@@ -106,7 +106,7 @@ struct RegistryFixture : ::testing::Test {
         std::vector<std::int64_t> ids;
         for (const auto& e : outbox->peek(1000))
             ids.push_back(e.id);
-        outbox->acknowledge(ids);
+        test::acknowledge(*outbox, ids);
     }
 };
 
@@ -301,8 +301,8 @@ TEST_F(PatientRegistryTest, ForgetDeletesOnlyDeliveredRegistrationsBeforeTheCuto
 
     const auto rows = outbox->peek(10);
     ASSERT_EQ(rows.size(), 4U);
-    outbox->acknowledge({rows[0].id, rows[3].id});
-    outbox->quarantine(rows[2].id, "rejected: 422", kT0 + 3 * kMinute);
+    test::acknowledge(*outbox, {rows[0].id, rows[3].id});
+    test::quarantine(*outbox, rows[2].id, "rejected: 422", kT0 + 3 * kMinute);
 
     const core::UnixMillis cutoff = kT0 + 10 * kMinute; // delivered_new was registered exactly then
     EXPECT_EQ(registry->forget_delivered_older_than(cutoff), 1);
@@ -314,7 +314,7 @@ TEST_F(PatientRegistryTest, ForgetDeletesOnlyDeliveredRegistrationsBeforeTheCuto
     EXPECT_EQ(registry->forget_delivered_older_than(cutoff), 0);
 
     // Once the HIS has the waiting one, it goes too.
-    outbox->acknowledge({rows[1].id});
+    test::acknowledge(*outbox, {rows[1].id});
     EXPECT_EQ(registry->forget_delivered_older_than(cutoff), 1);
     EXPECT_EQ(registry->forget_delivered_older_than(cutoff + 1), 1);
     EXPECT_EQ(registry->count(), 1);
@@ -331,8 +331,8 @@ TEST_F(PatientRegistryTest, RetentionAlsoForgetsRefusedRegistrationsAndTheirDead
     const auto rows = outbox->peek(10);
     ASSERT_EQ(rows.size(), 3U);
     const std::string quoted = "rejected: Patient.birthDate invalid in {\"name\":\"Nguyễn Văn An\"}";
-    outbox->quarantine(rows[0].id, quoted, kT0 + 3 * kMinute);
-    outbox->quarantine(rows[1].id, "rejected: 422", kT0 + 40 * kMinute);
+    test::quarantine(*outbox, rows[0].id, quoted, kT0 + 3 * kMinute);
+    test::quarantine(*outbox, rows[1].id, "rejected: 422", kT0 + 40 * kMinute);
 
     const core::UnixMillis cutoff = kT0 + 30 * kMinute;
     EXPECT_EQ(registry->forget_older_than(cutoff), 2) << "the old dead letter and its registration";
@@ -382,7 +382,7 @@ TEST_F(PatientRegistryTest, RetentionKeepsDeliveredHisIdsWhileATicketStillWaitsF
     const auto waiting = outbox->peek(10);
     ASSERT_EQ(waiting.size(), 1U);
     EXPECT_EQ(waiting[0].depends_on_resource, "Patient/desk-1");
-    outbox->acknowledge({waiting[0].id});
+    test::acknowledge(*outbox, {waiting[0].id});
     registry->forget_older_than(kT0 + 60 * kMinute);
     EXPECT_EQ(outbox->delivered_resource(rows[0].id), std::nullopt);
     EXPECT_EQ(p.kiosk_patient_id, "BVDK-QN-20261130-P-B0001");

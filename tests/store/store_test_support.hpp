@@ -4,6 +4,7 @@
 #include "kiosk/core/identity.hpp"
 #include "kiosk/core/site.hpp"
 #include "kiosk/store/database.hpp"
+#include "kiosk/store/outbox.hpp"
 #include "kiosk/store/statement.hpp"
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace kiosk::test {
 
@@ -99,6 +101,23 @@ inline core::Service service_kbh() {
 }
 inline core::Service service_xn() {
     return {"XN", "C", "Xét nghiệm", "Laboratory tests"};
+}
+
+// The HIS's answers for one outbox row, recorded as the sync engine records them (Outbox::record), for the
+// tests that play the HIS by hand.
+inline void acknowledge(store::Outbox& outbox, const std::vector<std::int64_t>& ids) {
+    store::Outbox::Results r;
+    for (const std::int64_t id : ids)
+        r.delivered.push_back({id, ""});
+    outbox.record(r, 0);
+}
+inline void retry_later(store::Outbox& outbox, std::int64_t id, core::UnixMillis next_attempt_at,
+                        const std::string& error) {
+    outbox.record(store::Outbox::Results{{}, {{id, next_attempt_at, error}}, {}}, 0);
+}
+inline void quarantine(store::Outbox& outbox, std::int64_t id, const std::string& reason,
+                       core::UnixMillis now) {
+    outbox.record(store::Outbox::Results{{}, {}, {{id, reason}}}, now);
 }
 
 } // namespace kiosk::test

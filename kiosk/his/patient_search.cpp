@@ -1,4 +1,4 @@
-#include "kiosk/his/patient_lookup.hpp"
+#include "kiosk/his/patient_search.hpp"
 
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
@@ -17,8 +17,6 @@
 namespace kiosk::his {
 namespace {
 
-constexpr const char* kFhirJson = "application/fhir+json";
-
 // Replaces every occurrence of `secret` in `text` (so that a message never carries an identifier value,
 // even when the HIS or curl echoes the query).
 std::string redact(std::string text, const std::string& secret) {
@@ -32,7 +30,7 @@ std::string redact(std::string text, const std::string& secret) {
 
 // A usable search answer, or why the reply is not one.
 struct Parsed {
-    std::vector<store::PatientToCache> patients;
+    std::vector<SearchedPatient> patients;
     std::string error; // "" when usable
 };
 
@@ -63,7 +61,7 @@ Parsed parse_search(const std::string& body, const std::string& system, const st
             return {{}, "the HIS reply has a Patient without an id"};
         std::string id = resource["id"].get<std::string>();
         if (!seen.insert(id).second) continue;
-        store::PatientToCache p{std::move(id), resource.dump(), {}};
+        SearchedPatient p{std::move(id), resource.dump(), {}};
         bool carries = false;
         if (resource.contains("identifier") && resource["identifier"].is_array()) {
             for (const auto& ident : resource["identifier"]) {
@@ -102,16 +100,13 @@ std::string identifier_token(const std::string& system, const std::string& value
     return escape(system) + "|" + escape(value);
 }
 
-PatientLookup::PatientLookup(HttpTransport& transport, std::string base_url, store::Database& db,
-                             const core::Clock& clock, std::chrono::milliseconds deadline)
-    : transport_(transport), base_(std::move(base_url)), clock_(clock), deadline_(deadline), cache_(db) {
-    while (!base_.empty() && base_.back() == '/')
-        base_.pop_back();
-}
+PatientSearch::PatientSearch(HttpTransport& transport, std::string base_url,
+                             std::chrono::milliseconds deadline)
+    : transport_(transport), base_(without_trailing_slashes(std::move(base_url))), deadline_(deadline) {}
 
-LookupResult PatientLookup::find(const std::string& system, const std::string& value) {
+SearchAnswer PatientSearch::search(const std::string& system, const std::string& value) {
     if (system.empty() || value.empty())
-        throw std::invalid_argument("PatientLookup::find needs an identifier system and a value");
+        throw std::invalid_argument("PatientSearch::search needs an identifier system and a value");
 
     const std::string encoded = url_encode(identifier_token(system, value));
     HttpRequest req;
@@ -122,45 +117,36 @@ LookupResult PatientLookup::find(const std::string& system, const std::string& v
     const HttpResponse resp = transport_.send(req);
 
     const auto clean = [&](std::string text) { return redact(redact(std::move(text), encoded), value); };
+    const auto problem = [](LookupProblem p, std::string message) {
+        SearchAnswer a;
+        a.problem = p;
+        a.message = std::move(message);
+        return a;
+    };
 
     if (resp.error != TransportError::None)
-        return from_cache(system, value, LookupProblem::Unreachable, clean(transport_text(resp)));
+        return problem(LookupProblem::Unreachable, clean(transport_text(resp)));
     const long status = resp.status;
     if (status >= 400 && status < 500 && status != 408 && status != 429) {
         std::string text = operation_outcome_text(resp.body);
-        return from_cache(system, value, LookupProblem::Refused,
-                          clean("the HIS refused the patient search (HTTP " + std::to_string(status) + ")" +
-                                (text.empty() ? "" : ": " + text)));
+        return problem(LookupProblem::Refused,
+                       clean("the HIS refused the patient search (HTTP " + std::to_string(status) + ")" +
+                             (text.empty() ? "" : ": " + text)));
     }
     if (status != 200) {
         std::string text = operation_outcome_text(resp.body);
-        return from_cache(system, value, LookupProblem::Unreachable,
-                          clean("the HIS could not answer the patient search (HTTP " +
-                                std::to_string(status) + ")" + (text.empty() ? "" : ": " + text)));
+        return problem(LookupProblem::Unreachable,
+                       clean("the HIS could not answer the patient search (HTTP " + std::to_string(status) +
+                             ")" + (text.empty() ? "" : ": " + text)));
     }
     if (resp.body.size() > kMaxReplyBytes)
-        return from_cache(system, value, LookupProblem::Unreachable,
-                          "the HIS reply to the patient search was too large (" +
-                              std::to_string(resp.body.size()) + " bytes)");
+        return problem(LookupProblem::Unreachable, "the HIS reply to the patient search was too large (" +
+                                                       std::to_string(resp.body.size()) + " bytes)");
     Parsed parsed = parse_search(resp.body, system, value);
-    if (!parsed.error.empty()) return from_cache(system, value, LookupProblem::Unreachable, parsed.error);
-
-    // The HIS's answer is authoritative, an empty one included: the cache is brought in line with it.
-    const core::UnixMillis now = clock_.now();
-    cache_.replace_matches(system, value, parsed.patients, now);
-    LookupResult result{Source::His, {}, "", LookupProblem::None};
-    result.patients.reserve(parsed.patients.size());
-    for (auto& p : parsed.patients)
-        result.patients.push_back(FoundPatient{std::move(p.fhir_id), std::move(p.json), now});
-    return result;
-}
-
-LookupResult PatientLookup::from_cache(const std::string& system, const std::string& value,
-                                       LookupProblem problem, std::string message) const {
-    LookupResult result{Source::Cache, {}, std::move(message), problem};
-    for (auto& c : cache_.find(system, value))
-        result.patients.push_back(FoundPatient{std::move(c.fhir_id), std::move(c.json), c.fetched_at});
-    return result;
+    if (!parsed.error.empty()) return problem(LookupProblem::Unreachable, parsed.error);
+    SearchAnswer answer;
+    answer.patients = std::move(parsed.patients);
+    return answer;
 }
 
 } // namespace kiosk::his

@@ -16,7 +16,7 @@
 #include <random>
 #include <string>
 
-namespace kiosk::his {
+namespace kiosk::sync {
 
 struct SyncSettings {
     int batch_size = 50; // records per request when the queue is long
@@ -35,6 +35,8 @@ enum class HisLink {
     Offline,            // no answer from the HIS since offline_since
     CredentialsRefused, // the HIS (or its token endpoint) refuses the kiosk's credentials: 401/403
     ServerError,        // the HIS answers with server errors (5xx, 429, 408): it cannot serve us now
+    SyncFailing,        // the kiosk's own side fails (its database locked, corrupt or on a full disk): the
+                        // sync retries with backoff; last_error says what failed
 };
 [[nodiscard]] const char* link_name(HisLink l); // "connected", "sending", "offline", ... (logs)
 
@@ -67,7 +69,7 @@ struct SyncStatus {
 
 class SyncEngine {
 public:
-    SyncEngine(store::Database& db, HisPort& his, const core::Clock& clock, SyncSettings settings,
+    SyncEngine(store::Database& db, his::HisPort& port, const core::Clock& clock, SyncSettings settings,
                std::uint64_t seed);
 
     // Delivers everything due now, batch after batch, until nothing is due or the HIS is unreachable.
@@ -80,23 +82,32 @@ public:
     // outage ends), any unanswered exchange starts an outage. A refusal (401/403) or a server error shows
     // until an answer of the same kind of exchange clears it; the deliveries' own refusals and errors
     // (from run_once) show while records wait, whatever the other exchanges say.
-    void observe(Exchange exchange);
+    void observe(his::Exchange exchange);
+
+    // A pass of the sync failed on the kiosk's side (an exception from the store, the mapping, ...): the
+    // status shows SyncFailing with `error` (no patient data) until a pass completes. Writes nothing to the
+    // database (it may be what failed).
+    void pass_failed(const std::string& error);
 
 private:
-    void remember(const std::string& error, Exchange delivery);
-    void reach(Exchange exchange);
+    void remember(const std::string& error, his::Exchange delivery);
+    void reach(his::Exchange exchange);
     void refresh_counts();
     void persist_outage();
 
     store::Outbox outbox_;
     store::SyncState state_;
-    HisPort& his_;
+    his::HisPort& his_;
     const core::Clock& clock_;
     SyncSettings settings_;
     std::mt19937_64 rng_;
     SyncStatus status_;
-    Exchange delivery_problem_ = Exchange::Answered; // the last delivery batch's refusal or server error
-    Exchange other_problem_ = Exchange::Answered;    // the last observed exchange's refusal or server error
+    his::Exchange delivery_problem_ =
+        his::Exchange::Answered; // the last delivery batch's refusal or server error
+    his::Exchange other_problem_ =
+        his::Exchange::Answered;       // the last observed exchange's refusal or server error
+    bool pass_failed_ = false;         // the last pass threw (pass_failed)
+    std::string error_before_failure_; // last_error as it was before that
 };
 
-} // namespace kiosk::his
+} // namespace kiosk::sync

@@ -2,8 +2,8 @@
 // conditional creates: it stores each identifier once, and can be down or lose its replies.
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_his.hpp"
-#include "kiosk/his/sync_engine.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/sync_engine.hpp"
 
 #include "his/fault_server.hpp"
 #include "temp_dir.hpp"
@@ -34,7 +34,7 @@ public:
     std::mt19937 rng{7};
     double lose_probability = 0.0; // with Mode::Up, lose this share of replies after storing
 
-    std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override {
+    std::vector<his::DeliveryResult> deliver(const std::vector<core::OutboundRecord>& entries) override {
         ++requests;
         std::vector<his::DeliveryResult> out;
         for (const auto& e : entries) {
@@ -82,19 +82,19 @@ struct Kiosk {
     }
 };
 
-his::SyncSettings fast() {
-    return his::SyncSettings{50, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)};
+sync::SyncSettings fast() {
+    return sync::SyncSettings{50, std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)};
 }
 
 } // namespace
 
 TEST(Backoff, GrowsExponentiallyWithJitterAndIsCapped) {
     std::mt19937_64 rng(1);
-    const his::SyncSettings s{50, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)};
+    const sync::SyncSettings s{50, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)};
     for (int attempt = 1; attempt <= 12; ++attempt) {
         const long long full = std::min<long long>(300000, 2000LL << (attempt - 1));
         for (int k = 0; k < 50; ++k) {
-            const auto d = his::backoff_delay(s, attempt, rng).count();
+            const auto d = sync::backoff_delay(s, attempt, rng).count();
             EXPECT_GE(d, full - full / 2);
             EXPECT_LE(d, full);
         }
@@ -106,7 +106,7 @@ TEST(SyncEngine, DeliversEverythingWhenTheHisIsUp) {
     ScriptedHis his;
     for (int i = 0; i < 120; ++i)
         k.issue(static_cast<std::size_t>(i));
-    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
     const auto st = engine.run_once();
     EXPECT_TRUE(st.online);
     EXPECT_EQ(st.waiting, 0);
@@ -122,7 +122,7 @@ TEST(SyncEngine, OfflineKeepsEverythingAndBacksOff) {
     his.mode = ScriptedHis::Mode::Down;
     for (int i = 0; i < 10; ++i)
         k.issue();
-    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
     auto st = engine.run_once();
     EXPECT_FALSE(st.online);
     EXPECT_EQ(st.offline_since, std::optional<core::UnixMillis>(kStart));
@@ -135,7 +135,7 @@ TEST(SyncEngine, OfflineKeepsEverythingAndBacksOff) {
     engine.run_once();
     EXPECT_EQ(his.requests, before);
     // The outage is remembered across a restart.
-    his::SyncEngine restarted(k.db, his, k.clock, fast(), 2);
+    sync::SyncEngine restarted(k.db, his, k.clock, fast(), 2);
     EXPECT_EQ(restarted.status().offline_since, std::optional<core::UnixMillis>(kStart));
 }
 
@@ -145,7 +145,7 @@ TEST(SyncEngine, ComesBackOnlineAndDrains) {
     his.mode = ScriptedHis::Mode::Down;
     for (int i = 0; i < 10; ++i)
         k.issue();
-    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
     engine.run_once();
     his.mode = ScriptedHis::Mode::Up;
     k.clock.advance(60'000); // past the longest (jittered) backoff of fast()
@@ -163,7 +163,7 @@ TEST(SyncEngine, LostRepliesNeverDuplicate) {
     std::vector<std::string> refs;
     for (int i = 0; i < 5; ++i)
         refs.push_back(k.issue());
-    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
     engine.run_once();
     EXPECT_EQ(engine.status().waiting, 5);
     his.mode = ScriptedHis::Mode::Up;
@@ -179,7 +179,7 @@ TEST(SyncEngine, RejectedRecordsAreQuarantinedNotDroppedAndDoNotBlockOthers) {
     ScriptedHis his;
     his.mode = ScriptedHis::Mode::Reject;
     k.issue();
-    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
     auto st = engine.run_once();
     EXPECT_EQ(st.waiting, 0);
     EXPECT_EQ(st.quarantined, 1);
@@ -200,9 +200,9 @@ TEST(SyncEngine, SeventyTwoHoursOfflineThenEverythingExactlyOnce) {
     Kiosk k;
     ScriptedHis his;
     his.mode = ScriptedHis::Mode::Down;
-    his::SyncEngine engine(
+    sync::SyncEngine engine(
         k.db, his, k.clock,
-        his::SyncSettings{100, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 42);
+        sync::SyncSettings{100, std::chrono::milliseconds(2000), std::chrono::milliseconds(300000)}, 42);
     std::vector<std::string> refs;
     std::mt19937 rng(3);
     const core::UnixMillis end = kStart + 72LL * 3600 * 1000;
@@ -236,16 +236,16 @@ TEST(SyncEngine, SeventyTwoHoursOfflineThenEverythingExactlyOnce) {
 TEST(SyncStatus, RestartedWithNothingToSendIsConnectedOnTheFirstAnswer) {
     Kiosk k;
     ScriptedHis his;
-    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
     auto st = engine.run_once(); // nothing to send: no exchange at all
     EXPECT_EQ(his.requests, 0);
-    EXPECT_EQ(st.link, his::HisLink::Unknown) << "not 'offline' with no time: nothing is known yet";
+    EXPECT_EQ(st.link, sync::HisLink::Unknown) << "not 'offline' with no time: nothing is known yet";
     EXPECT_FALSE(st.offline_since);
     // A lookup, a reference download page or a token fetch gets an answer: the HIS is reachable.
     engine.observe(his::Exchange::Answered);
     st = engine.status();
     EXPECT_TRUE(st.online);
-    EXPECT_EQ(st.link, his::HisLink::Connected);
+    EXPECT_EQ(st.link, sync::HisLink::Connected);
     EXPECT_FALSE(st.offline_since);
 }
 
@@ -255,24 +255,24 @@ TEST(SyncStatus, AnyAnswerEndsARememberedOutageAndAnyUnansweredExchangeStartsOne
     his.mode = ScriptedHis::Mode::Down;
     k.issue();
     {
-        his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
-        EXPECT_EQ(engine.run_once().link, his::HisLink::Offline);
+        sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+        EXPECT_EQ(engine.run_once().link, sync::HisLink::Offline);
     }
     his.mode = ScriptedHis::Mode::Up;
     k.clock.advance(5'000); // no delivery below: only the other exchanges tell
-    his::SyncEngine restarted(k.db, his, k.clock, fast(), 2);
-    EXPECT_EQ(restarted.status().link, his::HisLink::Offline);
+    sync::SyncEngine restarted(k.db, his, k.clock, fast(), 2);
+    EXPECT_EQ(restarted.status().link, sync::HisLink::Offline);
     EXPECT_EQ(restarted.status().offline_since, std::optional<core::UnixMillis>(kStart));
     restarted.observe(his::Exchange::Answered); // e.g. a reference download page
-    EXPECT_EQ(restarted.status().link, his::HisLink::Sending);
+    EXPECT_EQ(restarted.status().link, sync::HisLink::Sending);
     EXPECT_FALSE(restarted.status().offline_since);
     {
-        his::SyncEngine again(k.db, his, k.clock, fast(), 3);
+        sync::SyncEngine again(k.db, his, k.clock, fast(), 3);
         EXPECT_FALSE(again.status().offline_since) << "the end of the outage is remembered too";
     }
     k.clock.advance(60'000);
     restarted.observe(his::Exchange::Unreachable); // e.g. a lookup that got no answer
-    EXPECT_EQ(restarted.status().link, his::HisLink::Offline);
+    EXPECT_EQ(restarted.status().link, sync::HisLink::Offline);
     EXPECT_EQ(restarted.status().offline_since, std::optional<core::UnixMillis>(kStart + 65'000));
     restarted.observe(his::Exchange::Stopping); // the kiosk stopping says nothing about the HIS
     EXPECT_EQ(restarted.status().offline_since, std::optional<core::UnixMillis>(kStart + 65'000));
@@ -283,46 +283,46 @@ TEST(SyncStatus, RefusedCredentialsAndServerErrorsAreToldApartFromSending) {
     ScriptedHis his;
     for (int i = 0; i < 7; ++i)
         k.issue();
-    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
     his.mode = ScriptedHis::Mode::Status;
     for (const long status : {401L, 403L}) {
         his.status = status;
         const auto st = engine.run_once();
-        EXPECT_EQ(st.link, his::HisLink::CredentialsRefused) << status;
+        EXPECT_EQ(st.link, sync::HisLink::CredentialsRefused) << status;
         EXPECT_TRUE(st.online) << "a refusal is an answer";
         EXPECT_EQ(st.waiting, 7);
         // A patient lookup that works does not hide that the records are refused.
         engine.observe(his::Exchange::Answered);
-        EXPECT_EQ(engine.status().link, his::HisLink::CredentialsRefused) << status;
+        EXPECT_EQ(engine.status().link, sync::HisLink::CredentialsRefused) << status;
         k.clock.advance(120'000);
     }
     for (const long status : {500L, 503L, 429L}) {
         his.status = status;
-        EXPECT_EQ(engine.run_once().link, his::HisLink::ServerError) << status;
+        EXPECT_EQ(engine.run_once().link, sync::HisLink::ServerError) << status;
         k.clock.advance(120'000);
     }
     his.mode = ScriptedHis::Mode::Up;
     const auto st = engine.run_once();
     EXPECT_EQ(st.waiting, 0);
-    EXPECT_EQ(st.link, his::HisLink::Connected);
+    EXPECT_EQ(st.link, sync::HisLink::Connected);
 }
 
 TEST(SyncStatus, RefusalsOfOtherExchangesShowUntilOneIsAnswered) {
     Kiosk k;
     ScriptedHis his;
-    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
     engine.observe(his::Exchange::CredentialsRefused); // e.g. the token endpoint refuses the kiosk
-    EXPECT_EQ(engine.status().link, his::HisLink::CredentialsRefused);
+    EXPECT_EQ(engine.status().link, sync::HisLink::CredentialsRefused);
     engine.observe(his::Exchange::ServerError);
-    EXPECT_EQ(engine.status().link, his::HisLink::ServerError);
+    EXPECT_EQ(engine.status().link, sync::HisLink::ServerError);
     engine.observe(his::Exchange::Answered);
-    EXPECT_EQ(engine.status().link, his::HisLink::Connected);
+    EXPECT_EQ(engine.status().link, sync::HisLink::Connected);
 }
 
 TEST(SyncStatus, EveryExchangeIsCountedByKind) {
     Kiosk k;
     ScriptedHis his;
-    his::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
     for (const auto e : {his::Exchange::Answered, his::Exchange::Answered, his::Exchange::Unreachable,
                          his::Exchange::CredentialsRefused, his::Exchange::ServerError,
                          his::Exchange::ServerError, his::Exchange::ServerError, his::Exchange::Stopping})
@@ -337,12 +337,32 @@ TEST(SyncStatus, EveryExchangeIsCountedByKind) {
 // --- a batch cut short by the kiosk stopping (issue 8, 13)
 // --------------------------------------------------
 
+// An outbox row this build cannot read back (its payload is not the record it names) never reaches the HIS:
+// it is quarantined with the reason, and the rows behind it go on.
+TEST(SyncEngine, UnreadableRowIsQuarantinedUnsent) {
+    Kiosk k;
+    const std::string broken = k.issue(0);
+    const std::string fine = k.issue(1);
+    k.db.exec("UPDATE outbox SET payload = '[]' WHERE identifier = '" + broken + "'");
+    ScriptedHis his;
+    sync::SyncEngine engine(k.db, his, k.clock, fast(), 1);
+    const auto st = engine.run_once();
+    EXPECT_EQ(his.stored.count(broken), 0u);
+    EXPECT_EQ(his.stored.count(fine), 1u);
+    EXPECT_EQ(st.waiting, 0);
+    EXPECT_EQ(st.quarantined, 1);
+    const auto dead = store::Outbox(k.db).dead_letters(10);
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].identifier, broken);
+    EXPECT_NE(dead[0].reason.find("not a JSON object"), std::string::npos) << dead[0].reason;
+}
+
 namespace {
 // A HIS whose every request is in flight when the kiosk stops: the transfer is aborted.
 class StoppedMidRequest final : public his::HisPort {
 public:
     explicit StoppedMidRequest(std::atomic<bool>& stop) : stop_(stop) {}
-    std::vector<his::DeliveryResult> deliver(const std::vector<store::OutboxEntry>& entries) override {
+    std::vector<his::DeliveryResult> deliver(const std::vector<core::OutboundRecord>& entries) override {
         stop_ = true;
         return std::vector<his::DeliveryResult>(
             entries.size(), his::DeliveryResult{his::Delivery::RetryLater, "aborted", std::nullopt, true});
@@ -358,15 +378,15 @@ TEST(SyncEngine, BatchCutShortByTheStopFlagIsNeitherAnAttemptNorAnOutage) {
     k.issue();
     std::atomic<bool> stop{false};
     StoppedMidRequest his(stop);
-    his::SyncSettings s = fast();
+    sync::SyncSettings s = fast();
     s.stop = &stop;
-    his::SyncEngine engine(k.db, his, k.clock, s, 1);
+    sync::SyncEngine engine(k.db, his, k.clock, s, 1);
     const auto st = engine.run_once();
     EXPECT_FALSE(st.offline_since);
     EXPECT_EQ(st.waiting, 1);
     ASSERT_TRUE(engine.next_due_at());
     EXPECT_LE(*engine.next_due_at(), k.clock.now()) << "no backoff: it goes again at the next start";
-    his::SyncEngine restarted(k.db, his, k.clock, fast(), 2);
+    sync::SyncEngine restarted(k.db, his, k.clock, fast(), 2);
     EXPECT_FALSE(restarted.status().offline_since);
 }
 
@@ -396,30 +416,30 @@ TEST(SyncStatusFault, A401ThenA503ThenAcceptedAreToldApartAndCounted) {
     o.connect_timeout = std::chrono::seconds(5);
     o.total_timeout = std::chrono::seconds(20);
     his::CurlTransport curl(o);
-    his::SyncEngine* engine_ptr = nullptr;
+    sync::SyncEngine* engine_ptr = nullptr;
     his::ObservedTransport observed(curl, [&](his::Exchange e) {
         if (engine_ptr) engine_ptr->observe(e);
     });
     his::FhirHis fhir(observed, server.url("/fhir/R4"), "https://bvdk-test.vn/fhir/sid/");
-    his::SyncEngine engine(k.db, fhir, k.clock, fast(), 1);
+    sync::SyncEngine engine(k.db, fhir, k.clock, fast(), 1);
     engine_ptr = &engine;
 
     auto st = engine.run_once();
-    EXPECT_EQ(st.link, his::HisLink::CredentialsRefused) << st.last_error;
+    EXPECT_EQ(st.link, sync::HisLink::CredentialsRefused) << st.last_error;
     EXPECT_EQ(st.exchanges.credentials_refused, 1);
     EXPECT_EQ(st.waiting, 1);
 
     status = 503;
     k.clock.advance(120'000);
     st = engine.run_once();
-    EXPECT_EQ(st.link, his::HisLink::ServerError) << st.last_error;
+    EXPECT_EQ(st.link, sync::HisLink::ServerError) << st.last_error;
     EXPECT_EQ(st.exchanges.server_error, 1);
 
     status = 201;
     k.clock.advance(120'000);
     st = engine.run_once();
     EXPECT_EQ(st.waiting, 0) << st.last_error;
-    EXPECT_EQ(st.link, his::HisLink::Connected);
+    EXPECT_EQ(st.link, sync::HisLink::Connected);
     EXPECT_EQ(st.exchanges.answered, 1);
     EXPECT_EQ(server.received().size(), 3u);
 
@@ -428,7 +448,7 @@ TEST(SyncStatusFault, A401ThenA503ThenAcceptedAreToldApartAndCounted) {
     k.clock.advance(1000);
     k.issue();
     st = engine.run_once();
-    EXPECT_EQ(st.link, his::HisLink::Offline);
+    EXPECT_EQ(st.link, sync::HisLink::Offline);
     EXPECT_EQ(st.offline_since, std::optional<core::UnixMillis>(k.clock.now()));
     EXPECT_EQ(st.exchanges.unreachable, 1);
 }

@@ -2,8 +2,8 @@
 // Finding a patient in the HIS by an identifier (FHIR R4 Patient search), with the kiosk's patient cache as
 // the fallback while the HIS is unreachable.
 #include "kiosk/core/clock.hpp"
-#include "kiosk/core/identifier_systems.hpp"
 #include "kiosk/his/http.hpp"
+#include "kiosk/his/patient_search.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/patient_cache.hpp"
 
@@ -12,13 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace kiosk::his {
-
-// Default identifier systems for the two identifiers Vietnamese patients carry: the 12-digit CCCD
-// (căn cước công dân, citizen id) and the BHYT (bảo hiểm y tế) health-insurance card number. Defined
-// once, in kiosk/core/identifier_systems.hpp; each site configures the ones its HIS uses.
-inline constexpr const char* kCccdSystem = core::kDefaultCccdSystem;
-inline constexpr const char* kBhytSystem = core::kDefaultBhytSystem;
+namespace kiosk::sync {
 
 // Where the patients of a LookupResult come from.
 enum class Source {
@@ -26,12 +20,7 @@ enum class Source {
     Cache, // the HIS could not be asked or refused the query: what the kiosk cached earlier
 };
 
-// Why the HIS's answer is missing (LookupResult::problem).
-enum class LookupProblem {
-    None,        // the HIS answered
-    Unreachable, // transport error, timeout, 5xx/408/429, or a reply that is not a usable search Bundle
-    Refused,     // the HIS refused the query (other 4xx); message holds its OperationOutcome text
-};
+using his::LookupProblem; // why the HIS's answer is missing (LookupResult::problem)
 
 struct FoundPatient {
     std::string fhir_id;             // the HIS's logical id
@@ -78,7 +67,7 @@ struct LookupResult {
 class PatientLookup {
 public:
     // base_url: the FHIR service base, e.g. "https://his.example.vn/fhir/R4" (trailing slashes ignored).
-    PatientLookup(HttpTransport& transport, std::string base_url, store::Database& db,
+    PatientLookup(his::HttpTransport& transport, std::string base_url, store::Database& db,
                   const core::Clock& clock, std::chrono::milliseconds deadline = kDefaultDeadline);
 
     // The total wait for the HIS's answer when the site config does not set one ([his]
@@ -89,24 +78,16 @@ public:
     // database fails; nothing else.
     [[nodiscard]] LookupResult find(const std::string& system, const std::string& value);
 
-    // Replies larger than this are not parsed (treated as unreachable); 10 Patients fit many times over.
-    static constexpr std::size_t kMaxReplyBytes = 2u * 1024u * 1024u;
-    // _count of the search: more matches than this for one identifier would be a HIS data problem.
-    static constexpr int kMaxMatches = 10;
+    static constexpr std::size_t kMaxReplyBytes = his::PatientSearch::kMaxReplyBytes;
+    static constexpr int kMaxMatches = his::PatientSearch::kMaxMatches;
 
 private:
     LookupResult from_cache(const std::string& system, const std::string& value, LookupProblem problem,
                             std::string message) const;
 
-    HttpTransport& transport_;
-    std::string base_;
+    his::PatientSearch search_;
     const core::Clock& clock_;
-    std::chrono::milliseconds deadline_;
     store::PatientCache cache_;
 };
 
-// The FHIR search token for system|value, with the search escapes (\ , $ |) applied to both parts and
-// not yet percent-encoded.
-[[nodiscard]] std::string identifier_token(const std::string& system, const std::string& value);
-
-} // namespace kiosk::his
+} // namespace kiosk::sync

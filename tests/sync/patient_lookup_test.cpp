@@ -1,15 +1,16 @@
 // Patient lookup by identifier: against the real FHIR R4 server of tests/fhir-server (seeded with Patients
 // over HTTP), against a port nobody listens on (cache fallback), and with a scripted transport for the
 // replies a real server does not give on demand (garbage, oversized, 4xx/5xx).
+#include "kiosk/core/identifier_systems.hpp"
 #include "kiosk/core/text.hpp"
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
-#include "kiosk/his/patient_lookup.hpp"
 #include "kiosk/store/patient_cache.hpp"
+#include "kiosk/sync/patient_lookup.hpp"
 
-#include "fakes.hpp"
-#include "fault_server.hpp"
-#include "fhir_server.hpp"
+#include "his/fakes.hpp"
+#include "his/fault_server.hpp"
+#include "his/fhir_server.hpp"
 #include "temp_dir.hpp"
 
 #include <gmock/gmock.h>
@@ -108,7 +109,7 @@ std::string name_text(const std::string& patient_json) {
     return nlohmann::json::parse(patient_json).at("name").at(0).at("text").get<std::string>();
 }
 
-std::vector<std::string> ids_of(const std::vector<his::FoundPatient>& patients) {
+std::vector<std::string> ids_of(const std::vector<sync::FoundPatient>& patients) {
     std::vector<std::string> ids;
     for (const auto& p : patients)
         ids.push_back(p.fhir_id);
@@ -142,9 +143,9 @@ TEST(PatientLookupFault, NeverAnsweringHisIsUnreachableWithinTheLookupsOwnDeadli
     o.connect_timeout = std::chrono::seconds(5);
     o.total_timeout = std::chrono::seconds(30);
     his::CurlTransport transport(o);
-    his::PatientLookup lookup(transport, his.url("/fhir/R4"), db, clock, std::chrono::milliseconds(500));
-    const auto r = lookup.find(his::kCccdSystem, "079090001234");
-    EXPECT_EQ(r.source, his::Source::Cache);
+    sync::PatientLookup lookup(transport, his.url("/fhir/R4"), db, clock, std::chrono::milliseconds(500));
+    const auto r = lookup.find(core::kDefaultCccdSystem, "079090001234");
+    EXPECT_EQ(r.source, sync::Source::Cache);
     EXPECT_EQ(r.problem, his::LookupProblem::Unreachable);
     EXPECT_THAT(r.patients, IsEmpty());
     EXPECT_THAT(r.message, HasSubstr("did not answer in time"));
@@ -154,7 +155,7 @@ TEST(PatientLookupFault, NeverAnsweringHisIsUnreachableWithinTheLookupsOwnDeadli
 }
 
 TEST(PatientLookupFault, DefaultDeadlineIsShort) {
-    EXPECT_LE(his::PatientLookup::kDefaultDeadline, std::chrono::seconds(3));
+    EXPECT_LE(sync::PatientLookup::kDefaultDeadline, std::chrono::seconds(3));
 }
 
 // --- against the real FHIR server --------------------------------------------------------------------
@@ -162,13 +163,13 @@ TEST(PatientLookupFault, DefaultDeadlineIsShort) {
 TEST(PatientLookupIntegration, FoundInHisThenFromCacheWhenHisIsUnreachable) {
     const std::string cccd_hoa = new_cccd();
     const std::string cccd_duc = new_cccd();
-    const Seeded hoa = seed_patient({{his::kCccdSystem, cccd_hoa}}, "Nguyễn", {"Thị", "Hoa"});
-    const Seeded duc = seed_patient({{his::kCccdSystem, cccd_duc}}, "Trần", {"Văn", "Đức"});
+    const Seeded hoa = seed_patient({{core::kDefaultCccdSystem, cccd_hoa}}, "Nguyễn", {"Thị", "Hoa"});
+    const Seeded duc = seed_patient({{core::kDefaultCccdSystem, cccd_duc}}, "Trần", {"Văn", "Đức"});
 
     Kiosk k;
-    his::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
-    const auto found = online.find(his::kCccdSystem, cccd_hoa);
-    EXPECT_EQ(found.source, his::Source::His);
+    sync::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
+    const auto found = online.find(core::kDefaultCccdSystem, cccd_hoa);
+    EXPECT_EQ(found.source, sync::Source::His);
     EXPECT_EQ(found.problem, his::LookupProblem::None);
     EXPECT_EQ(found.message, "");
     ASSERT_EQ(found.patients.size(), 1u) << "exactly the patient with that CCCD, not the other one";
@@ -178,10 +179,10 @@ TEST(PatientLookupIntegration, FoundInHisThenFromCacheWhenHisIsUnreachable) {
 
     store::PatientCache cache(k.db);
     EXPECT_EQ(cache.count(), 1) << "the patient found is cached";
-    ASSERT_EQ(cache.find(his::kCccdSystem, cccd_hoa).size(), 1u);
+    ASSERT_EQ(cache.find(core::kDefaultCccdSystem, cccd_hoa).size(), 1u);
 
     k.clock.advance(60'000);
-    const auto found_duc = online.find(his::kCccdSystem, cccd_duc);
+    const auto found_duc = online.find(core::kDefaultCccdSystem, cccd_duc);
     ASSERT_EQ(found_duc.patients.size(), 1u);
     EXPECT_EQ(found_duc.patients[0].fhir_id, duc.id);
     EXPECT_EQ(name_text(found_duc.patients[0].json), duc.name);
@@ -189,17 +190,17 @@ TEST(PatientLookupIntegration, FoundInHisThenFromCacheWhenHisIsUnreachable) {
 
     // The HIS goes away: a second lookup on the same database answers from the cache, without throwing.
     his::CurlTransport offline_transport(options());
-    his::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
-    const auto cached = offline.find(his::kCccdSystem, cccd_hoa);
-    EXPECT_EQ(cached.source, his::Source::Cache);
+    sync::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
+    const auto cached = offline.find(core::kDefaultCccdSystem, cccd_hoa);
+    EXPECT_EQ(cached.source, sync::Source::Cache);
     EXPECT_EQ(cached.problem, his::LookupProblem::Unreachable);
     EXPECT_THAT(cached.message, HasSubstr("cannot connect to the HIS"));
     EXPECT_THAT(cached.message, Not(HasSubstr(cccd_hoa)));
     ASSERT_EQ(cached.patients.size(), 1u);
     EXPECT_EQ(cached.patients[0], found.patients[0]) << "same id, JSON and fetch time as the HIS's answer";
 
-    const auto unknown_offline = offline.find(his::kCccdSystem, new_cccd());
-    EXPECT_EQ(unknown_offline.source, his::Source::Cache);
+    const auto unknown_offline = offline.find(core::kDefaultCccdSystem, new_cccd());
+    EXPECT_EQ(unknown_offline.source, sync::Source::Cache);
     EXPECT_THAT(unknown_offline.patients, IsEmpty());
 }
 
@@ -209,66 +210,68 @@ TEST(PatientLookupIntegration, HisSaysNoneIsDefinitiveAndClearsTheCacheEntry) {
     store::PatientCache cache(k.db);
     // A stale entry: the HIS once had a patient with this CCCD (since merged or corrected).
     cache.put("stale-patient", R"({"resourceType":"Patient","id":"stale-patient"})",
-              {{his::kCccdSystem, cccd}}, kStart - 3'600'000);
+              {{core::kDefaultCccdSystem, cccd}}, kStart - 3'600'000);
 
-    his::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
-    const auto r = online.find(his::kCccdSystem, cccd);
-    EXPECT_EQ(r.source, his::Source::His) << r.message;
+    sync::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
+    const auto r = online.find(core::kDefaultCccdSystem, cccd);
+    EXPECT_EQ(r.source, sync::Source::His) << r.message;
     EXPECT_EQ(r.problem, his::LookupProblem::None);
     EXPECT_THAT(r.patients, IsEmpty()) << "no fallback to the stale cache entry";
-    EXPECT_THAT(cache.find(his::kCccdSystem, cccd), IsEmpty()) << "the link for that identifier is removed";
+    EXPECT_THAT(cache.find(core::kDefaultCccdSystem, cccd), IsEmpty())
+        << "the link for that identifier is removed";
     EXPECT_EQ(cache.count(), 0) << "a cached patient left without identifiers is dropped";
 
     // And later, with the HIS down, the stale entry does not come back either.
     his::CurlTransport offline_transport(options());
-    his::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
-    EXPECT_THAT(offline.find(his::kCccdSystem, cccd).patients, IsEmpty());
+    sync::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
+    EXPECT_THAT(offline.find(core::kDefaultCccdSystem, cccd).patients, IsEmpty());
 }
 
 TEST(PatientLookupIntegration, FoundByBhytCardAndCachedUnderEveryIdentifier) {
     const std::string cccd = new_cccd();
     const std::string bhyt = new_bhyt();
-    const Seeded lan =
-        seed_patient({{his::kCccdSystem, cccd}, {his::kBhytSystem, bhyt}}, "Lê", {"Thị", "Lan"});
+    const Seeded lan = seed_patient({{core::kDefaultCccdSystem, cccd}, {core::kDefaultBhytSystem, bhyt}},
+                                    "Lê", {"Thị", "Lan"});
 
     Kiosk k;
-    his::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
-    const auto r = online.find(his::kBhytSystem, bhyt);
-    EXPECT_EQ(r.source, his::Source::His) << r.message;
+    sync::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
+    const auto r = online.find(core::kDefaultBhytSystem, bhyt);
+    EXPECT_EQ(r.source, sync::Source::His) << r.message;
     ASSERT_EQ(r.patients.size(), 1u);
     EXPECT_EQ(r.patients[0].fhir_id, lan.id);
     EXPECT_EQ(name_text(r.patients[0].json), lan.name);
 
     // The same value under the other system is someone else's business: the system is part of the search.
-    const auto other_system = online.find(his::kCccdSystem, bhyt);
-    EXPECT_EQ(other_system.source, his::Source::His) << other_system.message;
+    const auto other_system = online.find(core::kDefaultCccdSystem, bhyt);
+    EXPECT_EQ(other_system.source, sync::Source::His) << other_system.message;
     EXPECT_THAT(other_system.patients, IsEmpty());
 
     // Found by BHYT, recognised offline by CCCD too (its identifiers came with the Patient).
     his::CurlTransport offline_transport(options());
-    his::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
-    const auto by_cccd = offline.find(his::kCccdSystem, cccd);
-    EXPECT_EQ(by_cccd.source, his::Source::Cache);
+    sync::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
+    const auto by_cccd = offline.find(core::kDefaultCccdSystem, cccd);
+    EXPECT_EQ(by_cccd.source, sync::Source::Cache);
     EXPECT_EQ(ids_of(by_cccd.patients), std::vector<std::string>{lan.id});
 }
 
 TEST(PatientLookupIntegration, SeveralPatientsWithOneIdentifierAreAllReturned) {
     // Two registrations in the HIS sharing one BHYT card number (a data problem staff must resolve).
     const std::string bhyt = new_bhyt();
-    const Seeded a =
-        seed_patient({{his::kCccdSystem, new_cccd()}, {his::kBhytSystem, bhyt}}, "Phạm", {"Minh", "Khôi"});
-    const Seeded b =
-        seed_patient({{his::kCccdSystem, new_cccd()}, {his::kBhytSystem, bhyt}}, "Phạm", {"Minh", "Khải"});
+    const Seeded a = seed_patient({{core::kDefaultCccdSystem, new_cccd()}, {core::kDefaultBhytSystem, bhyt}},
+                                  "Phạm", {"Minh", "Khôi"});
+    const Seeded b = seed_patient({{core::kDefaultCccdSystem, new_cccd()}, {core::kDefaultBhytSystem, bhyt}},
+                                  "Phạm", {"Minh", "Khải"});
 
     Kiosk k;
-    his::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
-    const auto r = online.find(his::kBhytSystem, bhyt);
-    EXPECT_EQ(r.source, his::Source::His) << r.message;
+    sync::PatientLookup online(k.transport, g_fhir->base(), k.db, k.clock);
+    const auto r = online.find(core::kDefaultBhytSystem, bhyt);
+    EXPECT_EQ(r.source, sync::Source::His) << r.message;
     EXPECT_THAT(ids_of(r.patients), UnorderedElementsAre(a.id, b.id));
 
     his::CurlTransport offline_transport(options());
-    his::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
-    EXPECT_THAT(ids_of(offline.find(his::kBhytSystem, bhyt).patients), UnorderedElementsAre(a.id, b.id));
+    sync::PatientLookup offline(offline_transport, unreachable_base(), k.db, k.clock);
+    EXPECT_THAT(ids_of(offline.find(core::kDefaultBhytSystem, bhyt).patients),
+                UnorderedElementsAre(a.id, b.id));
 }
 
 // --- scripted replies ---------------------------------------------------------------------------------
@@ -281,7 +284,7 @@ constexpr const char* kCccdValue = "079190012345";
 nlohmann::json patient_json(const std::string& id, const std::string& cccd) {
     return {{"resourceType", "Patient"},
             {"id", id},
-            {"identifier", {{{"system", his::kCccdSystem}, {"value", cccd}}}},
+            {"identifier", {{{"system", core::kDefaultCccdSystem}, {"value", cccd}}}},
             {"name", {{{"text", "Võ Thị Sáu"}}}}};
 }
 
@@ -300,20 +303,22 @@ struct Scripted {
     core::ManualClock clock{kStart};
     test::FakeTransport transport;
     store::PatientCache cache{db};
-    his::PatientLookup lookup{transport, std::string(kBase) + "/", db, clock};
+    sync::PatientLookup lookup{transport, std::string(kBase) + "/", db, clock};
     const std::string cached_json = patient_json("cached-1", kCccdValue).dump();
 
-    Scripted() { cache.put("cached-1", cached_json, {{his::kCccdSystem, kCccdValue}}, kStart - 1000); }
+    Scripted() {
+        cache.put("cached-1", cached_json, {{core::kDefaultCccdSystem, kCccdValue}}, kStart - 1000);
+    }
 
     void reply(his::HttpResponse r) {
         transport.handler = [r](const his::HttpRequest&) { return r; };
     }
-    void expect_cache_fallback(const his::LookupResult& r, his::LookupProblem problem) const {
-        EXPECT_EQ(r.source, his::Source::Cache);
+    void expect_cache_fallback(const sync::LookupResult& r, his::LookupProblem problem) const {
+        EXPECT_EQ(r.source, sync::Source::Cache);
         EXPECT_EQ(r.problem, problem);
         EXPECT_FALSE(r.message.empty());
         EXPECT_THAT(r.message, Not(HasSubstr(kCccdValue)));
-        EXPECT_EQ(r.patients, (std::vector<his::FoundPatient>{{"cached-1", cached_json, kStart - 1000}}));
+        EXPECT_EQ(r.patients, (std::vector<sync::FoundPatient>{{"cached-1", cached_json, kStart - 1000}}));
     }
 };
 
@@ -322,7 +327,7 @@ struct Scripted {
 TEST(PatientLookupScripted, SendsAnIdentifierSearch) {
     Scripted s;
     s.reply(test::http(200, searchset({patient_json("p-1", kCccdValue)})));
-    const auto r = s.lookup.find(his::kCccdSystem, kCccdValue);
+    const auto r = s.lookup.find(core::kDefaultCccdSystem, kCccdValue);
     ASSERT_EQ(s.transport.requests.size(), 1u);
     const auto& req = s.transport.requests[0];
     EXPECT_EQ(req.method, "GET");
@@ -332,10 +337,10 @@ TEST(PatientLookupScripted, SendsAnIdentifierSearch) {
                   kCccdValue + "&_count=10");
     EXPECT_EQ(req.headers.at("Accept"), "application/fhir+json");
     EXPECT_EQ(req.body, "");
-    EXPECT_EQ(r.source, his::Source::His);
+    EXPECT_EQ(r.source, sync::Source::His);
     ASSERT_EQ(ids_of(r.patients), std::vector<std::string>{"p-1"}) << "the HIS's answer, not the cache's";
     EXPECT_EQ(name_text(r.patients[0].json), "Võ Thị Sáu");
-    EXPECT_THAT(s.cache.find(his::kCccdSystem, kCccdValue),
+    EXPECT_THAT(s.cache.find(core::kDefaultCccdSystem, kCccdValue),
                 ::testing::ElementsAre(store::CachedPatient{"p-1", r.patients[0].json, kStart}))
         << "the HIS's answer replaces the cache's links for that identifier";
     EXPECT_EQ(s.cache.count(), 1) << "cached-1, no longer an answer and without identifiers, is dropped";
@@ -359,7 +364,8 @@ TEST(PatientLookupScripted, GarbageReplyIsTreatedAsUnreachable) {
         SCOPED_TRACE(body);
         Scripted s;
         s.reply(test::http(200, body, {{"content-type", "application/fhir+json"}}));
-        s.expect_cache_fallback(s.lookup.find(his::kCccdSystem, kCccdValue), his::LookupProblem::Unreachable);
+        s.expect_cache_fallback(s.lookup.find(core::kDefaultCccdSystem, kCccdValue),
+                                his::LookupProblem::Unreachable);
         EXPECT_EQ(s.cache.count(), 1) << "nothing from a garbage reply is cached";
     }
 }
@@ -368,16 +374,17 @@ TEST(PatientLookupScripted, OversizedReplyIsTreatedAsUnreachable) {
     Scripted s;
     // A well-formed answer, padded beyond the cap: not parsed at all.
     std::string body = searchset({patient_json("p-big", kCccdValue)});
-    body.append(his::PatientLookup::kMaxReplyBytes, ' ');
+    body.append(sync::PatientLookup::kMaxReplyBytes, ' ');
     s.reply(test::http(200, body));
-    s.expect_cache_fallback(s.lookup.find(his::kCccdSystem, kCccdValue), his::LookupProblem::Unreachable);
+    s.expect_cache_fallback(s.lookup.find(core::kDefaultCccdSystem, kCccdValue),
+                            his::LookupProblem::Unreachable);
     EXPECT_EQ(s.cache.count(), 1) << "nothing from an oversized reply is cached";
 
     his::HttpResponse too_large;
     too_large.error = his::TransportError::TooLarge;
     too_large.error_detail = "Maximum file size exceeded";
     s.reply(too_large);
-    const auto r = s.lookup.find(his::kCccdSystem, kCccdValue);
+    const auto r = s.lookup.find(core::kDefaultCccdSystem, kCccdValue);
     s.expect_cache_fallback(r, his::LookupProblem::Unreachable);
     EXPECT_THAT(r.message, HasSubstr("too large"));
 }
@@ -391,7 +398,8 @@ TEST(PatientLookupScripted, ServerErrorsAndTimeoutsFallBackToCache) {
         SCOPED_TRACE(std::to_string(resp.status) + " " + resp.error_detail);
         Scripted s;
         s.reply(resp);
-        s.expect_cache_fallback(s.lookup.find(his::kCccdSystem, kCccdValue), his::LookupProblem::Unreachable);
+        s.expect_cache_fallback(s.lookup.find(core::kDefaultCccdSystem, kCccdValue),
+                                his::LookupProblem::Unreachable);
     }
 }
 
@@ -400,7 +408,7 @@ TEST(PatientLookupScripted, RefusalCarriesTheOperationOutcomeText) {
     s.reply(test::http(400,
                        R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid",)"
                        R"("diagnostics":"Unknown identifier system"}]})"));
-    const auto r = s.lookup.find(his::kCccdSystem, kCccdValue);
+    const auto r = s.lookup.find(core::kDefaultCccdSystem, kCccdValue);
     s.expect_cache_fallback(r, his::LookupProblem::Refused);
     EXPECT_THAT(r.message, HasSubstr("HTTP 400"));
     EXPECT_THAT(r.message, HasSubstr("Unknown identifier system"));
@@ -409,13 +417,13 @@ TEST(PatientLookupScripted, RefusalCarriesTheOperationOutcomeText) {
 TEST(PatientLookupScripted, MessagesNeverCarryTheIdentifierValue) {
     Scripted s;
     // A HIS that echoes the query in its diagnostics, raw and percent-encoded.
-    const std::string echoed = std::string("No index for ") + his::kCccdSystem + "|" + kCccdValue +
+    const std::string echoed = std::string("No index for ") + core::kDefaultCccdSystem + "|" + kCccdValue +
                                " (urn%3Akiosk%3Avn%3Acccd%7C" + kCccdValue + ")";
     const nlohmann::json outcome = {
         {"resourceType", "OperationOutcome"},
         {"issue", {{{"severity", "error"}, {"code", "not-found"}, {"diagnostics", echoed}}}}};
     s.reply(test::http(404, outcome.dump()));
-    const auto r = s.lookup.find(his::kCccdSystem, kCccdValue);
+    const auto r = s.lookup.find(core::kDefaultCccdSystem, kCccdValue);
     s.expect_cache_fallback(r, his::LookupProblem::Refused);
     EXPECT_THAT(r.message, HasSubstr("No index for"));
     EXPECT_THAT(r.message, HasSubstr("<identifier>"));
@@ -424,10 +432,10 @@ TEST(PatientLookupScripted, MessagesNeverCarryTheIdentifierValue) {
 TEST(PatientLookupScripted, EmptyAnswerDropsTheCachedLink) {
     Scripted s;
     s.reply(test::http(200, R"({"resourceType":"Bundle","type":"searchset","total":0})"));
-    const auto r = s.lookup.find(his::kCccdSystem, kCccdValue);
-    EXPECT_EQ(r.source, his::Source::His);
+    const auto r = s.lookup.find(core::kDefaultCccdSystem, kCccdValue);
+    EXPECT_EQ(r.source, sync::Source::His);
     EXPECT_THAT(r.patients, IsEmpty());
-    EXPECT_THAT(s.cache.find(his::kCccdSystem, kCccdValue), IsEmpty());
+    EXPECT_THAT(s.cache.find(core::kDefaultCccdSystem, kCccdValue), IsEmpty());
 }
 
 TEST(PatientLookupScripted, IncludedResourcesAndDuplicatesAreNotMatches) {
@@ -439,15 +447,15 @@ TEST(PatientLookupScripted, IncludedResourcesAndDuplicatesAreNotMatches) {
     b["entry"].push_back(
         {{"resource", patient_json("linked", "079190000000")}, {"search", {{"mode", "include"}}}});
     s.reply(test::http(200, b.dump()));
-    const auto r = s.lookup.find(his::kCccdSystem, kCccdValue);
-    EXPECT_EQ(r.source, his::Source::His) << r.message;
+    const auto r = s.lookup.find(core::kDefaultCccdSystem, kCccdValue);
+    EXPECT_EQ(r.source, sync::Source::His) << r.message;
     EXPECT_EQ(ids_of(r.patients), std::vector<std::string>{"p-1"});
 }
 
 TEST(PatientLookupScripted, EmptyArgumentsAreRefusedWithoutARequest) {
     Scripted s;
     EXPECT_THROW((void)s.lookup.find("", kCccdValue), std::invalid_argument);
-    EXPECT_THROW((void)s.lookup.find(his::kCccdSystem, ""), std::invalid_argument);
+    EXPECT_THROW((void)s.lookup.find(core::kDefaultCccdSystem, ""), std::invalid_argument);
     EXPECT_THAT(s.transport.requests, IsEmpty());
 }
 

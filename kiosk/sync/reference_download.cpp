@@ -1,4 +1,4 @@
-#include "kiosk/his/reference_download.hpp"
+#include "kiosk/sync/reference_download.hpp"
 
 #include "kiosk/his/fhir_his.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
@@ -63,12 +63,14 @@
 // each day) an old unchanged slot entering it changes the window's count, which starts a full scan; the
 // periodic reconciliation catches what the counts cannot see, and removes slots that have passed.
 
-namespace kiosk::his {
+namespace kiosk::sync {
 namespace {
+
+// The FHIR side of the download (requests, Bundles, ids) is the HIS adapter's vocabulary.
+using namespace kiosk::his;
 
 using nlohmann::json;
 
-constexpr const char* kFhirJson = "application/fhir+json";
 constexpr int kMaxIdsPerCheck = 50; // ids per _id=... request of a full scan (about 1.9 kB of URL)
 
 // Nanoseconds since the epoch of an ISO 8601 instant "yyyy-mm-ddThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm)",
@@ -133,21 +135,6 @@ std::string utc_date(core::UnixMillis ms, int add_days) {
     return text;
 }
 
-std::string string_at(const json& object, const char* key) {
-    if (!object.is_object()) return "";
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-// A logical id: [A-Za-z0-9\-\.]{1,64}.
-bool valid_id(const std::string& id) {
-    if (id.empty() || id.size() > 64) return false;
-    return std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-               c == '.';
-    });
-}
-
 bool valid_type_name(const std::string& type) {
     return !type.empty() && type.size() <= 64 && type[0] >= 'A' && type[0] <= 'Z' &&
            std::all_of(type.begin(), type.end(),
@@ -171,7 +158,7 @@ std::string reference_at(const json& object, const char* key) {
     const auto it = object.find(key);
     if (it == object.end()) return "";
     const json& target = it->is_array() ? (it->empty() ? json() : it->front()) : *it; // Schedule.actor[0]
-    return relative_reference(string_at(target, "reference"));
+    return relative_reference(json_text(target, "reference"));
 }
 
 // A request that gave no usable page.
@@ -359,10 +346,10 @@ private:
     Page parse(const std::string& body, const std::string& where) const {
         const json bundle = json::parse(body, nullptr, false);
         if (bundle.is_discarded() || !bundle.is_object()) malformed("not JSON", where);
-        if (string_at(bundle, "resourceType") != "Bundle")
-            malformed("not a Bundle but '" + string_at(bundle, "resourceType") + "'", where);
-        if (bundle.contains("type") && string_at(bundle, "type") != "searchset")
-            malformed("a Bundle of type '" + string_at(bundle, "type") + "', not searchset", where);
+        if (json_text(bundle, "resourceType") != "Bundle")
+            malformed("not a Bundle but '" + json_text(bundle, "resourceType") + "'", where);
+        if (bundle.contains("type") && json_text(bundle, "type") != "searchset")
+            malformed("a Bundle of type '" + json_text(bundle, "type") + "', not searchset", where);
         Page page;
         if (const auto t = bundle.find("total"); t != bundle.end()) {
             if (!t->is_number_integer() || t->get<std::int64_t>() < 0)
@@ -372,8 +359,8 @@ private:
         if (const auto links = bundle.find("link"); links != bundle.end()) {
             if (!links->is_array()) malformed("link is not an array", where);
             for (const auto& link : *links)
-                if (string_at(link, "relation") == "next") {
-                    const std::string next = string_at(link, "url");
+                if (json_text(link, "relation") == "next") {
+                    const std::string next = json_text(link, "url");
                     if (next.empty()) malformed("a next link without url", where);
                     if (next.rfind(origin() + "/", 0) != 0)
                         malformed("the next link leaves " + origin() + ": " + next, where);
@@ -387,7 +374,7 @@ private:
         for (const auto& entry : *entries) {
             const std::string at = "entry " + std::to_string(k++) + ": ";
             if (!entry.is_object()) malformed(at + "not an object", where);
-            const std::string mode = entry.contains("search") ? string_at(entry["search"], "mode") : "";
+            const std::string mode = entry.contains("search") ? json_text(entry["search"], "mode") : "";
             if (mode == "outcome" || mode == "include") continue; // not a match: warnings, _include
             const auto resource = entry.find("resource");
             if (resource == entry.end() || !resource->is_object()) malformed(at + "no resource", where);
@@ -610,19 +597,19 @@ std::optional<store::ReferenceRow> to_reference_row(const std::string& resource_
         return std::nullopt;
     }
     store::ReferenceRow row;
-    row.resource_type = string_at(resource, "resourceType");
+    row.resource_type = json_text(resource, "resourceType");
     if (row.resource_type != resource_type) {
         why = "a '" + row.resource_type + "' where a " + resource_type + " was expected";
         return std::nullopt;
     }
-    row.id = string_at(resource, "id");
-    if (!valid_id(row.id)) {
+    row.id = json_text(resource, "id");
+    if (!is_fhir_id(row.id)) {
         why = row.id.empty() ? "a " + resource_type + " without id" : "invalid id '" + row.id + "'";
         return std::nullopt;
     }
     const json meta = resource.contains("meta") ? resource["meta"] : json();
-    row.version_id = string_at(meta, "versionId");
-    row.last_updated = string_at(meta, "lastUpdated");
+    row.version_id = json_text(meta, "versionId");
+    row.last_updated = json_text(meta, "lastUpdated");
     if (row.last_updated.empty()) {
         why = resource_type + "/" + row.id + " has no meta.lastUpdated";
         return std::nullopt;
@@ -630,10 +617,10 @@ std::optional<store::ReferenceRow> to_reference_row(const std::string& resource_
     if (const auto active = resource.find("active"); active != resource.end() && active->is_boolean())
         row.status = active->get<bool>() ? "active" : "inactive";
     else
-        row.status = string_at(resource, "status"); // Slot, Location
+        row.status = json_text(resource, "status"); // Slot, Location
     if (resource_type == "Slot") {
-        row.starts_at = string_at(resource, "start");
-        row.ends_at = string_at(resource, "end");
+        row.starts_at = json_text(resource, "start");
+        row.ends_at = json_text(resource, "end");
         row.parent_ref = reference_at(resource, "schedule");
     } else if (resource_type == "PractitionerRole") {
         row.parent_ref = reference_at(resource, "practitioner");
@@ -652,10 +639,8 @@ std::optional<store::ReferenceRow> to_reference_row(const std::string& resource_
 
 ReferenceDownloader::ReferenceDownloader(HttpTransport& transport, std::string base_url, store::Database& db,
                                          ReferenceDownloadSettings settings)
-    : transport_(transport), base_(std::move(base_url)), cache_(db), settings_(std::move(settings)) {
-    while (!base_.empty() && base_.back() == '/')
-        base_.pop_back();
-}
+    : transport_(transport), base_(without_trailing_slashes(std::move(base_url))), cache_(db),
+      settings_(std::move(settings)) {}
 
 DownloadResult ReferenceDownloader::run_once(core::UnixMillis now) {
     DownloadResult result;
@@ -679,4 +664,4 @@ DownloadResult ReferenceDownloader::run_once(core::UnixMillis now) {
     return result;
 }
 
-} // namespace kiosk::his
+} // namespace kiosk::sync

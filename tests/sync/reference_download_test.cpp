@@ -5,14 +5,14 @@
 #include "kiosk/core/clock.hpp"
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/fhir_mapping.hpp"
-#include "kiosk/his/reference_download.hpp"
 #include "kiosk/store/outbox.hpp"
 #include "kiosk/store/reference_cache.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/reference_download.hpp"
 
-#include "fakes.hpp"
-#include "fault_server.hpp"
-#include "fhir_server.hpp"
+#include "his/fakes.hpp"
+#include "his/fault_server.hpp"
+#include "his/fhir_server.hpp"
 #include "temp_dir.hpp"
 
 #include <gmock/gmock.h>
@@ -151,8 +151,8 @@ protected:
     RecordingTransport transport_;
     const core::UnixMillis now_ = core::SystemClock().now();
 
-    his::ReferenceDownloadSettings settings(int page_size = 7) {
-        his::ReferenceDownloadSettings s;
+    sync::ReferenceDownloadSettings settings(int page_size = 7) {
+        sync::ReferenceDownloadSettings s;
         s.page_size = page_size;
         return s;
     }
@@ -244,13 +244,13 @@ protected:
     }
 };
 
-const his::TypeDownload& of(const his::DownloadResult& r, const std::string& type) {
+const sync::TypeDownload& of(const sync::DownloadResult& r, const std::string& type) {
     const auto* t = r.find(type);
     if (!t) throw std::runtime_error("no result for " + type);
     return *t;
 }
 
-std::string describe(const his::DownloadResult& r) {
+std::string describe(const sync::DownloadResult& r) {
     std::string out;
     for (const auto& t : r.types)
         out += t.resource_type + ": fetched " + std::to_string(t.fetched) + ", unchanged " +
@@ -262,7 +262,7 @@ std::string describe(const his::DownloadResult& r) {
 
 TEST_F(ReferenceDownloadTest, FirstDownloadPagesThroughEverythingAndSetsCursors) {
     const Seeded s = seed();
-    his::ReferenceDownloader dl(transport_, server_.base(), db_, settings(7));
+    sync::ReferenceDownloader dl(transport_, server_.base(), db_, settings(7));
     const auto r = dl.run_once(now_);
     ASSERT_TRUE(r.ok()) << describe(r);
     ASSERT_EQ(r.types.size(), 7u);
@@ -348,7 +348,7 @@ TEST_F(ReferenceDownloadTest, FirstDownloadLargerThanOneRunsRequestLimitComplete
     for (; runs < 10; ++runs, at += kMinute) {
         // A new downloader and a reopened database every run, as after a restart.
         auto db = store::Database::open(dir_ / "restarted.db");
-        his::ReferenceDownloader dl(transport_, server_.base(), db, limited);
+        sync::ReferenceDownloader dl(transport_, server_.base(), db, limited);
         const auto r = dl.run_once(at);
         const auto& slots = of(r, "Slot");
         EXPECT_TRUE(slots.full_scan);
@@ -371,7 +371,7 @@ TEST_F(ReferenceDownloadTest, FirstDownloadLargerThanOneRunsRequestLimitComplete
 
 TEST_F(ReferenceDownloadTest, IncrementalRunFetchesOnlyChangedAndNewSlots) {
     Seeded s = seed();
-    his::ReferenceDownloader dl(transport_, server_.base(), db_, settings(7));
+    sync::ReferenceDownloader dl(transport_, server_.base(), db_, settings(7));
     ASSERT_TRUE(dl.run_once(now_).ok());
     const auto first_cursor = cache_.cursor("Slot");
     ASSERT_TRUE(first_cursor);
@@ -417,7 +417,7 @@ TEST_F(ReferenceDownloadTest, IncrementalRunFetchesOnlyChangedAndNewSlots) {
 
 TEST_F(ReferenceDownloadTest, DeletedSlotIsRemovedOnTheNextRunThroughTheCountCheck) {
     Seeded s = seed();
-    his::ReferenceDownloader dl(transport_, server_.base(), db_, settings(7));
+    sync::ReferenceDownloader dl(transport_, server_.base(), db_, settings(7));
     ASSERT_TRUE(dl.run_once(now_).ok());
     call("DELETE", "Slot/" + s.slots[7]);
     ASSERT_TRUE(cache_.find("Slot", s.slots[7]));
@@ -451,7 +451,7 @@ TEST_F(ReferenceDownloadTest, DeletionIsFoundByThePeriodicReconciliationWithoutT
     Seeded s = seed();
     auto no_count = settings(7);
     no_count.count_check = false;
-    his::ReferenceDownloader dl(transport_, server_.base(), db_, no_count);
+    sync::ReferenceDownloader dl(transport_, server_.base(), db_, no_count);
     ASSERT_TRUE(dl.run_once(now_).ok());
     call("DELETE", "Slot/" + s.slots[0]);
     set_status(s, s.slots[1], "busy");
@@ -492,7 +492,7 @@ TEST_F(ReferenceDownloadTest, RefusedCursorLeadsToAFullDownloadAndLeavesTheOutbo
 
     Proxy proxy(server_.base());
     std::atomic<int> refused{0};
-    his::ReferenceDownloader dl(transport_, proxy.base(), db_, settings(7));
+    sync::ReferenceDownloader dl(transport_, proxy.base(), db_, settings(7));
     ASSERT_TRUE(dl.run_once(now_).ok());
     ASSERT_EQ(cache_.count("Slot"), 30);
 
@@ -534,7 +534,7 @@ TEST_F(ReferenceDownloadTest, RefusedCursorLeadsToAFullDownloadAndLeavesTheOutbo
 TEST_F(ReferenceDownloadTest, GarbagePageIsAnErrorForItsTypeAndStoresNothingOfIt) {
     Seeded s = seed();
     Proxy proxy(server_.base());
-    his::ReferenceDownloader dl(transport_, proxy.base(), db_, settings(7));
+    sync::ReferenceDownloader dl(transport_, proxy.base(), db_, settings(7));
 
     // A first download whose second Slot page is garbage: the first page is kept, nothing more.
     proxy.set_intercept([](const std::string& target, httplib::Response& res) {
@@ -622,9 +622,9 @@ TEST_F(ReferenceDownloadTest, GarbagePageIsAnErrorForItsTypeAndStoresNothingOfIt
 
 TEST_F(ReferenceDownloadTest, UnreachableHisLeavesTheCacheAndSkipsTheOtherTypes) {
     seed(3);
-    his::ReferenceDownloader good(transport_, server_.base(), db_, settings(7));
+    sync::ReferenceDownloader good(transport_, server_.base(), db_, settings(7));
     ASSERT_TRUE(good.run_once(now_).ok());
-    his::ReferenceDownloader down(
+    sync::ReferenceDownloader down(
         transport_, "http://127.0.0.1:" + std::to_string(test::unused_port()) + "/fhir/R4", db_, settings(7));
     transport_.urls.clear();
     const auto r = down.run_once(now_ + kMinute);
@@ -722,8 +722,8 @@ struct UnitKiosk {
     UnitKiosk() {
         transport.handler = [this](const his::HttpRequest& r) { return fhir(r); };
     }
-    his::ReferenceDownloadSettings only(const std::string& type, int page_size = 2) {
-        his::ReferenceDownloadSettings s;
+    sync::ReferenceDownloadSettings only(const std::string& type, int page_size = 2) {
+        sync::ReferenceDownloadSettings s;
         s.resource_types = {type};
         s.page_size = page_size;
         return s;
@@ -733,7 +733,7 @@ struct UnitKiosk {
 TEST(ReferenceDownloadUnit, CursorWithAnOffsetIsFullyEncodedAndTheSlotWindowIsInUtcDays) {
     UnitKiosk k;
     k.fhir.add("Slot", "s1", "2026-11-24T08:37:06.724+07:00");
-    his::ReferenceDownloader dl(k.transport, k.fhir.base + "/", k.db, k.only("Slot", 50));
+    sync::ReferenceDownloader dl(k.transport, k.fhir.base + "/", k.db, k.only("Slot", 50));
     ASSERT_TRUE(dl.run_once(k.now).ok());
     EXPECT_EQ(k.cache.cursor("Slot"), "2026-11-24T08:37:06.724+07:00");
     ASSERT_FALSE(k.transport.requests.empty());
@@ -758,7 +758,7 @@ TEST(ReferenceDownloadUnit, TimestampsSharedAcrossAPageBoundaryAreNotLost) {
     for (const char* id : {"a", "b", "c", "d", "e"})
         k.fhir.add("Practitioner", id, "2026-11-24T01:00:00.000Z");
     k.fhir.add("Practitioner", "f", "2026-11-24T01:00:00.001Z");
-    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, k.only("Practitioner", 2));
+    sync::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, k.only("Practitioner", 2));
     const auto r = dl.run_once(k.now);
     ASSERT_TRUE(r.ok()) << describe(r);
     EXPECT_EQ(r.types[0].fetched, 6);
@@ -782,7 +782,7 @@ TEST(ReferenceDownloadUnit, UnsortedServerCommitsTheCursorOnlyAfterTheLastPage) 
     k.fhir.add("Organization", "late", "2026-11-24T03:00:00.000Z");
     k.fhir.add("Organization", "early", "2026-11-24T01:00:00.000Z");
     k.fhir.add("Organization", "mid", "2026-11-24T02:00:00.000Z");
-    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, k.only("Organization", 3));
+    sync::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, k.only("Organization", 3));
     ASSERT_TRUE(dl.run_once(k.now).ok()); // first download: a full scan
     ASSERT_EQ(k.cache.count("Organization"), 3);
     EXPECT_EQ(k.cache.cursor("Organization"), "2026-11-24T03:00:00.000Z");
@@ -817,7 +817,7 @@ TEST(ReferenceDownloadUnit, PagesPerRunAreBoundedAndTheNextRunContinues) {
     k.fhir.add("Schedule", "s0", "2026-11-24T00:00:00.000Z");
     auto settings = k.only("Schedule", 3);
     settings.max_pages_per_type = 2;
-    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
+    sync::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
     ASSERT_TRUE(dl.run_once(k.now).ok());
     for (int i = 1; i <= 12; ++i) {
         char ts[32];
@@ -865,7 +865,7 @@ TEST(ReferenceDownloadUnit, FullScanLargerThanTheRequestLimitContinuesInTheNextR
     auto settings = k.only("Schedule", 3);
     settings.max_pages_per_type =
         2; // the first download is a full scan of 6 keyset pages (3, then 2 new each)
-    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
+    sync::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
     const auto r = dl.run_once(k.now);
     ASSERT_TRUE(r.types[0].full_scan);
     EXPECT_EQ(r.types[0].full_scan_reason, "first download");
@@ -900,7 +900,7 @@ TEST(ReferenceDownloadUnit, LargeFirstDownloadCompletesOverSeveralRunsAndEqualsT
         k.fhir.add("Slot", "slot-" + std::to_string(i), minute_stamp(i / 2)); // two per minute
     auto settings = k.only("Slot", 10);
     settings.max_pages_per_type = 4;
-    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
+    sync::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
     int runs = 0;
     std::int64_t before = 0;
     core::UnixMillis at = k.now;
@@ -935,14 +935,14 @@ TEST(ReferenceDownloadUnit, ResumableReconciliationRemovesWhatWasDeletedHalfWayA
     UnitKiosk k;
     for (int i = 0; i < 30; ++i)
         k.fhir.add("Practitioner", "p" + std::to_string(i), minute_stamp(i));
-    his::ReferenceDownloader first(k.transport, k.fhir.base, k.db, k.only("Practitioner", 5));
+    sync::ReferenceDownloader first(k.transport, k.fhir.base, k.db, k.only("Practitioner", 5));
     ASSERT_TRUE(first.run_once(k.now).ok());
     ASSERT_EQ(k.cache.count("Practitioner"), 30);
 
     // Seven hours later: a periodic reconciliation, 3 requests a run.
     auto settings = k.only("Practitioner", 5);
     settings.max_pages_per_type = 3;
-    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
+    sync::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
     const core::UnixMillis later = k.now + 7 * kHour;
     const auto r1 = dl.run_once(later);
     EXPECT_TRUE(r1.types[0].full_scan);
@@ -962,7 +962,7 @@ TEST(ReferenceDownloadUnit, ResumableReconciliationRemovesWhatWasDeletedHalfWayA
     k.transport.requests.clear();
     int runs = 0;
     int removed = 0;
-    his::DownloadResult last;
+    sync::DownloadResult last;
     for (core::UnixMillis at = later + kMinute; runs < 10; ++runs, at += kMinute) {
         last = dl.run_once(at);
         ASSERT_TRUE(last.types[0].full_scan) << describe(last);
@@ -1000,7 +1000,7 @@ TEST(ReferenceDownloadUnit, RestartBetweenRunsResumesTheScanInsteadOfStartingOve
     for (int run = 0; run < 3; ++run) {
         // A new process each run: database reopened, a new downloader.
         auto db = store::Database::open(file);
-        his::ReferenceDownloader dl(k.transport, k.fhir.base, db, settings);
+        sync::ReferenceDownloader dl(k.transport, k.fhir.base, db, settings);
         const auto r = dl.run_once(k.now + run * kMinute);
         outcomes.push_back(r.types[0].error);
         EXPECT_EQ(r.types[0].full_scan_reason, "first download");
@@ -1023,7 +1023,7 @@ TEST(ReferenceDownloadUnit, OldOrResetScanStartsOver) {
         k.fhir.add("Schedule", "s" + std::to_string(i), minute_stamp(i));
     auto settings = k.only("Schedule", 3);
     settings.max_pages_per_type = 2;
-    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
+    sync::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, settings);
     ASSERT_FALSE(dl.run_once(k.now).ok());
     const auto first = k.cache.scan("Schedule");
     ASSERT_TRUE(first);
@@ -1063,7 +1063,7 @@ TEST(ReferenceDownloadUnit, ResourceMissedByAFullScanIsAskedForByIdBeforeItIsRem
     for (const char* id : {"a", "b", "c"})
         k.fhir.add("Practitioner", id,
                    std::string("2026-11-24T00:00:0") + static_cast<char>('0' + id[0] - 'a') + ".000Z");
-    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, k.only("Practitioner", 2));
+    sync::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, k.only("Practitioner", 2));
     ASSERT_TRUE(dl.run_once(k.now).ok());
     ASSERT_EQ(k.cache.count("Practitioner"), 3);
 
@@ -1108,9 +1108,9 @@ TEST(ReferenceDownloadUnit, ServerErrorsAreReportedPerTypeAndTheOthersGoOn) {
         }
         return k.fhir(r);
     };
-    his::ReferenceDownloadSettings s;
+    sync::ReferenceDownloadSettings s;
     s.resource_types = {"Organization", "Location", "Practitioner", "Bad/Type"};
-    his::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, s);
+    sync::ReferenceDownloader dl(k.transport, k.fhir.base, k.db, s);
     const auto r = dl.run_once(k.now);
     EXPECT_FALSE(r.ok());
     EXPECT_THAT(r.types[0].error, AllOf(HasSubstr("HTTP 503"), HasSubstr("maintenance")));
@@ -1129,7 +1129,7 @@ TEST(ReferenceDownloadUnit, ResourcesMapToRows) {
                        {"status", "entered-in-error"},
                        {"start", "2026-11-25T08:00:00+07:00"},
                        {"end", "2026-11-25T08:15:00+07:00"}};
-    const auto row = his::to_reference_row("Slot", slot, why);
+    const auto row = sync::to_reference_row("Slot", slot, why);
     ASSERT_TRUE(row) << why;
     EXPECT_EQ(row->resource_type, "Slot");
     EXPECT_EQ(row->id, "s-1");
@@ -1147,21 +1147,21 @@ TEST(ReferenceDownloadUnit, ResourcesMapToRows) {
                       {"status", 7},
                       {"partOf", {{"reference", "Organization/root"}}},
                       {"meta", {{"lastUpdated", "2026-11-24T01:02:03Z"}}}};
-    EXPECT_EQ(his::to_reference_row("Organization", org, why)->status, "inactive");
-    EXPECT_EQ(his::to_reference_row("Organization", org, why)->parent_ref, "Organization/root");
-    EXPECT_EQ(his::to_reference_row("Organization", org, why)->version_id, "");
+    EXPECT_EQ(sync::to_reference_row("Organization", org, why)->status, "inactive");
+    EXPECT_EQ(sync::to_reference_row("Organization", org, why)->parent_ref, "Organization/root");
+    EXPECT_EQ(sync::to_reference_row("Organization", org, why)->version_id, "");
 
-    EXPECT_FALSE(his::to_reference_row("Slot", org, why));
+    EXPECT_FALSE(sync::to_reference_row("Slot", org, why));
     EXPECT_THAT(why, HasSubstr("'Organization' where a Slot was expected"));
     json bad = org;
     bad["id"] = "has space";
-    EXPECT_FALSE(his::to_reference_row("Organization", bad, why));
+    EXPECT_FALSE(sync::to_reference_row("Organization", bad, why));
     EXPECT_THAT(why, HasSubstr("invalid id"));
     bad = org;
     bad.erase("meta");
-    EXPECT_FALSE(his::to_reference_row("Organization", bad, why));
+    EXPECT_FALSE(sync::to_reference_row("Organization", bad, why));
     EXPECT_THAT(why, HasSubstr("no meta.lastUpdated"));
-    EXPECT_FALSE(his::to_reference_row("Organization", json::array(), why));
+    EXPECT_FALSE(sync::to_reference_row("Organization", json::array(), why));
 }
 
 } // namespace

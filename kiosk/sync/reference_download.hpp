@@ -1,8 +1,9 @@
 #pragma once
-// The DOWNLOAD half of the HIS sync: the reference data the kiosk needs while the HIS may be down
-// (Organization, Location, HealthcareService, Practitioner, PractitionerRole, Schedule, Slot), fetched
-// with FHIR R4 searches into store::ReferenceCache. The upload half (the outbox) is SyncEngine's; this
-// never touches the outbox.
+// The DOWNLOAD half of the HIS sync (in sync/: it writes the store; its FHIR searches and paging should
+// move back into his/ as a page fetcher, with the cache writing staying here): the reference data the kiosk
+// needs while the HIS may be down (Organization, Location, HealthcareService, Practitioner, PractitionerRole,
+// Schedule, Slot), fetched with FHIR R4 searches into store::ReferenceCache. The upload half (the outbox) is
+// SyncEngine's; this never touches the outbox.
 #include "kiosk/core/clock.hpp"
 #include "kiosk/his/http.hpp"
 #include "kiosk/store/database.hpp"
@@ -14,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace kiosk::his {
+namespace kiosk::sync {
 
 struct ReferenceDownloadSettings {
     std::vector<std::string> resource_types = {"Organization", "Location",         "HealthcareService",
@@ -80,7 +81,7 @@ struct DownloadResult {
 class ReferenceDownloader {
 public:
     // base_url: the FHIR service base, e.g. "https://his.example.vn/fhir/R4".
-    ReferenceDownloader(HttpTransport& transport, std::string base_url, store::Database& db,
+    ReferenceDownloader(his::HttpTransport& transport, std::string base_url, store::Database& db,
                         ReferenceDownloadSettings settings = {});
 
     // One pass over every configured type. `now` (the kiosk clock) only places the Slot window and
@@ -91,7 +92,7 @@ public:
     [[nodiscard]] const ReferenceDownloadSettings& settings() const { return settings_; }
 
 private:
-    HttpTransport& transport_;
+    his::HttpTransport& transport_;
     std::string base_;
     store::ReferenceCache cache_;
     ReferenceDownloadSettings settings_;
@@ -102,4 +103,4 @@ private:
 [[nodiscard]] std::optional<store::ReferenceRow>
 to_reference_row(const std::string& resource_type, const nlohmann::json& resource, std::string& why);
 
-} // namespace kiosk::his
+} // namespace kiosk::sync

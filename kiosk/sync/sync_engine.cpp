@@ -1,9 +1,11 @@
-#include "kiosk/his/sync_engine.hpp"
+#include "kiosk/sync/sync_engine.hpp"
+
+#include "kiosk/store/outbox_records.hpp"
 
 #include <algorithm>
 #include <charconv>
 
-namespace kiosk::his {
+namespace kiosk::sync {
 namespace {
 
 constexpr const char* kOfflineSince = "his.offline_since";
@@ -17,15 +19,15 @@ std::optional<core::UnixMillis> to_millis(const std::optional<std::string>& s) {
 }
 
 // How one delivery batch went, as an exchange: unanswered, refused, failing, or answered.
-Exchange delivery_exchange(const std::vector<DeliveryResult>& results) {
-    Exchange out = Exchange::Answered;
+his::Exchange delivery_exchange(const std::vector<his::DeliveryResult>& results) {
+    his::Exchange out = his::Exchange::Answered;
     for (const auto& r : results) {
-        if (r.unreachable) return Exchange::Unreachable;
+        if (r.unreachable) return his::Exchange::Unreachable;
         const long s = r.http_status;
         if (s == 401 || s == 403)
-            out = Exchange::CredentialsRefused;
-        else if ((s >= 500 || s == 429 || s == 408) && out == Exchange::Answered)
-            out = Exchange::ServerError;
+            out = his::Exchange::CredentialsRefused;
+        else if ((s >= 500 || s == 429 || s == 408) && out == his::Exchange::Answered)
+            out = his::Exchange::ServerError;
     }
     return out;
 }
@@ -46,6 +48,8 @@ const char* link_name(HisLink l) {
         return "credentials refused";
     case HisLink::ServerError:
         return "server error";
+    case HisLink::SyncFailing:
+        return "sync failing";
     }
     return "unknown";
 }
@@ -58,9 +62,9 @@ std::chrono::milliseconds backoff_delay(const SyncSettings& s, int attempts, std
     return std::chrono::milliseconds(capped - capped / 2 + jitter(rng));
 }
 
-SyncEngine::SyncEngine(store::Database& db, HisPort& his, const core::Clock& clock, SyncSettings settings,
-                       std::uint64_t seed)
-    : outbox_(db), state_(db), his_(his), clock_(clock), settings_(settings), rng_(seed) {
+SyncEngine::SyncEngine(store::Database& db, his::HisPort& port, const core::Clock& clock,
+                       SyncSettings settings, std::uint64_t seed)
+    : outbox_(db), state_(db), his_(port), clock_(clock), settings_(settings), rng_(seed) {
     // An outage survives restarts: the indicator keeps saying since when the HIS has been away.
     status_.offline_since = to_millis(state_.get(kOfflineSince));
     status_.last_error = state_.get(kLastError).value_or("");
@@ -70,12 +74,12 @@ SyncEngine::SyncEngine(store::Database& db, HisPort& his, const core::Clock& clo
 void SyncEngine::refresh_counts() {
     status_.waiting = outbox_.count();
     status_.quarantined = outbox_.dead_count();
-    if (status_.waiting == 0) delivery_problem_ = Exchange::Answered; // nothing left that fails to go
+    if (status_.waiting == 0) delivery_problem_ = his::Exchange::Answered; // nothing left that fails to go
 }
 
-void SyncEngine::reach(Exchange exchange) {
-    if (exchange == Exchange::Stopping) return;
-    if (exchange == Exchange::Unreachable) {
+void SyncEngine::reach(his::Exchange exchange) {
+    if (exchange == his::Exchange::Stopping) return;
+    if (exchange == his::Exchange::Unreachable) {
         status_.online = false;
         if (!status_.offline_since) status_.offline_since = clock_.now();
     } else {
@@ -91,61 +95,84 @@ void SyncEngine::persist_outage() {
                     clock_.now());
 }
 
-void SyncEngine::observe(Exchange exchange) {
+void SyncEngine::observe(his::Exchange exchange) {
     switch (exchange) {
-    case Exchange::Stopping:
+    case his::Exchange::Stopping:
         return; // the kiosk is stopping: nothing learnt about the HIS
-    case Exchange::Answered:
+    case his::Exchange::Answered:
         ++status_.exchanges.answered;
         break;
-    case Exchange::Unreachable:
+    case his::Exchange::Unreachable:
         ++status_.exchanges.unreachable;
         break;
-    case Exchange::CredentialsRefused:
+    case his::Exchange::CredentialsRefused:
         ++status_.exchanges.credentials_refused;
         break;
-    case Exchange::ServerError:
+    case his::Exchange::ServerError:
         ++status_.exchanges.server_error;
         break;
     }
     const auto since = status_.offline_since;
     reach(exchange);
-    if (exchange != Exchange::Unreachable) other_problem_ = exchange;
+    if (exchange != his::Exchange::Unreachable) other_problem_ = exchange;
     if (status_.offline_since != since) persist_outage(); // only when an outage starts or ends
 }
 
-void SyncEngine::remember(const std::string& error, Exchange delivery) {
+void SyncEngine::remember(const std::string& error, his::Exchange delivery) {
     const auto since = status_.offline_since;
     reach(delivery);
-    if (delivery != Exchange::Unreachable) delivery_problem_ = delivery;
+    if (delivery != his::Exchange::Unreachable) delivery_problem_ = delivery;
     const bool error_changed = error != status_.last_error;
     status_.last_error = error;
     if (error_changed || status_.offline_since != since) persist_outage();
 }
 
 SyncStatus SyncEngine::run_once() {
+    // The failure's text goes when a pass completes; what the HIS said before it is what stands then.
+    if (pass_failed_) status_.last_error = error_before_failure_;
     for (;;) {
         const auto now = clock_.now();
         const auto due = outbox_.due(now, settings_.batch_size);
         if (due.empty()) break;
-        const auto results = his_.deliver(due);
+        // Each row read back into its record once, here; a row this build cannot read is refused like a
+        // record the HIS refuses (quarantined for staff), without asking the HIS.
+        std::vector<core::OutboundRecord> records;
+        std::vector<std::size_t> sent; // index in due of each record
+        std::vector<std::optional<std::string>> unreadable(due.size());
+        for (std::size_t i = 0; i < due.size(); ++i) {
+            std::string why;
+            if (auto r = store::decode_outbox_record(due[i], why)) {
+                records.push_back(std::move(*r));
+                sent.push_back(i);
+            } else {
+                unreadable[i] = std::move(why);
+            }
+        }
+        const auto answers = records.empty() ? std::vector<his::DeliveryResult>{} : his_.deliver(records);
         if (settings_.stop && settings_.stop->load()) break; // aborted, not failed: nothing to record
+        std::vector<his::DeliveryResult> results(
+            due.size(), his::DeliveryResult{his::Delivery::RetryLater, "no result for this record", {}});
+        for (std::size_t k = 0; k < sent.size() && k < answers.size(); ++k)
+            results[sent[k]] = answers[k];
+        for (std::size_t i = 0; i < due.size(); ++i)
+            if (unreadable[i]) results[i] = his::DeliveryResult{his::Delivery::Rejected, *unreadable[i], {}};
 
         store::Outbox::Results results_to_record;
         bool unreachable = false;
         bool must_wait = false;
         std::string error;
         for (std::size_t i = 0; i < due.size(); ++i) {
-            const DeliveryResult r =
-                i < results.size() ? results[i]
-                                   : DeliveryResult{Delivery::RetryLater, "no result for this record", {}};
+            const his::DeliveryResult r =
+                i < results.size()
+                    ? results[i]
+                    : his::DeliveryResult{his::Delivery::RetryLater, "no result for this record", {}};
             switch (r.outcome) {
-            case Delivery::Accepted:
-            case Delivery::AlreadyExists:
+            case his::Delivery::Accepted:
+            case his::Delivery::AlreadyExists:
                 // What the HIS called it: the records that depend on this one refer to it by that id.
                 results_to_record.delivered.push_back({due[i].id, r.resource});
                 break;
-            case Delivery::RetryLater: {
+            case his::Delivery::RetryLater: {
                 auto wait = backoff_delay(settings_, due[i].attempts + 1, rng_);
                 if (r.retry_after) wait = std::max<std::chrono::milliseconds>(wait, *r.retry_after);
                 results_to_record.retry.push_back({due[i].id, now + wait.count(), r.detail});
@@ -154,21 +181,31 @@ SyncStatus SyncEngine::run_once() {
                 error = r.detail;
                 break;
             }
-            case Delivery::Rejected:
-            case Delivery::Conflict:
+            case his::Delivery::Rejected:
+            case his::Delivery::Conflict:
                 results_to_record.refused.push_back(
-                    {due[i].id, (r.outcome == Delivery::Conflict ? "conflict: " : "rejected: ") + r.detail});
+                    {due[i].id,
+                     (r.outcome == his::Delivery::Conflict ? "conflict: " : "rejected: ") + r.detail});
                 break;
             }
         }
         outbox_.record(results_to_record, now);
         const auto& delivered = results_to_record.delivered;
         status_.delivered_total += static_cast<std::int64_t>(delivered.size());
-        remember(error, unreachable ? Exchange::Unreachable : delivery_exchange(results));
+        // Only what went to the HIS says anything about it.
+        if (!records.empty())
+            remember(error, unreachable ? his::Exchange::Unreachable : delivery_exchange(answers));
         if (must_wait) break; // the HIS is struggling: the rest waits for the backoff
     }
     refresh_counts();
+    pass_failed_ = false;
     return status();
+}
+
+void SyncEngine::pass_failed(const std::string& error) {
+    if (!pass_failed_) error_before_failure_ = status_.last_error;
+    pass_failed_ = true;
+    status_.last_error = error;
 }
 
 std::optional<core::UnixMillis> SyncEngine::next_due_at() const {
@@ -177,11 +214,13 @@ std::optional<core::UnixMillis> SyncEngine::next_due_at() const {
 
 SyncStatus SyncEngine::status() const {
     SyncStatus st = status_;
-    const bool refused =
-        delivery_problem_ == Exchange::CredentialsRefused || other_problem_ == Exchange::CredentialsRefused;
+    const bool refused = delivery_problem_ == his::Exchange::CredentialsRefused ||
+                         other_problem_ == his::Exchange::CredentialsRefused;
     const bool failing =
-        delivery_problem_ == Exchange::ServerError || other_problem_ == Exchange::ServerError;
-    if (st.offline_since)
+        delivery_problem_ == his::Exchange::ServerError || other_problem_ == his::Exchange::ServerError;
+    if (pass_failed_)
+        st.link = HisLink::SyncFailing; // nothing goes, whatever the HIS says
+    else if (st.offline_since)
         st.link = HisLink::Offline;
     else if (!st.online)
         st.link = HisLink::Unknown;
@@ -194,4 +233,4 @@ SyncStatus SyncEngine::status() const {
     return st;
 }
 
-} // namespace kiosk::his
+} // namespace kiosk::sync
