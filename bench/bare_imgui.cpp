@@ -108,7 +108,7 @@ BareApp::~BareApp() {
 }
 
 bool BareApp::init() {
-    // Same hints, flags, size and renderer choice as KioskApp::init_window().
+    // Same hints, flags, size and renderer choice as Shell::create_window() (kiosk/app/shell.cpp).
     if (args_.headless) {
         SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
         SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0"); // as the kiosk: no Mesa probe

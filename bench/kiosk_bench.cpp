@@ -493,7 +493,7 @@ struct TapRun {
     std::vector<double> issue_ms;         // store.issue() alone, on the worker
 };
 
-// The kiosk's path minus rendering (kiosk_app.cpp: dispatch(), the store worker, the main queue): the
+// The kiosk's path minus rendering (KioskApp::dispatch, EffectRunner, the store worker, the main queue): the
 // tap's event goes to the Flow, its IssueTicket effect is posted to the Worker that owns the Database and
 // TicketStore, the result comes back through the MainQueue, which wakes the main thread, which drains it.
 TapRun tap_to_ticket(const fs::path& db_file, int warmup, int count) {

@@ -1,38 +1,93 @@
 #pragma once
-#include "kiosk/app/config.hpp"
-#include "kiosk/app/script.hpp"
+// The kiosk app over its state (hello_imgui's AppState and callbacks): the flow, the idle timer, what the
+// screens remember, the HIS status; effects go to the EffectRunner. The SDL shell (shell.hpp) drives it
+// through ShellApp and knows nothing of the flow. No SDL here, so tests run it with fakes and a
+// ManualClock.
+#include "kiosk/app/effect_runner.hpp"
+#include "kiosk/app/idle_timer.hpp"
+#include "kiosk/app/script_driver.hpp"
+#include "kiosk/app/shell_app.hpp"
+#include "kiosk/ui/flow.hpp"
+#include "kiosk/ui/i18n.hpp"
+#include "kiosk/ui/screens.hpp"
 
 #include <chrono>
-#include <filesystem>
+#include <cstdint>
+#include <functional>
 #include <optional>
-#include <stdexcept>
+#include <string>
 #include <vector>
+
+namespace kiosk::sync {
+struct SyncStatus;
+}
 
 namespace kiosk::app {
 
-// A start-up failure with one message for IT staff: what failed and where.
-class StartupError : public std::runtime_error {
+class KioskApp final : public ShellApp, public ScriptView {
 public:
-    using std::runtime_error::runtime_error;
-};
-
-struct Options {
-    struct Size {
-        int w = 0, h = 0;
+    struct Setup {
+        ui::Language language = ui::Language::Vi; // the site's first language
+        ui::SiteView site;
+        int utc_offset_minutes = 0;
+        std::chrono::seconds idle_limit{60};
+        bool his_configured = false;
     };
-    std::optional<Size> windowed;     // fullscreen when empty
-    bool headless = false;            // SDL offscreen driver + software renderer, no display needed
-    std::vector<ScriptStep> script;   // scripted taps/screenshots (tests, docs, benchmarks)
-    std::filesystem::path assets_dir; // i18n catalogs, icons
-    bool announce_ready = false;      // print "KIOSK_READY <ms>" on stdout at the first interactive frame
-    std::chrono::steady_clock::time_point process_start = std::chrono::steady_clock::now();
+    struct Clocks {
+        const core::Clock& wall;      // dates on screen, the year of a scan, what the stores record
+        const core::Clock& monotonic; // the idle timer (SteadyClock in the kiosk)
+    };
+    KioskApp(Setup setup, ui::Catalogs catalogs, Clocks clocks, EffectRunner::Ports ports,
+             EffectRunner::Executors executors, std::vector<core::Service> services);
+    KioskApp(const KioskApp&) = delete; // the runner calls back into this one
+    KioskApp& operator=(const KioskApp&) = delete;
+
+    // The one place an event reaches the flow; the effects it returns go to the runner.
+    void dispatch(const ui::Event& event);
+    // A status from the HIS sync (on the UI thread); kicks_seen: SyncWorker's count when it was taken.
+    void on_sync_status(const sync::SyncStatus& status, std::uint64_t kicks_seen);
+
+    // ShellApp.
+    void set_shell(ShellHooks hooks) override { hooks_ = std::move(hooks); }
+    void draw(const ui::Fonts& fonts, ui::TapTargets& targets, ImVec2 display) override;
+    void after_frame() override;
+    void on_input() override { idle_.note_input(); }
+    void on_scan(std::string& text) override;
+    void on_unreadable_scan() override;
+    void tick(bool pointer_down) override;
+    [[nodiscard]] long long wake_in_ms() const override;
+    // ScriptView.
+    [[nodiscard]] std::string screen_name() const override { return ui::screen_name(flow_.screen()); }
+    [[nodiscard]] Sync sync() const override;
+
+    [[nodiscard]] const ui::Flow& flow() const { return flow_; }
+    [[nodiscard]] const ui::Connectivity& connectivity() const { return connectivity_; }
+    // For wait-sync: a status counts the newest record only once it had seen the kick sent after it.
+    [[nodiscard]] bool sync_caught_up() const { return kicks_seen_ >= runner_.kicks_sent(); }
+
+private:
+    [[nodiscard]] int current_year() const;
+    // How long the screen may sit untouched before the session ends; none when no session runs. The one
+    // place the idle policy is read.
+    [[nodiscard]] std::optional<std::chrono::milliseconds> idle_limit() const;
+    void redraw(int frames) {
+        if (hooks_.redraw) hooks_.redraw(frames);
+    }
+    void patient_gone() {
+        if (hooks_.patient_gone) hooks_.patient_gone();
+    }
+
+    Setup setup_;
+    ui::Catalogs catalogs_;
+    const core::Clock& wall_;
+    ui::Flow flow_;
+    IdleTimer idle_;
+    EffectRunner runner_;
+    ui::ScreenMemory memory_;
+    ui::Connectivity connectivity_;
+    std::uint64_t kicks_seen_ = 0;         // SyncWorker::kick()'s count the newest status had seen
+    std::optional<ui::Event> drawn_event_; // what the frame's screen asked for, handled after the frame
+    ShellHooks hooks_;
 };
-
-// Opens the window and runs the kiosk until quit. Returns the process exit status.
-// Throws StartupError for a problem that stops the kiosk before it can serve anyone.
-int run_kiosk(const SiteConfig& config, const Options& options);
-
-// Creates the data dir if needed and proves it is writable; throws StartupError naming it otherwise.
-void prepare_data_dir(const std::filesystem::path& dir);
 
 } // namespace kiosk::app

@@ -1,7 +1,7 @@
 // kiosk: the hospital lobby kiosk. See README.md for the two commands and the options.
 #include "kiosk/app/config.hpp"
-#include "kiosk/app/kiosk_app.hpp"
 #include "kiosk/app/process.hpp"
+#include "kiosk/app/run_kiosk.hpp"
 #include "kiosk/app/script.hpp"
 
 #include <CLI/CLI.hpp>

@@ -1,6 +1,6 @@
 #include "kiosk/app/process.hpp"
 
-#include "kiosk/app/kiosk_app.hpp"
+#include "kiosk/app/startup_error.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

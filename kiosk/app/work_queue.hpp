@@ -10,10 +10,17 @@
 
 namespace kiosk::app {
 
-class MainQueue {
+// Where a job runs: a worker thread, the UI thread's queue, or (tests) a queue run by hand.
+class Executor {
+public:
+    virtual ~Executor() = default;
+    virtual void post(std::function<void()> job) = 0;
+};
+
+class MainQueue final : public Executor {
 public:
     explicit MainQueue(std::function<void()> wake) : wake_(std::move(wake)) {}
-    void post(std::function<void()> fn) {
+    void post(std::function<void()> fn) override {
         {
             std::lock_guard lock(mutex_);
             jobs_.push_back(std::move(fn));
@@ -38,7 +45,7 @@ private:
     std::vector<std::function<void()>> jobs_;
 };
 
-class Worker {
+class Worker final : public Executor {
 public:
     Worker() : thread_([this] { run(); }) {}
     Worker(const Worker&) = delete;
@@ -52,7 +59,7 @@ public:
         cv_.notify_one();
         thread_.join();
     }
-    void post(std::function<void()> job) {
+    void post(std::function<void()> job) override {
         {
             std::lock_guard lock(mutex_);
             jobs_.push_back(std::move(job));

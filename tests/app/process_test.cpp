@@ -1,6 +1,6 @@
 // Start-up hardening pieces that need no kiosk process (the rest: tests/app/kiosk_hardening_e2e_test.cpp).
-#include "kiosk/app/kiosk_app.hpp"
 #include "kiosk/app/process.hpp"
+#include "kiosk/app/startup_error.hpp"
 
 #include "temp_dir.hpp"
 

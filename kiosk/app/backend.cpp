@@ -1,0 +1,131 @@
+#include "kiosk/app/backend.hpp"
+
+#include "kiosk/app/config.hpp"
+#include "kiosk/app/patient_finder.hpp"
+#include "kiosk/app/startup_error.hpp"
+#include "kiosk/store/database.hpp"
+#include "kiosk/store/patient_registry.hpp"
+#include "kiosk/store/ticket_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace kiosk::app {
+
+// The SQLite side, owned by the store worker thread.
+struct Backend::Store {
+    store::Database db;
+    store::TicketStore tickets;
+    store::PatientRegistry patients;
+    explicit Store(store::Database&& d) : db(std::move(d)), tickets(db), patients(db) {}
+};
+
+// Patient lookups, owned by the lookup worker thread: its own SQLite connection and, with a HIS, its own
+// HTTP connection (HisWiring::make_lookup).
+struct Backend::Lookup {
+    explicit Lookup(store::Database&& d) : db(std::move(d)) {}
+    store::Database db;
+    core::SystemClock clock;
+    std::unique_ptr<LookupHis> his;
+    std::optional<PatientFinder> finder;
+    core::UnixMillis retention_done_at = 0;
+
+    // Forgets old patient data at most once a day (on start and before lookups).
+    void retention(int days) {
+        constexpr core::UnixMillis kDay = 24LL * 60 * 60 * 1000;
+        const core::UnixMillis now = clock.now();
+        if (retention_done_at != 0 && now - retention_done_at < kDay) return;
+        retention_done_at = now;
+        if (const auto n = finder->forget_older_than(now - days * kDay))
+            spdlog::info("forgot {} patient record(s) older than {} days", n, days);
+    }
+};
+
+Backend::Backend(const SiteConfig& config) : config_(config), worker_(std::make_unique<Worker>()) {
+    auto opened = std::make_shared<std::promise<void>>();
+    opened_ = opened->get_future();
+    worker_->post([this, opened] {
+        try {
+            store_ = std::make_unique<Store>(store::Database::open(config_.storage.data_dir / "kiosk.db"));
+            opened->set_value();
+        } catch (...) {
+            opened->set_exception(std::current_exception());
+        }
+    });
+}
+
+Backend::~Backend() {
+    his_stop_.store(true);  // aborts the HIS requests in flight: the workers below then end at once
+    lookup_worker_.reset(); // after the lookup in flight (aborted by his_stop_)
+    lookup_.reset();
+    sync_.reset();   // stops after the request in flight
+    worker_.reset(); // joins after the queued writes
+    store_.reset();
+}
+
+void Backend::wait_until_open() {
+    try {
+        opened_.get();
+    } catch (const store::StoreError& e) {
+        throw StartupError(e.what());
+    }
+    const auto file = (config_.storage.data_dir / "kiosk.db").string();
+    if (store_->db.checked_after_unclean_shutdown())
+        spdlog::warn("database {}: the kiosk did not shut down cleanly last time (power cut, crash or kill); "
+                     "the full integrity check passed",
+                     file);
+    spdlog::info("database {} ready", file);
+}
+
+void Backend::start(const std::optional<HisWiring>& his, sync::SyncWorker::StatusCallback on_status) {
+    if (his)
+        sync_ = std::make_unique<sync::SyncWorker>(config_.storage.data_dir / "kiosk.db",
+                                                   his->sync_connection(), std::move(on_status));
+    else
+        spdlog::info("no HIS configured ([his] base_url): records stay in the outbox");
+
+    lookup_worker_ = std::make_unique<Worker>();
+    lookup_worker_->post([this, his] {
+        try {
+            auto l = std::make_unique<Lookup>(store::Database::open(config_.storage.data_dir / "kiosk.db"));
+            if (his)
+                // A lookup that got an answer proves the HIS reachable for the indicator too.
+                l->his = his->make_lookup(l->db, l->clock, [this](his::Exchange e) {
+                    if (sync_) sync_->report(e);
+                });
+            l->finder.emplace(l->db, l->his ? &l->his->lookup() : nullptr, identifier_systems(config_),
+                              l->clock);
+            l->retention(config_.storage.patient_cache_days);
+            lookup_ = std::move(l);
+        } catch (const std::exception& e) {
+            spdlog::error("patient lookup unavailable: {}", e.what());
+        }
+    });
+}
+
+core::Ticket Backend::issue(const core::Service& service, core::UnixMillis now,
+                            const std::optional<core::PatientRef>& patient) {
+    return store_->tickets.issue(config_.identity.kiosk, service, now, patient);
+}
+
+RegistrarPort::Registered Backend::register_patient(const core::PatientDetails& details,
+                                                    core::UnixMillis now) {
+    store::RegisteredPatient p =
+        store_->patients.register_patient(config_.identity.kiosk, details, identifier_systems(config_), now);
+    Registered r{p.kiosk_patient_id, p.details.full_name};
+    core::wipe(p.details);
+    return r;
+}
+
+ui::LookupOutcome Backend::find(ui::IdKind kind, const std::string& value) {
+    if (!lookup_) throw std::runtime_error("patient lookup is not available");
+    lookup_->retention(config_.storage.patient_cache_days);
+    return lookup_->finder->find(kind, value);
+}
+
+std::uint64_t Backend::kick() {
+    return sync_ ? sync_->kick() : 0;
+}
+
+} // namespace kiosk::app

@@ -1,0 +1,121 @@
+#include "kiosk/app/effect_runner.hpp"
+
+#include "kiosk/core/text.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+namespace kiosk::app {
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+} // namespace
+
+EffectRunner::EffectRunner(Ports ports, Executors executors, const core::Clock& clock,
+                           std::vector<core::Service> services, std::function<void(const ui::Event&)> deliver)
+    : ports_(ports), exec_(executors), clock_(clock), services_(std::move(services)),
+      deliver_(std::move(deliver)) {}
+
+void EffectRunner::run(const ui::Effect& effect) {
+    std::visit(
+        [this](const auto& fx) {
+            using T = std::decay_t<decltype(fx)>;
+            if constexpr (std::is_same_v<T, ui::fx::IssueTicket>)
+                issue_ticket(fx);
+            else if constexpr (std::is_same_v<T, ui::fx::LookupPatient>)
+                lookup_patient(fx);
+            else if constexpr (std::is_same_v<T, ui::fx::RegisterPatient>)
+                register_patient(fx);
+        },
+        effect);
+}
+
+void EffectRunner::kick_sync() {
+    if (ports_.sync) kicks_sent_ = ports_.sync->kick(); // a new record for the HIS
+}
+
+// The jobs capture what they use by value (pointers to the ports, the clock and the main executor, which
+// all outlive the workers) and never the runner: only the result posted back to the UI thread touches it.
+
+void EffectRunner::issue_ticket(const ui::fx::IssueTicket& fx) {
+    const auto it = std::find_if(services_.begin(), services_.end(),
+                                 [&](const core::Service& s) { return s.code == fx.service_code; });
+    if (it == services_.end()) {
+        deliver_(ui::ev::TicketFailed{fx.request});
+        return;
+    }
+    exec_.store.post([this, tickets = &ports_.tickets, main = &exec_.main, clock = &clock_,
+                      request = fx.request, service = *it, patient = fx.patient] {
+        const auto t0 = std::chrono::steady_clock::now();
+        try {
+            core::Ticket t = tickets->issue(service, clock->now(), patient);
+            spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference, ms_since(t0));
+            main->post([this, request, t = std::move(t)] {
+                kick_sync();
+                deliver_(ui::ev::TicketStored{request, t});
+            });
+        } catch (const std::exception& e) {
+            spdlog::error("could not issue a ticket for {}: {}", service.code, e.what());
+            main->post([this, request] { deliver_(ui::ev::TicketFailed{request}); });
+        }
+    });
+}
+
+void EffectRunner::lookup_patient(const ui::fx::LookupPatient& fx) {
+    exec_.lookup.post([this, finder = &ports_.finder, main = &exec_.main, request = fx.request,
+                       kind = fx.kind, value = fx.value]() mutable {
+        ui::LookupOutcome outcome;
+        const auto t0 = std::chrono::steady_clock::now();
+        try {
+            outcome = finder->find(kind, value);
+            static constexpr const char* kinds[] = {"found", "not found", "several patients",
+                                                    "the HIS could not be asked"};
+            spdlog::info("patient lookup by {}: {}{} in {:.0f} ms",
+                         kind == ui::IdKind::Cccd ? "CCCD" : "BHYT", kinds[static_cast<int>(outcome.kind)],
+                         outcome.his_offline ? " (HIS unreachable)" : "", ms_since(t0));
+        } catch (const std::exception& e) {
+            // The kiosk's own records could not be read: nobody can say whether the patient is known, so
+            // no registration (it could duplicate them): the patient is sent to the desk; staff see why.
+            spdlog::error("patient lookup failed: {}", e.what());
+            outcome = ui::LookupOutcome{};
+            outcome.kind = ui::LookupOutcome::Kind::HisUnavailable;
+            outcome.his_offline = true;
+        }
+        core::wipe(value);
+        main->post([this, request, outcome = std::move(outcome)] {
+            deliver_(ui::ev::LookupDone{request, outcome});
+        });
+    });
+}
+
+void EffectRunner::register_patient(const ui::fx::RegisterPatient& fx) {
+    exec_.store.post([this, registrar = &ports_.registrar, main = &exec_.main, clock = &clock_,
+                      request = fx.request, details = fx.details]() mutable {
+        try {
+            RegistrarPort::Registered p = registrar->register_patient(details, clock->now());
+            spdlog::info("patient registered at the kiosk as {}", p.kiosk_patient_id);
+            ui::KnownPatient known;
+            known.masked_name = core::mask_name(p.full_name);
+            known.kiosk_patient_id = p.kiosk_patient_id;
+            core::wipe(p.full_name);
+            main->post([this, request, known = std::move(known)] {
+                kick_sync();
+                deliver_(ui::ev::Registered{request, known});
+            });
+        } catch (const std::exception& e) {
+            spdlog::error("could not register a patient: {}", e.what());
+            main->post([this, request] { deliver_(ui::ev::RegistrationFailed{request}); });
+        }
+        core::wipe(details);
+    });
+}
+
+} // namespace kiosk::app

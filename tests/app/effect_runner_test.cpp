@@ -1,0 +1,211 @@
+#include "kiosk/app/effect_runner.hpp"
+
+#include "app_fakes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <variant>
+#include <vector>
+
+namespace {
+
+using namespace kiosk;
+using namespace kiosk::app;
+using namespace kiosk::app::testing;
+
+constexpr core::UnixMillis kNow = 1796353200000; // 2026-12-04 03:00 UTC
+
+// The runner with fakes, a manual clock and executors the test runs by hand; what it delivers is kept.
+struct Rig {
+    FakeTickets tickets;
+    FakeFinder finder;
+    FakeRegistrar registrar;
+    FakeKicker kicker;
+    ManualExecutor store, lookup, main;
+    core::ManualClock clock{kNow};
+    std::vector<ui::Event> delivered;
+    EffectRunner runner;
+
+    explicit Rig(bool with_his = true)
+        : runner(EffectRunner::Ports{tickets, finder, registrar, with_his ? &kicker : nullptr},
+                 EffectRunner::Executors{store, lookup, main}, clock,
+                 {core::Service{"KBH", "A", "Khám bảo hiểm", "Insured consultation"}},
+                 [this](const ui::Event& e) { delivered.push_back(e); }) {}
+};
+
+core::PatientDetails details(std::string name) {
+    core::PatientDetails d;
+    d.full_name = std::move(name);
+    return d;
+}
+
+TEST(EffectRunner, ATicketIsStoredOnTheStoreWorkerAndPostedBackAsTicketStored) {
+    Rig r;
+    r.runner.run(ui::fx::IssueTicket{7, "KBH", core::PatientRef{"his-42", ""}});
+    EXPECT_TRUE(r.tickets.calls.empty()) << "stored on the UI thread";
+    EXPECT_EQ(r.lookup.pending(), 0u);
+    r.clock.advance(1500);
+    ASSERT_EQ(r.store.run_all(), 1u);
+    ASSERT_EQ(r.tickets.calls.size(), 1u);
+    EXPECT_EQ(r.tickets.calls[0].service.code, "KBH");
+    EXPECT_EQ(r.tickets.calls[0].now, kNow + 1500) << "the ticket carries the runner's clock at storing";
+    ASSERT_TRUE(r.tickets.calls[0].patient.has_value());
+    EXPECT_EQ(r.tickets.calls[0].patient->his_id, "his-42");
+    EXPECT_TRUE(r.delivered.empty()) << "results reach the flow on the UI thread only";
+    EXPECT_EQ(r.kicker.kicks, 0u);
+
+    ASSERT_EQ(r.main.run_all(), 1u);
+    ASSERT_EQ(r.delivered.size(), 1u);
+    const auto* stored = std::get_if<ui::ev::TicketStored>(&r.delivered[0]);
+    ASSERT_NE(stored, nullptr);
+    EXPECT_EQ(stored->request, 7u);
+    EXPECT_EQ(stored->ticket.display_number, "A-001");
+    EXPECT_EQ(r.kicker.kicks, 1u) << "a stored ticket is a new record for the HIS";
+    EXPECT_EQ(r.runner.kicks_sent(), 1u);
+}
+
+TEST(EffectRunner, ATicketTheStoreRefusesPostsTicketFailedAndKicksNothing) {
+    Rig r;
+    r.tickets.fail = true;
+    r.runner.run(ui::fx::IssueTicket{3, "KBH", std::nullopt});
+    r.store.run_all();
+    r.main.run_all();
+    ASSERT_EQ(r.delivered.size(), 1u);
+    const auto* failed = std::get_if<ui::ev::TicketFailed>(&r.delivered[0]);
+    ASSERT_NE(failed, nullptr);
+    EXPECT_EQ(failed->request, 3u);
+    EXPECT_EQ(r.kicker.kicks, 0u);
+    EXPECT_EQ(r.runner.kicks_sent(), 0u);
+}
+
+TEST(EffectRunner, AServiceTheSiteDoesNotOfferFailsAtOnceWithoutStoring) {
+    Rig r;
+    r.runner.run(ui::fx::IssueTicket{4, "NOPE", std::nullopt});
+    EXPECT_EQ(r.store.pending(), 0u);
+    ASSERT_EQ(r.delivered.size(), 1u);
+    EXPECT_TRUE(std::holds_alternative<ui::ev::TicketFailed>(r.delivered[0]));
+}
+
+TEST(EffectRunner, ARegistrationIsStoredThenKicksTheSyncAndPostsTheMaskedName) {
+    Rig r;
+    r.runner.run(ui::fx::RegisterPatient{9, details("Trần Thị Bình")});
+    EXPECT_TRUE(r.registrar.calls.empty());
+    r.clock.advance(20);
+    r.store.run_all();
+    ASSERT_EQ(r.registrar.calls.size(), 1u);
+    EXPECT_EQ(r.registrar.calls[0], kNow + 20);
+    EXPECT_EQ(r.kicker.kicks, 0u) << "kicked only once stored, from the UI thread";
+    r.main.run_all();
+    EXPECT_EQ(r.kicker.kicks, 1u);
+    EXPECT_EQ(r.runner.kicks_sent(), 1u);
+    ASSERT_EQ(r.delivered.size(), 1u);
+    const auto* reg = std::get_if<ui::ev::Registered>(&r.delivered[0]);
+    ASSERT_NE(reg, nullptr);
+    EXPECT_EQ(reg->request, 9u);
+    EXPECT_EQ(reg->patient.kiosk_patient_id, "KIOSK-P-1");
+    EXPECT_EQ(reg->patient.masked_name, core::mask_name("Trần Thị Bình"));
+    EXPECT_NE(reg->patient.masked_name, "Trần Thị Bình") << "never the whole name";
+}
+
+TEST(EffectRunner, AFailedRegistrationPostsRegistrationFailedAndKicksNothing) {
+    Rig r;
+    r.registrar.fail = true;
+    r.runner.run(ui::fx::RegisterPatient{5, details("Nguyễn Văn An")});
+    r.store.run_all();
+    r.main.run_all();
+    ASSERT_EQ(r.delivered.size(), 1u);
+    EXPECT_TRUE(std::holds_alternative<ui::ev::RegistrationFailed>(r.delivered[0]));
+    EXPECT_EQ(r.kicker.kicks, 0u);
+}
+
+TEST(EffectRunner, WithoutAHisNothingIsKickedAndTicketsStillAreStored) {
+    Rig r(false);
+    r.runner.run(ui::fx::IssueTicket{1, "KBH", std::nullopt});
+    r.store.run_all();
+    r.main.run_all();
+    ASSERT_EQ(r.delivered.size(), 1u);
+    EXPECT_TRUE(std::holds_alternative<ui::ev::TicketStored>(r.delivered[0]));
+    EXPECT_EQ(r.kicker.kicks, 0u);
+    EXPECT_EQ(r.runner.kicks_sent(), 0u);
+}
+
+TEST(EffectRunner, ALookupRunsOnTheLookupWorkerAndPostsLookupDone) {
+    Rig r;
+    r.finder.answer = found("Trần T** B**", "his-7");
+    r.runner.run(ui::fx::LookupPatient{11, ui::IdKind::Cccd, "001185004321"});
+    EXPECT_EQ(r.store.pending(), 0u) << "a slow HIS must not hold the ticket writes";
+    ASSERT_EQ(r.lookup.run_all(), 1u);
+    ASSERT_EQ(r.finder.asked, std::vector<std::string>{"001185004321"});
+    EXPECT_TRUE(r.delivered.empty());
+    r.main.run_all();
+    ASSERT_EQ(r.delivered.size(), 1u);
+    const auto* done = std::get_if<ui::ev::LookupDone>(&r.delivered[0]);
+    ASSERT_NE(done, nullptr);
+    EXPECT_EQ(done->request, 11u);
+    EXPECT_EQ(done->outcome.kind, ui::LookupOutcome::Kind::Found);
+    EXPECT_EQ(done->outcome.patient.his_id, "his-7");
+    EXPECT_EQ(r.kicker.kicks, 0u) << "a lookup stores nothing for the HIS";
+}
+
+TEST(EffectRunner, ALookupThatCannotReadTheKiosksRecordsSendsThePatientToTheDesk) {
+    Rig r;
+    r.finder.answer.reset(); // throws
+    r.runner.run(ui::fx::LookupPatient{12, ui::IdKind::Bhyt, "DN4790123456789"});
+    r.lookup.run_all();
+    r.main.run_all();
+    ASSERT_EQ(r.delivered.size(), 1u);
+    const auto* done = std::get_if<ui::ev::LookupDone>(&r.delivered[0]);
+    ASSERT_NE(done, nullptr);
+    // Not NotFound: that would offer a registration that could duplicate a known patient.
+    EXPECT_EQ(done->outcome.kind, ui::LookupOutcome::Kind::HisUnavailable);
+    EXPECT_TRUE(done->outcome.his_offline);
+}
+
+// The kiosk's own executors: the ticket is stored on a Worker thread and comes back through the MainQueue,
+// whose wake-up tells the UI thread to drain it.
+TEST(EffectRunner, WithTheKiosksWorkerAndMainQueueTheResultComesBackOnTheDrainingThread) {
+    FakeTickets tickets;
+    FakeFinder finder;
+    FakeRegistrar registrar;
+    FakeKicker kicker;
+    core::ManualClock clock{kNow};
+    std::mutex mutex;
+    std::condition_variable woken;
+    int wakes = 0;
+    MainQueue main([&] {
+        std::lock_guard lock(mutex);
+        ++wakes;
+        woken.notify_all();
+    });
+    std::vector<ui::Event> delivered;
+    {
+        Worker store, lookup;
+        EffectRunner runner(EffectRunner::Ports{tickets, finder, registrar, &kicker},
+                            EffectRunner::Executors{store, lookup, main}, clock,
+                            {core::Service{"KBH", "A", "Khám bảo hiểm", "Insured consultation"}},
+                            [&](const ui::Event& e) { delivered.push_back(e); });
+        runner.run(ui::fx::IssueTicket{21, "KBH", std::nullopt});
+        {
+            std::unique_lock lock(mutex);
+            ASSERT_TRUE(woken.wait_for(lock, std::chrono::seconds(30), [&] { return wakes > 0; }));
+        }
+        EXPECT_TRUE(delivered.empty()) << "nothing reaches the flow before the UI thread drains";
+        EXPECT_EQ(main.drain(), 1u);
+        ASSERT_EQ(delivered.size(), 1u);
+        EXPECT_TRUE(std::holds_alternative<ui::ev::TicketStored>(delivered[0]));
+        EXPECT_EQ(runner.kicks_sent(), 1u);
+    }
+    EXPECT_EQ(tickets.calls.size(), 1u);
+}
+
+TEST(EffectRunner, ForgettingThePatientStartsNoWork) {
+    Rig r;
+    r.runner.run(ui::fx::ForgetPatient{});
+    EXPECT_EQ(r.store.pending() + r.lookup.pending() + r.main.pending(), 0u);
+    EXPECT_TRUE(r.delivered.empty());
+}
+
+} // namespace
