@@ -212,4 +212,23 @@ void wipe(PatientDetails& details) {
     details = PatientDetails{};
 }
 
+const char* sex_code(Sex s) {
+    switch (s) {
+    case Sex::Male:
+        return "male";
+    case Sex::Female:
+        return "female";
+    case Sex::Unknown:
+        break;
+    }
+    return "unknown";
+}
+
+std::optional<Sex> sex_from_code(std::string_view code) {
+    if (code == "male") return Sex::Male;
+    if (code == "female") return Sex::Female;
+    if (code == "unknown") return Sex::Unknown;
+    return std::nullopt;
+}
+
 } // namespace kiosk::core

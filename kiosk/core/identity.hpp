@@ -13,6 +13,10 @@
 namespace kiosk::core {
 
 enum class Sex { Unknown, Male, Female };
+// "male", "female", "unknown": how the store keeps a sex and the FHIR administrative-gender code alike.
+[[nodiscard]] const char* sex_code(Sex s);
+// The reverse; nullopt for anything else.
+[[nodiscard]] std::optional<Sex> sex_from_code(std::string_view code);
 
 // Why a scanned or typed identity was refused. Each has a plain-language message for the patient in the
 // UI catalogs under problem_key(); the messages never repeat the patient's data.

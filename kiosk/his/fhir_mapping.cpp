@@ -82,18 +82,6 @@ nlohmann::json identifier_type(const char* code, const char* display) {
     return {{"coding", {{{"system", kV2IdentifierType}, {"code", code}, {"display", display}}}}};
 }
 
-const char* gender(core::Sex sex) {
-    switch (sex) {
-    case core::Sex::Male:
-        return "male";
-    case core::Sex::Female:
-        return "female";
-    case core::Sex::Unknown:
-        break;
-    }
-    return "unknown";
-}
-
 std::optional<FhirWrite> patient_create(const core::OutboundPatient& p, const std::string& base,
                                         std::string& why) {
     const core::PatientDetails& d = p.details;
@@ -133,7 +121,7 @@ std::optional<FhirWrite> patient_create(const core::OutboundPatient& p, const st
     nlohmann::json patient = {{"resourceType", "Patient"},
                               {"identifier", std::move(identifiers)},
                               {"name", nlohmann::json::array({std::move(name)})},
-                              {"gender", gender(d.sex)}};
+                              {"gender", core::sex_code(d.sex)}};
     if (d.birth_date) patient["birthDate"] = d.birth_date->iso();
     if (!d.address.empty()) patient["address"] = {{{"text", d.address}, {"country", "VN"}}};
     if (!d.phone.empty()) patient["telecom"] = {{{"system", "phone"}, {"value", d.phone}, {"use", "mobile"}}};

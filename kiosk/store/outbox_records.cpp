@@ -114,12 +114,10 @@ std::optional<core::OutboundRecord> patient(const nlohmann::json& p, const Outbo
             return std::nullopt;
         }
     }
-    if (sex == "male")
-        d.sex = core::Sex::Male;
-    else if (sex == "female")
-        d.sex = core::Sex::Female;
-    else if (sex.empty() || sex == "unknown")
+    if (sex.empty())
         d.sex = core::Sex::Unknown;
+    else if (const auto known = core::sex_from_code(sex))
+        d.sex = *known;
     else {
         why = "patient payload: 'sex' is not male, female or unknown";
         return std::nullopt;

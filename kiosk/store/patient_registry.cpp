@@ -19,25 +19,6 @@ namespace {
 // Privacy: no message built in this file contains a detail of the patient. The kiosk_patient_id, the kiosk
 // letter and the day may appear (they identify a registration, not a person).
 
-const char* sex_text(core::Sex s) {
-    switch (s) {
-    case core::Sex::Male:
-        return "male";
-    case core::Sex::Female:
-        return "female";
-    case core::Sex::Unknown:
-        break;
-    }
-    return "unknown";
-}
-
-std::optional<core::Sex> sex_from_text(std::string_view s) {
-    if (s == "male") return core::Sex::Male;
-    if (s == "female") return core::Sex::Female;
-    if (s == "unknown") return core::Sex::Unknown;
-    return std::nullopt;
-}
-
 bool blank(std::string_view s) {
     return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
@@ -61,7 +42,7 @@ std::string outbox_payload(const RegisteredPatient& p, const core::KioskIdentity
         {"registered_at", p.registered_at},
         {"identifier_systems", {{"cccd", systems.cccd}, {"bhyt", systems.bhyt}}},
         {"full_name", d.full_name},
-        {"sex", sex_text(d.sex)},
+        {"sex", core::sex_code(d.sex)},
     };
     if (!d.cccd.empty()) payload["cccd"] = d.cccd;
     if (!d.bhyt.empty()) payload["bhyt"] = d.bhyt;
@@ -96,7 +77,7 @@ RegisteredPatient read_patient(const detail::Statement& s, const std::string& db
                              " with a malformed birth_date");
         p.details.birth_date = day;
     }
-    const auto sex = sex_from_text(s.column_text(5));
+    const auto sex = core::sex_from_code(s.column_text(5));
     if (!sex)
         throw StoreError("database " + db_path + " holds kiosk patient " + p.kiosk_patient_id +
                          " with an unknown sex code");
@@ -210,7 +191,7 @@ RegisteredPatient PatientRegistry::register_patient(const core::KioskIdentity& k
             bind_optional(s, 3, d.bhyt);
             s.bind_text(4, d.full_name);
             bind_optional(s, 5, d.birth_date ? d.birth_date->iso() : std::string());
-            s.bind_text(6, sex_text(d.sex));
+            s.bind_text(6, core::sex_code(d.sex));
             bind_optional(s, 7, d.address);
             bind_optional(s, 8, d.phone);
             s.bind_int64(9, p.registered_at);

@@ -211,3 +211,11 @@ TEST(NormalizePhone, RandomInputGivesTenDigitsOrNothing) {
 
 } // namespace
 } // namespace kiosk::core
+
+TEST(Identity, SexCodesGoBothWaysAndNothingElseIsASex) {
+    for (const auto s : {kiosk::core::Sex::Male, kiosk::core::Sex::Female, kiosk::core::Sex::Unknown})
+        EXPECT_EQ(kiosk::core::sex_from_code(kiosk::core::sex_code(s)), s);
+    EXPECT_STREQ(kiosk::core::sex_code(kiosk::core::Sex::Female), "female"); // FHIR administrative-gender
+    EXPECT_EQ(kiosk::core::sex_from_code("Female"), std::nullopt);
+    EXPECT_EQ(kiosk::core::sex_from_code(""), std::nullopt);
+}
