@@ -84,21 +84,10 @@ std::unique_ptr<LookupHis> HisWiring::make_lookup(store::Database& db, const cor
                                        db, clock, lookup_deadline_);
 }
 
-namespace {
-
-his::HttpTransport& outermost(his::ObservedTransport& observed, std::optional<his::OAuth2Transport>& oauth2) {
-    if (oauth2) return *oauth2;
-    return observed;
-}
-
-} // namespace
-
 LookupHis::LookupHis(const his::TransportOptions& transport, const std::optional<his::OAuth2Settings>& oauth2,
                      std::function<void(his::Exchange)> observer, const std::string& base_url,
                      store::Database& db, const core::Clock& clock, std::chrono::milliseconds deadline)
-    : curl_(transport), observed_(curl_, std::move(observer)),
-      oauth2_(oauth2 ? std::optional<his::OAuth2Transport>(std::in_place, observed_, *oauth2, clock)
-                     : std::nullopt),
-      lookup_(outermost(observed_, oauth2_), base_url, db, clock, deadline) {}
+    : channel_(std::make_unique<his::CurlTransport>(transport), std::move(observer), oauth2, clock),
+      lookup_(channel_.transport(), base_url, db, clock, deadline) {}
 
 } // namespace kiosk::app

@@ -5,6 +5,7 @@
 // a new HIS setting is read in one place.
 #include "kiosk/core/clock.hpp"
 #include "kiosk/his/curl_transport.hpp"
+#include "kiosk/his/his_channel.hpp"
 #include "kiosk/his/http.hpp"
 #include "kiosk/his/oauth2.hpp"
 #include "kiosk/store/database.hpp"
@@ -43,9 +44,7 @@ public:
     [[nodiscard]] sync::PatientLookup& lookup() { return lookup_; }
 
 private:
-    his::CurlTransport curl_;
-    his::ObservedTransport observed_; // tells the sync status how each exchange went
-    std::optional<his::OAuth2Transport> oauth2_;
+    his::HisChannel channel_; // curl, observed for the sync status, with a token when the HIS wants one
     sync::PatientLookup lookup_;
 };
 

@@ -22,15 +22,6 @@ bool same_for_the_indicator(SyncStatus a, const SyncStatus& b) {
 
 } // namespace
 
-struct SyncWorker::Transport {
-    core::SystemClock clock;
-    std::unique_ptr<his::HttpTransport> base;
-    std::optional<his::ObservedTransport> observed;
-    std::optional<his::OAuth2Transport> oauth2;
-
-    his::HttpTransport& top() { return oauth2 ? static_cast<his::HttpTransport&>(*oauth2) : *observed; }
-};
-
 SyncWorker::SyncWorker(std::filesystem::path db_file, HisConnection his, StatusCallback on_status)
     : db_file_(std::move(db_file)), his_(std::move(his)), on_status_(std::move(on_status)) {
     his_.sync.stop = his_.transport.stop;
@@ -72,14 +63,11 @@ bool SyncWorker::stopping() const {
     return his_.transport.stop != nullptr && his_.transport.stop->load();
 }
 
-std::unique_ptr<SyncWorker::Transport>
-SyncWorker::make_transport(std::function<void(his::Exchange)> observer) const {
-    auto t = std::make_unique<Transport>();
-    t->base =
-        his_.make_transport ? his_.make_transport() : std::make_unique<his::CurlTransport>(his_.transport);
-    t->observed.emplace(*t->base, std::move(observer));
-    if (his_.oauth2) t->oauth2.emplace(*t->observed, *his_.oauth2, t->clock);
-    return t;
+std::unique_ptr<his::HisChannel> SyncWorker::make_channel(std::function<void(his::Exchange)> observer,
+                                                          const core::Clock& clock) const {
+    return std::make_unique<his::HisChannel>(
+        his_.make_transport ? his_.make_transport() : std::make_unique<his::CurlTransport>(his_.transport),
+        std::move(observer), his_.oauth2, clock);
 }
 
 std::optional<bool> SyncWorker::wait(std::condition_variable& cv, std::chrono::milliseconds ms,
@@ -97,7 +85,7 @@ void SyncWorker::upload_loop() {
     // Every exchange of this thread (deliveries, token fetches) tells the status whether the HIS answers;
     // the engine exists only once the database is open, hence the pointer.
     SyncEngine* observer = nullptr;
-    std::unique_ptr<Transport> transport;
+    std::unique_ptr<his::HisChannel> channel;
     std::optional<his::FhirHis> fhir;
     std::optional<store::Database> db;
     std::optional<SyncEngine> engine;
@@ -135,11 +123,13 @@ void SyncWorker::upload_loop() {
         std::chrono::milliseconds sleep{60'000};
         try {
             if (!engine) {
-                if (!transport)
-                    transport = make_transport([&observer](his::Exchange e) {
-                        if (observer) observer->observe(e);
-                    });
-                if (!fhir) fhir.emplace(transport->top(), his_.base_url, his_.identifier_base);
+                if (!channel)
+                    channel = make_channel(
+                        [&observer](his::Exchange e) {
+                            if (observer) observer->observe(e);
+                        },
+                        clock);
+                if (!fhir) fhir.emplace(channel->transport(), his_.base_url, his_.identifier_base);
                 db.emplace(store::Database::open(db_file_));
                 engine.emplace(*db, *fhir, clock, his_.sync, rng());
                 observer = &*engine;
@@ -202,7 +192,7 @@ void SyncWorker::upload_loop() {
 void SyncWorker::download_loop() {
     core::SystemClock clock;
     std::mt19937_64 rng(std::random_device{}());
-    std::unique_ptr<Transport> transport;
+    std::unique_ptr<his::HisChannel> channel;
     std::optional<store::Database> db;
     std::optional<sync::ReferenceDownloader> downloader;
     const auto every = std::chrono::duration_cast<std::chrono::milliseconds>(his_.download_every);
@@ -212,9 +202,9 @@ void SyncWorker::download_loop() {
         try {
             if (!downloader) {
                 // Its exchanges count for the status like the upload thread's (queued for that thread).
-                if (!transport) transport = make_transport([this](his::Exchange e) { report(e); });
+                if (!channel) channel = make_channel([this](his::Exchange e) { report(e); }, clock);
                 db.emplace(store::Database::open(db_file_));
-                downloader.emplace(transport->top(), his_.base_url, *db, his_.download);
+                downloader.emplace(channel->transport(), his_.base_url, *db, his_.download);
             }
             const sync::DownloadResult r = downloader->run_once(clock.now());
             if (stopping()) return; // what was cut short is no error worth a warning

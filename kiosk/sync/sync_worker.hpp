@@ -7,6 +7,7 @@
 // A reference download of hundreds of pages therefore never delays a new ticket. Neither loop ends on an
 // error: a pass that throws (a locked database, a full disk, a mapping bug) is logged, shown in the status,
 // and retried with backoff; a database that could not be opened is opened again.
+#include "kiosk/his/his_channel.hpp"
 #include "kiosk/his/http.hpp"
 #include "kiosk/his/oauth2.hpp"
 #include "kiosk/sync/reference_download.hpp"
@@ -62,10 +63,10 @@ private:
     void upload_loop();
     void download_loop();
     [[nodiscard]] bool stopping() const;
-    // The thread's transport chain: the given (or curl) transport, observed, with OAuth2 when configured.
-    struct Transport;
-    [[nodiscard]] std::unique_ptr<Transport>
-    make_transport(std::function<void(his::Exchange)> observer) const;
+    // The thread's channel to the HIS: the given (or curl) transport, observed, with OAuth2 when configured.
+    // clock: the thread's own; must outlive the channel.
+    [[nodiscard]] std::unique_ptr<his::HisChannel> make_channel(std::function<void(his::Exchange)> observer,
+                                                                const core::Clock& clock) const;
     // Waits up to `ms` on `cv` for the destructor or `woken` (called with the mutex held): nullopt when
     // stopping, else whether `woken` ended the wait (false: the time ran out).
     std::optional<bool> wait(std::condition_variable& cv, std::chrono::milliseconds ms,
