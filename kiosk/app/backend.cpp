@@ -42,12 +42,16 @@ struct Backend::Lookup {
     }
 };
 
+std::filesystem::path Backend::db_file() const {
+    return config_.storage.data_dir / "kiosk.db";
+}
+
 Backend::Backend(const SiteConfig& config) : config_(config), worker_(std::make_unique<Worker>()) {
     auto opened = std::make_shared<std::promise<void>>();
     opened_ = opened->get_future();
     worker_->post([this, opened] {
         try {
-            store_ = std::make_unique<Store>(store::Database::open(config_.storage.data_dir / "kiosk.db"));
+            store_ = std::make_unique<Store>(store::Database::open(db_file()));
             opened->set_value();
         } catch (...) {
             opened->set_exception(std::current_exception());
@@ -70,7 +74,7 @@ void Backend::wait_until_open() {
     } catch (const store::StoreError& e) {
         throw StartupError(e.what());
     }
-    const auto file = (config_.storage.data_dir / "kiosk.db").string();
+    const auto file = db_file().string();
     if (store_->db.checked_after_unclean_shutdown())
         spdlog::warn("database {}: the kiosk did not shut down cleanly last time (power cut, crash or kill); "
                      "the full integrity check passed",
@@ -80,15 +84,14 @@ void Backend::wait_until_open() {
 
 void Backend::start(const std::optional<HisWiring>& his, sync::SyncWorker::StatusCallback on_status) {
     if (his)
-        sync_ = std::make_unique<sync::SyncWorker>(config_.storage.data_dir / "kiosk.db",
-                                                   his->sync_connection(), std::move(on_status));
+        sync_ = std::make_unique<sync::SyncWorker>(db_file(), his->sync_connection(), std::move(on_status));
     else
         spdlog::info("no HIS configured ([his] base_url): records stay in the outbox");
 
     lookup_worker_ = std::make_unique<Worker>();
     lookup_worker_->post([this, his] {
         try {
-            auto l = std::make_unique<Lookup>(store::Database::open(config_.storage.data_dir / "kiosk.db"));
+            auto l = std::make_unique<Lookup>(store::Database::open(db_file()));
             if (his)
                 // A lookup that got an answer proves the HIS reachable for the indicator too.
                 l->his = his->make_lookup(l->db, l->clock, [this](his::Exchange e) {

@@ -51,6 +51,8 @@ private:
     struct Store;
     struct Lookup;
 
+    [[nodiscard]] std::filesystem::path db_file() const; // <[storage] data_dir>/kiosk.db
+
     const SiteConfig& config_;
     // Set when the kiosk stops (SIGTERM, quit): every HIS transfer in flight is aborted at once
     // instead of holding the exit until its timeout.

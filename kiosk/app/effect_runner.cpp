@@ -1,5 +1,6 @@
 #include "kiosk/app/effect_runner.hpp"
 
+#include "kiosk/app/frame_stats.hpp"
 #include "kiosk/core/text.hpp"
 
 #include <spdlog/spdlog.h>
@@ -11,14 +12,6 @@
 #include <utility>
 
 namespace kiosk::app {
-namespace {
-
-double ms_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-} // namespace
-
 EffectRunner::EffectRunner(Ports ports, Executors executors, const core::Clock& clock,
                            std::vector<core::Service> services, std::function<void(const ui::Event&)> deliver)
     : ports_(ports), exec_(executors), clock_(clock), services_(std::move(services)),
@@ -57,7 +50,8 @@ void EffectRunner::issue_ticket(const ui::fx::IssueTicket& fx) {
         const auto t0 = std::chrono::steady_clock::now();
         try {
             core::Ticket t = tickets->issue(service, clock->now(), patient);
-            spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference, ms_since(t0));
+            spdlog::info("ticket {} ({}) stored in {:.2f} ms", t.display_number, t.reference,
+                         ms_between(t0, std::chrono::steady_clock::now()));
             main->post([this, request, t = std::move(t)] {
                 kick_sync();
                 deliver_(ui::ev::TicketStored{request, t});
@@ -80,7 +74,8 @@ void EffectRunner::lookup_patient(const ui::fx::LookupPatient& fx) {
                                                     "the HIS could not be asked"};
             spdlog::info("patient lookup by {}: {}{} in {:.0f} ms",
                          kind == ui::IdKind::Cccd ? "CCCD" : "BHYT", kinds[static_cast<int>(outcome.kind)],
-                         outcome.his_offline ? " (HIS unreachable)" : "", ms_since(t0));
+                         outcome.his_offline ? " (HIS unreachable)" : "",
+                         ms_between(t0, std::chrono::steady_clock::now()));
         } catch (const std::exception& e) {
             // The kiosk's own records could not be read: nobody can say whether the patient is known, so
             // no registration (it could duplicate them): the patient is sent to the desk; staff see why.

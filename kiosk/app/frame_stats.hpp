@@ -5,11 +5,18 @@
 //            frame_p99=.. wall_ms_per_frame=..
 // imgui_cpu: NewFrame..Render (ImGui's own CPU); frame: the whole frame, build + render + present;
 // wall: the loop's time per frame with frames forced back to back (events, script, frame).
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace kiosk::app {
+
+// Milliseconds from a to b, with the fraction (timings in logs and figures).
+[[nodiscard]] inline double ms_between(std::chrono::steady_clock::time_point a,
+                                       std::chrono::steady_clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
 
 struct FrameSample {
     double imgui_cpu_ms = 0;

@@ -1,6 +1,7 @@
 #include "kiosk/app/run_kiosk.hpp"
 
 #include "kiosk/app/backend.hpp"
+#include "kiosk/app/frame_stats.hpp"
 #include "kiosk/app/his_wiring.hpp"
 #include "kiosk/app/idle_timer.hpp"
 #include "kiosk/app/kiosk_app.hpp"
@@ -23,10 +24,6 @@ namespace kiosk::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double ms_between(Clock::time_point a, Clock::time_point b) {
-    return std::chrono::duration<double, std::milli>(b - a).count();
-}
 
 ui::Language language_of(const std::string& code) {
     return code == "en" ? ui::Language::En : ui::Language::Vi;

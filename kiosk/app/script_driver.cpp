@@ -1,5 +1,7 @@
 #include "kiosk/app/script_driver.hpp"
 
+#include "kiosk/app/frame_stats.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,10 +12,6 @@ namespace kiosk::app {
 namespace {
 
 using Ms = std::chrono::milliseconds;
-
-double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
-    return std::chrono::duration<double, std::milli>(b - a).count();
-}
 
 } // namespace
 

@@ -22,10 +22,6 @@ namespace {
 
 using Ms = std::chrono::milliseconds;
 
-double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
-    return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
 void append_bytes(void* context, void* data, int size) {
     auto* out = static_cast<std::vector<unsigned char>*>(context);
     const auto* bytes = static_cast<const unsigned char*>(data);
