@@ -25,4 +25,9 @@ void wipe(std::string& s);
 [[nodiscard]] bool equal_ignoring_ascii_case(std::string_view a, std::string_view b);
 [[nodiscard]] bool starts_with_ignoring_ascii_case(std::string_view s, std::string_view prefix);
 
+// Vietnamese text without its diacritics, for fields that must be ASCII (a VietQR purpose, a bank
+// transfer's remark): "Thanh toán viện phí" -> "Thanh toan vien phi", "Đ" -> "D". Letters with no ASCII
+// base are dropped; nullopt when the input is not valid UTF-8.
+[[nodiscard]] std::optional<std::string> fold_to_ascii(std::string_view utf8);
+
 } // namespace kiosk::core
