@@ -158,7 +158,7 @@ TEST(VietQrParse, RefusesWrongValuesWithTheirReason) {
         Problem::NotNapas); // another GUID
     EXPECT_EQ(
         parse_problem(with_crc("000201010212"
-                               "38570010A00000072701270006123415011300110019324180208QRIBFTTA53037045802VN")),
+                               "38570010A00000072701270006X70415011300110019324180208QRIBFTTA53037045802VN")),
         Problem::Bin);
     EXPECT_EQ(
         parse_problem(with_crc("000201010212"
@@ -201,7 +201,7 @@ TEST(VietQrBuild, RefusesWhatABankAppWouldRefuse) {
         return build_problem(p);
     };
     EXPECT_EQ(with([](vq::Payment& p) { p.bin = "97043"; }), Problem::Bin);
-    EXPECT_EQ(with([](vq::Payment& p) { p.bin = "123456"; }), Problem::Bin);
+    EXPECT_EQ(with([](vq::Payment& p) { p.bin = "97043A"; }), Problem::Bin);
     EXPECT_EQ(with([](vq::Payment& p) { p.account = ""; }), Problem::Account);
     EXPECT_EQ(with([](vq::Payment& p) { p.account = std::string(20, '1'); }), Problem::Account);
     EXPECT_EQ(with([](vq::Payment& p) { p.account = "0071-000"; }), Problem::Account);
