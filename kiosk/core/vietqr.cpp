@@ -106,9 +106,9 @@ std::string tlv(std::string_view id, std::string_view value) {
 }
 
 std::optional<Refusal> check_bin(std::string_view bin) {
-    if (bin.size() != 6 || !all_digits(bin) || !bin.starts_with("9704"))
-        return refuse(Problem::Bin, "the bank BIN must be 6 digits starting 9704, got " +
-                                        std::to_string(bin.size()) + " characters");
+    if (bin.size() != 6 || !all_digits(bin))
+        return refuse(Problem::Bin,
+                      "the bank BIN must be 6 digits, got " + std::to_string(bin.size()) + " characters");
     return std::nullopt;
 }
 

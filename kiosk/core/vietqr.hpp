@@ -36,7 +36,7 @@ enum class Problem {
     PayloadFormat,     // ID 00 missing, not first, or not "01"
     InitiationMethod,  // ID 01 not "11" or "12"
     NotNapas,          // no merchant account information (ID 38) with the NAPAS GUID A000000727
-    Bin,               // not 6 digits starting 9704 (or a member list does not have it)
+    Bin,               // not 6 digits (whether NAPAS lists it is the bank list's check)
     Account,           // empty, too long, or characters other than A-Z and 0-9; card: 16-19 digits
     ServiceCode,       // not QRIBFTTA or QRIBFTTC
     Currency,          // ID 53 missing or not 704 (VND)

@@ -98,7 +98,11 @@ TEST(VietQrRoundTrip, BuildThenParseGivesThePaymentBack) {
     vq::Payment card{Initiation::Dynamic, "970436", "9704361234567890123", Service::ToCard,
                      9999999999999,       "BN-77",  "Tam ung vien phi"};
     vq::Payment minimal{Initiation::Static, "970405", "1", Service::ToAccount, std::nullopt, "", ""};
-    for (const vq::Payment& p : {hospital_bill(), card, minimal}) {
+    // NAPAS members whose BIN does not start 9704 (CAKE by VPBank, Viettel Money) are payable too.
+    vq::Payment digital_bank{
+        Initiation::Dynamic, "546034", "0123456789", Service::ToAccount, 50000, "", "HD9"};
+    vq::Payment wallet{Initiation::Dynamic, "971005", "0987654321", Service::ToAccount, 20000, "", ""};
+    for (const vq::Payment& p : {hospital_bill(), card, minimal, digital_bank, wallet}) {
         const vq::Built b = vq::build(p);
         ASSERT_FALSE(b.refusal) << b.refusal->detail;
         const vq::Parsed r = vq::parse(b.text);
