@@ -84,6 +84,50 @@ std::string local_datetime_rfc3339(UnixMillis t, int utc_offset_minutes) {
     return buf;
 }
 
+std::optional<UnixMillis> instant_from_rfc3339(std::string_view text, int utc_offset_minutes) {
+    using namespace std::chrono;
+    const auto day = date_from_iso(text.substr(0, 10));
+    if (!day) return std::nullopt;
+    const sys_days midnight{year_month_day{year{day->year}, month{day->month}, std::chrono::day{day->day}}};
+    const auto at = [](UnixMillis ms) { return std::optional<UnixMillis>{ms}; };
+    if (text.size() == 10)
+        return at(duration_cast<milliseconds>(midnight.time_since_epoch()).count() -
+                  UnixMillis{utc_offset_minutes} * 60'000);
+    const auto digits2 = [&](std::size_t pos) -> int {
+        if (pos + 2 > text.size() || text[pos] < '0' || text[pos] > '9' || text[pos + 1] < '0' ||
+            text[pos + 1] > '9')
+            return -1;
+        return (text[pos] - '0') * 10 + (text[pos + 1] - '0');
+    };
+    if (text.size() < 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':') return std::nullopt;
+    const int h = digits2(11), m = digits2(14), sec = digits2(17);
+    if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 60) return std::nullopt; // 60: leap second
+    std::size_t pos = 19;
+    UnixMillis millis = 0;
+    if (text[pos] == '.') {
+        ++pos;
+        int n = 0;
+        for (; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, ++n)
+            if (n < 3) millis = millis * 10 + (text[pos] - '0');
+        if (n == 0) return std::nullopt;
+        for (int k = n; k < 3; ++k)
+            millis *= 10;
+    }
+    int zone = 0;
+    if (pos + 1 == text.size() && text[pos] == 'Z') {
+        zone = 0;
+    } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-') && text[pos + 3] == ':') {
+        const int zh = digits2(pos + 1), zm = digits2(pos + 4);
+        if (zh < 0 || zh > 14 || zm < 0 || zm > 59) return std::nullopt;
+        zone = (text[pos] == '-' ? -1 : 1) * (zh * 60 + zm);
+    } else {
+        return std::nullopt;
+    }
+    const UnixMillis local = duration_cast<milliseconds>(midnight.time_since_epoch()).count() +
+                             ((UnixMillis{h} * 60 + m) * 60 + sec) * 1000 + millis;
+    return at(local - UnixMillis{zone} * 60'000);
+}
+
 std::string ticket_display_number(const Service& service, char kiosk_letter, int sequence) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%s%c-%03d", service.prefix.c_str(), kiosk_letter, sequence);

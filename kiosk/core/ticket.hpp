@@ -33,6 +33,10 @@ struct LocalDate {
 [[nodiscard]] std::string local_time_hhmm(UnixMillis t, int utc_offset_minutes); // "07:42"
 // RFC 3339 with the site's offset, e.g. "2026-11-24T07:42:05+07:00" (what FHIR dateTime wants).
 [[nodiscard]] std::string local_datetime_rfc3339(UnixMillis t, int utc_offset_minutes);
+// A FHIR instant or dateTime with a time and a zone ("2026-11-24T07:42:05+07:00", "...05.123Z"; fractions
+// beyond milliseconds are dropped), or a bare date "2026-11-24" read as midnight at `utc_offset_minutes`.
+// nullopt for anything else (a time without a zone, an impossible day or time, a partial date).
+[[nodiscard]] std::optional<UnixMillis> instant_from_rfc3339(std::string_view text, int utc_offset_minutes);
 
 // Ticket numbering (docs/ticket-numbers.md):
 //   display number  <service prefix><kiosk letter>-<sequence, at least 3 digits>   e.g. "A" "B" 23 ->

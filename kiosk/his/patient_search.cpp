@@ -85,6 +85,17 @@ Parsed parse_search(const std::string& body, const std::string& system, const st
 
 } // namespace
 
+ReplyProblem search_reply_problem(const HttpResponse& resp, const std::string& what) {
+    if (resp.error != TransportError::None) return {LookupProblem::Unreachable, transport_text(resp)};
+    const long status = resp.status;
+    if (status == 200) return {};
+    const std::string text = operation_outcome_text(resp.body);
+    const std::string detail = " (HTTP " + std::to_string(status) + ")" + (text.empty() ? "" : ": " + text);
+    if (status >= 400 && status < 500 && status != 408 && status != 429)
+        return {LookupProblem::Refused, "the HIS refused " + what + detail};
+    return {LookupProblem::Unreachable, "the HIS could not answer " + what + detail};
+}
+
 std::string identifier_token(const std::string& system, const std::string& value) {
     // FHIR R4 search, "Escaping Search Parameters": \ , $ | in a value are escaped with a backslash.
     // Without this a value containing ',' would be read as two alternatives.
@@ -124,21 +135,8 @@ SearchAnswer PatientSearch::search(const std::string& system, const std::string&
         return a;
     };
 
-    if (resp.error != TransportError::None)
-        return problem(LookupProblem::Unreachable, clean(transport_text(resp)));
-    const long status = resp.status;
-    if (status >= 400 && status < 500 && status != 408 && status != 429) {
-        std::string text = operation_outcome_text(resp.body);
-        return problem(LookupProblem::Refused,
-                       clean("the HIS refused the patient search (HTTP " + std::to_string(status) + ")" +
-                             (text.empty() ? "" : ": " + text)));
-    }
-    if (status != 200) {
-        std::string text = operation_outcome_text(resp.body);
-        return problem(LookupProblem::Unreachable,
-                       clean("the HIS could not answer the patient search (HTTP " + std::to_string(status) +
-                             ")" + (text.empty() ? "" : ": " + text)));
-    }
+    if (ReplyProblem p = search_reply_problem(resp, "the patient search"); p.problem != LookupProblem::None)
+        return problem(p.problem, clean(std::move(p.message)));
     if (resp.body.size() > kMaxReplyBytes)
         return problem(LookupProblem::Unreachable, "the HIS reply to the patient search was too large (" +
                                                        std::to_string(resp.body.size()) + " bytes)");

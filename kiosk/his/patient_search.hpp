@@ -63,6 +63,15 @@ private:
     std::chrono::milliseconds deadline_;
 };
 
+// What is wrong with the reply to a FHIR search, before its body is read: a transport error, a 4xx other
+// than 408/429 (Refused, with the OperationOutcome text), any other status than 200 (Unreachable). `what`
+// names the search for staff ("the patient search"). None with an empty message for a 200.
+struct ReplyProblem {
+    LookupProblem problem = LookupProblem::None;
+    std::string message;
+};
+[[nodiscard]] ReplyProblem search_reply_problem(const HttpResponse& resp, const std::string& what);
+
 // The FHIR search token for system|value, with the search escapes (\ , $ |) applied to both parts and
 // not yet percent-encoded.
 [[nodiscard]] std::string identifier_token(const std::string& system, const std::string& value);

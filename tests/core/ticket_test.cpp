@@ -27,6 +27,23 @@ TEST(LocalTime, FormatsHoursMinutesAndRfc3339) {
     EXPECT_EQ(local_datetime_rfc3339(kNov24_0030Z, -150), "2026-11-23T22:00:00-02:30");
 }
 
+TEST(Instant, ReadsFhirDateTimesWithTheirZoneAndBareDatesAtTheSiteOffset) {
+    const UnixMillis t = 1'795'480'925'000; // 2026-11-24T00:42:05Z
+    ASSERT_EQ(local_datetime_rfc3339(t, 420), "2026-11-24T07:42:05+07:00");
+    EXPECT_EQ(instant_from_rfc3339("2026-11-24T07:42:05+07:00", 0), t);
+    EXPECT_EQ(instant_from_rfc3339("2026-11-24T00:42:05Z", 420), t);
+    EXPECT_EQ(instant_from_rfc3339("2026-11-23T19:42:05-05:00", 420), t);
+    EXPECT_EQ(instant_from_rfc3339("2026-11-24T00:42:05.5Z", 0), t + 500);
+    EXPECT_EQ(instant_from_rfc3339("2026-11-24T00:42:05.123456Z", 0), t + 123);
+    // A bare date is the site's midnight: 2026-11-24T00:00+07:00.
+    EXPECT_EQ(instant_from_rfc3339("2026-11-24", 420), t - (42 * 60 + 5) * 1000 - 7 * 3'600'000);
+    for (const char* bad :
+         {"", "2026-11", "2026-11-24T07:42:05", "2026-11-24T07:42+07:00", "2026-02-30T07:42:05Z",
+          "2026-11-24T24:00:00Z", "2026-11-24T07:61:00Z", "2026-11-24T07:42:05.Z", "2026-11-24T07:42:05+7:00",
+          "2026-11-24T07:42:05+07:00x", "2026-11-24 07:42:05Z", "2026-11-24T07:42:05+15:00"})
+        EXPECT_FALSE(instant_from_rfc3339(bad, 0)) << bad;
+}
+
 TEST(TicketNumber, DisplayAndReference) {
     const Service svc{"KBH", "A", "Khám BHYT", "Insured examination"};
     const KioskIdentity kiosk{"BVDK-QN", "SANH-01", 'B', 420};
