@@ -127,6 +127,30 @@ ui::LookupOutcome Backend::find(ui::IdKind kind, const std::string& value) {
     return lookup_->finder->find(kind, value);
 }
 
+namespace {
+
+// What the flow needs of a bills answer; staff see in the log why the HIS's answer was not taken, and
+// which Invoices the patient was sent to the cashier for (their ids, never a name or an amount).
+BillsPort::Answer bills_answer(his::BillsAnswer&& a, const char* what) {
+    if (a.problem != his::LookupProblem::None) spdlog::warn("{}: {}", what, a.message);
+    for (const auto& u : a.unusable)
+        spdlog::warn("{}: Invoice {} cannot be paid at the kiosk: {}", what,
+                     u.fhir_id.empty() ? "(no id)" : u.fhir_id, u.reason);
+    return BillsPort::Answer{a.problem == his::LookupProblem::None, std::move(a.bills), a.unusable.size()};
+}
+
+} // namespace
+
+BillsPort::Answer Backend::payable_bills(const std::string& patient_his_id) {
+    if (!lookup_ || !lookup_->his) throw std::runtime_error("the HIS connection for bills is not available");
+    return bills_answer(lookup_->his->invoices().payable_bills(patient_his_id), "bills");
+}
+
+BillsPort::Answer Backend::bills_by_id(const std::vector<std::string>& bill_ids) {
+    if (!lookup_ || !lookup_->his) throw std::runtime_error("the HIS connection for bills is not available");
+    return bills_answer(lookup_->his->invoices().bills_by_id(bill_ids), "payment status");
+}
+
 std::uint64_t Backend::kick() {
     return sync_ ? sync_->kick() : 0;
 }

@@ -19,7 +19,11 @@ namespace kiosk::app {
 
 struct SiteConfig;
 
-class Backend final : public TicketPort, public RegistrarPort, public PatientFinderPort, public SyncKicker {
+class Backend final : public TicketPort,
+                      public RegistrarPort,
+                      public PatientFinderPort,
+                      public SyncKicker,
+                      public BillsPort {
 public:
     // Starts opening the database on the store worker (the window comes up meanwhile).
     explicit Backend(const SiteConfig& config);
@@ -39,6 +43,8 @@ public:
     [[nodiscard]] Executor& lookup_worker() { return *lookup_worker_; }
     // Null without a HIS.
     [[nodiscard]] SyncKicker* sync_kicker() { return sync_ ? this : nullptr; }
+    // Null without a HIS (no bills to ask for).
+    [[nodiscard]] BillsPort* bills() { return sync_ ? this : nullptr; }
 
     // The ports (on their workers).
     core::Ticket issue(const core::Service& service, core::UnixMillis now,
@@ -46,6 +52,8 @@ public:
     Registered register_patient(const core::PatientDetails& details, core::UnixMillis now) override;
     ui::LookupOutcome find(ui::IdKind kind, const std::string& value) override;
     std::uint64_t kick() override;
+    Answer payable_bills(const std::string& patient_his_id) override;
+    Answer bills_by_id(const std::vector<std::string>& bill_ids) override;
 
 private:
     struct Store;

@@ -332,8 +332,8 @@ std::string without_userinfo(const std::string& url) {
 
 // The top level holds only tables (and [[services]]). A new feature's table is one more entry in kRootKeys,
 // one key list and one Where below, one section struct in config.hpp and one parse function in Validator.
-constexpr std::array<std::string_view, 6> kRootKeys{"identity", "display", "storage",
-                                                    "his",      "sync",    "services"};
+constexpr std::array<std::string_view, 7> kRootKeys{"identity", "display", "storage", "his",
+                                                    "sync",     "payment", "services"};
 constexpr std::array<std::string_view, 6> kIdentityKeys{"site_id",       "kiosk_id",         "kiosk_letter",
                                                         "hospital_name", "hospital_name_en", "utc_offset"};
 constexpr std::array<std::string_view, 5> kDisplayKeys{"languages", "idle_timeout_seconds", "ui_scale",
@@ -345,6 +345,8 @@ constexpr std::array<std::string_view, 9> kHisKeys{
     "bhyt_system", "identifier_base",    "lookup_timeout_seconds"};
 constexpr std::array<std::string_view, 4> kSyncKeys{"batch_size", "retry_first_seconds", "retry_max_seconds",
                                                     "reference_download_minutes"};
+constexpr std::array<std::string_view, 6> kPaymentKeys{
+    "bin", "account", "to", "account_name", "bill_number_system", "code_valid_minutes"};
 constexpr std::array<std::string_view, 4> kServiceKeys{"code", "prefix", "name_vi", "name_en"};
 constexpr std::array<std::string_view, 2> kLanguages{"vi", "en"};
 
@@ -383,7 +385,7 @@ constexpr int kMaxRetryFirstSeconds = 600;
 constexpr int kMaxRetrySeconds = 3600;
 constexpr int kMaxReferenceDownloadMinutes = 24 * 60;
 
-enum class Where { root, identity, display, storage, his, sync, service };
+enum class Where { root, identity, display, storage, his, sync, payment, service };
 
 struct TableSchema {
     Where where;
@@ -391,13 +393,14 @@ struct TableSchema {
     std::string_view label; // how the admin sees the table
 };
 
-constexpr std::array<TableSchema, 7> kTables{{
+constexpr std::array<TableSchema, 8> kTables{{
     {Where::root, kRootKeys, "the top level"},
     {Where::identity, kIdentityKeys, "[identity]"},
     {Where::display, kDisplayKeys, "[display]"},
     {Where::storage, kStorageKeys, "[storage]"},
     {Where::his, kHisKeys, "[his]"},
     {Where::sync, kSyncKeys, "[sync]"},
+    {Where::payment, kPaymentKeys, "[payment]"},
     {Where::service, kServiceKeys, "[[services]]"},
 }};
 
@@ -468,6 +471,7 @@ public:
         cfg.storage = storage(section(root, "storage", Where::storage));
         cfg.his = his(section(root, "his", Where::his));
         cfg.sync = sync(section(root, "sync", Where::sync));
+        cfg.payment = payment(section(root, "payment", Where::payment), cfg.his);
         cfg.services = services(root.get("services"));
         return cfg;
     }
@@ -678,6 +682,103 @@ private:
             if (auto v = whole_number(*n, "sync.reference_download_minutes", 1, kMaxReferenceDownloadMinutes,
                                       "minutes"))
                 c.reference_download_minutes = *v;
+        return c;
+    }
+
+    // Everything or nothing: a payment to a half-configured account must never be offered.
+    PaymentConfig payment(const toml::table* t, const HisConfig& his) {
+        PaymentConfig c;
+        if (!t) return c;
+        const auto* bin = t->get("bin");
+        const auto* account = t->get("account");
+        const auto* name = t->get("account_name");
+        const std::optional<std::string> bin_v =
+            bin ? string_value(*bin, "payment.bin", Text::verbatim) : std::nullopt;
+        if (!bin || bin_v == std::optional<std::string>("")) { // payment off: nothing else may be set
+            for (const auto& [k, v] : *t)
+                if (k.str() != "bin")
+                    report(pos_of(k), "payment." + std::string(k.str()),
+                           "is set but payment is off: set bin (the hospital's bank) too, or remove it");
+            return c;
+        }
+        if (!bin_v) return c;
+        bool good = true;
+        const core::Bank* bank = nullptr;
+        if (bin_v->size() != 6 || !all_of_chars(*bin_v, is_digit)) {
+            report(pos_of(*bin), "payment.bin",
+                   "must be the 6-digit NAPAS BIN of the hospital's bank, e.g. \"970436\" (Vietcombank)");
+            good = false;
+        } else if (bank = napas_banks().find(*bin_v); !bank) {
+            report(
+                pos_of(*bin), "payment.bin",
+                "'" + *bin_v +
+                    "' is not in the NAPAS member list (assets/payment/napas-banks.tsv): check the BIN with "
+                    "the bank; if NAPAS added it lately, update that file");
+            good = false;
+        }
+        c.account.service = core::vietqr::Service::ToAccount;
+        if (const auto* to = t->get("to")) {
+            const auto v = string_value(*to, "payment.to", Text::verbatim);
+            if (v == std::optional<std::string>("card"))
+                c.account.service = core::vietqr::Service::ToCard;
+            else if (v != std::optional<std::string>("account")) {
+                if (v) report(pos_of(*to), "payment.to", "must be \"account\" or \"card\", got '" + *v + "'");
+                good = false;
+            }
+        }
+        if (!account) {
+            report(pos_of(*t), "payment.account", "is required with bin: the hospital's account number");
+            good = false;
+        } else if (auto v = string_value(*account, "payment.account", Text::verbatim)) {
+            const bool card = c.account.service == core::vietqr::Service::ToCard;
+            const bool ok = card ? v->size() >= 16 && v->size() <= 19 && all_of_chars(*v, is_digit)
+                                 : !v->empty() && v->size() <= 19 &&
+                                       all_of_chars(*v, [](char ch) { return is_digit(ch) || is_upper(ch); });
+            if (ok)
+                c.account.account = *v;
+            else {
+                report(pos_of(*account), "payment.account",
+                       card ? "must be the card number, 16 to 19 digits"
+                            : "must be the account number: 1 to 19 digits or capital letters A-Z, no spaces");
+                good = false;
+            }
+        } else
+            good = false;
+        if (!name) {
+            report(pos_of(*t), "payment.account_name",
+                   "is required with bin: the account holder as the bank shows it, e.g. \"BENH VIEN DA KHOA "
+                   "TINH\" (the patient checks it in the banking app before paying)");
+            good = false;
+        } else if (auto v = string_value(*name, "payment.account_name")) {
+            if (is_blank(*v) || v->size() > 70 || has_control_chars(*v)) {
+                report(pos_of(*name), "payment.account_name",
+                       "must be the account holder's name, 1 to 70 bytes");
+                good = false;
+            } else
+                c.account.account_name = *v;
+        } else
+            good = false;
+        if (const auto* n = t->get("bill_number_system"))
+            if (auto v = string_value(*n, "payment.bill_number_system", Text::verbatim)) {
+                if (v->empty() || identifier_system_ok(*v))
+                    c.bill_number_system = *v;
+                else
+                    report(pos_of(*n), "payment.bill_number_system",
+                           "must be the URI the HIS names its bill numbers under (urn:, http:// or https://, "
+                           "without spaces or '|'), or \"\" for the Invoice's first identifier");
+            }
+        if (const auto* n = t->get("code_valid_minutes"))
+            if (auto v = whole_number(*n, "payment.code_valid_minutes", 2, 30, "minutes"))
+                c.code_valid_minutes = *v;
+        if (his.base_url.empty()) {
+            report(pos_of(*bin), "payment.bin",
+                   "payment needs the HIS: the bills and their payment come from it; set [his] base_url, or "
+                   "remove [payment]");
+            good = false;
+        }
+        if (!good) return PaymentConfig{};
+        c.account.bin = *bin_v;
+        c.account.bank_name = bank->short_name;
         return c;
     }
 
@@ -1164,6 +1265,14 @@ ConfigResult load_config_file(const std::filesystem::path& file) {
     }
     if (std::ferror(f.get())) return fail(errno ? errno : EIO);
     return parse_config(text, name, absolute_or_self(file).parent_path());
+}
+
+const core::BankList& napas_banks() {
+    // embedded_banks.inc is generated by CMake from assets/payment/napas-banks.tsv.
+    static const core::BankList list = core::parse_bank_list(
+#include "embedded_banks.inc"
+    );
+    return list;
 }
 
 std::string_view embedded_demo_config() {

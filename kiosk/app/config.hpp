@@ -1,5 +1,7 @@
 #pragma once
+#include "kiosk/core/bank_list.hpp"
 #include "kiosk/core/identifier_systems.hpp"
+#include "kiosk/core/payment.hpp"
 #include "kiosk/core/site.hpp"
 
 #include <cstddef>
@@ -27,8 +29,8 @@ struct ConfigProblem {
 
 // The per-site configuration (config/site.example.toml documents every key), one struct per TOML table.
 // A later feature adds its own table as one struct here, one parse function in config.cpp and one table in
-// site.example.toml; the tables still to come are [printer] (ticket printer), [payment] (payment
-// terminal), [audio] (voice prompts) and [admin] (staff mode). None exists before it has keys.
+// site.example.toml; the tables still to come are [printer] (ticket printer), [audio] (voice prompts)
+// and [admin] (staff mode). None exists before it has keys.
 
 // [identity]: who this kiosk is.
 struct IdentityConfig {
@@ -80,12 +82,23 @@ struct SyncConfig {
     int reference_download_minutes = 5; // how often departments, practitioners and slots are refreshed
 };
 
+// [payment]: where patients' VietQR payments go (docs/payments.md). No bin: payment at the kiosk is off.
+struct PaymentConfig {
+    core::PaymentAccount account; // bank_name filled from the NAPAS member list
+    // The identifier system of the HIS's bill numbers on its Invoices; "" = the Invoice's first identifier.
+    std::string bill_number_system;
+    int code_valid_minutes = 10; // how long one code is shown; then the patient starts the payment again
+
+    [[nodiscard]] bool enabled() const { return !account.bin.empty(); }
+};
+
 struct SiteConfig {
     IdentityConfig identity;
     DisplayConfig display;
     StorageConfig storage;
     HisConfig his;
     SyncConfig sync;
+    PaymentConfig payment;
     std::vector<core::Service> services; // [[services]]
 };
 
@@ -109,6 +122,10 @@ ConfigResult parse_config(std::string_view toml_text, const std::string& source_
                           const std::filesystem::path& base_dir);
 // Reads and parses a file; relative paths in it are resolved against the file's directory.
 ConfigResult load_config_file(const std::filesystem::path& file);
+
+// The NAPAS member list compiled into the binary (assets/payment/napas-banks.tsv): [payment] bin is
+// checked against it, at start and by --check-config.
+const core::BankList& napas_banks();
 
 // The demo site config compiled into the binary (config/site.example.toml).
 std::string_view embedded_demo_config();

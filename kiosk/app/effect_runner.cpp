@@ -27,6 +27,10 @@ void EffectRunner::run(const ui::Effect& effect) {
                 lookup_patient(fx);
             else if constexpr (std::is_same_v<T, ui::fx::RegisterPatient>)
                 register_patient(fx);
+            else if constexpr (std::is_same_v<T, ui::fx::LoadBills>)
+                load_bills(fx);
+            else if constexpr (std::is_same_v<T, ui::fx::FetchPaymentStatus>)
+                fetch_payment_status(fx);
         },
         effect);
 }
@@ -110,6 +114,50 @@ void EffectRunner::register_patient(const ui::fx::RegisterPatient& fx) {
             main->post([this, request] { deliver_(ui::ev::RegistrationFailed{request}); });
         }
         core::wipe(details);
+    });
+}
+
+void EffectRunner::load_bills(const ui::fx::LoadBills& fx) {
+    if (!ports_.bills) {
+        deliver_(ui::ev::BillsLoaded{fx.request, false, {}, 0});
+        return;
+    }
+    exec_.lookup.post(
+        [this, bills = ports_.bills, main = &exec_.main, request = fx.request, patient = fx.patient_his_id] {
+            BillsPort::Answer a;
+            const auto t0 = std::chrono::steady_clock::now();
+            try {
+                a = bills->payable_bills(patient);
+                spdlog::info("bills: {} payable, {} only at the cashier{} in {:.0f} ms", a.bills.size(),
+                             a.unusable, a.answered ? "" : " (the HIS did not answer)",
+                             ms_between(t0, std::chrono::steady_clock::now()));
+            } catch (const std::exception& e) {
+                spdlog::error("bills could not be asked for: {}", e.what());
+                a = {};
+            }
+            main->post([this, request, a = std::move(a)] {
+                deliver_(ui::ev::BillsLoaded{request, a.answered, a.bills, a.unusable});
+            });
+        });
+}
+
+void EffectRunner::fetch_payment_status(const ui::fx::FetchPaymentStatus& fx) {
+    if (!ports_.bills) {
+        deliver_(ui::ev::PaymentChecked{fx.request, false, {}, clock_.now()});
+        return;
+    }
+    exec_.lookup.post([this, bills = ports_.bills, main = &exec_.main, clock = &clock_, request = fx.request,
+                       ids = fx.bill_ids] {
+        BillsPort::Answer a;
+        try {
+            a = bills->bills_by_id(ids);
+        } catch (const std::exception& e) {
+            spdlog::error("a payment's bills could not be asked for: {}", e.what());
+            a = {};
+        }
+        main->post([this, request, a = std::move(a), at = clock->now()] {
+            deliver_(ui::ev::PaymentChecked{request, a.answered, a.bills, at});
+        });
     });
 }
 

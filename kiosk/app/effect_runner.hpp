@@ -6,6 +6,7 @@
 #include "kiosk/app/work_queue.hpp"
 #include "kiosk/core/clock.hpp"
 #include "kiosk/core/identity.hpp"
+#include "kiosk/core/payment.hpp"
 #include "kiosk/core/ticket.hpp"
 #include "kiosk/ui/events.hpp"
 
@@ -45,6 +46,20 @@ public:
     virtual Registered register_patient(const core::PatientDetails& details, core::UnixMillis now) = 0;
 };
 
+// The patient's bills in the HIS (FHIR Invoices through his::InvoiceSearch). Each answer says whether the
+// HIS answered at all; throws only when the kiosk itself cannot ask. Called on the lookup worker.
+class BillsPort {
+public:
+    struct Answer {
+        bool answered = false;         // false: no answer in time, a refusal, or a reply the kiosk distrusts
+        std::vector<core::Bill> bills; // payable_bills: the payable ones; bills_by_id: as the HIS has them
+        std::size_t unusable = 0;      // Invoices the kiosk cannot take payment for
+    };
+    virtual ~BillsPort() = default;
+    virtual Answer payable_bills(const std::string& patient_his_id) = 0;
+    virtual Answer bills_by_id(const std::vector<std::string>& bill_ids) = 0;
+};
+
 // Tells the HIS sync that a new record waits. Returns SyncWorker::kick()'s count. Called on the UI thread.
 class SyncKicker {
 public:
@@ -59,6 +74,7 @@ public:
         PatientFinderPort& finder;
         RegistrarPort& registrar;
         SyncKicker* sync = nullptr; // null when no HIS is configured
+        BillsPort* bills = nullptr; // null without a HIS: every question about bills is unanswered
     };
     struct Executors {
         Executor& store;  // SQLite writes, in order
@@ -69,8 +85,8 @@ public:
     EffectRunner(Ports ports, Executors executors, const core::Clock& clock,
                  std::vector<core::Service> services, std::function<void(const ui::Event&)> deliver);
 
-    // Starts the work of one effect (ForgetPatient is none: the app forgets on its own). Call on the UI
-    // thread.
+    // Starts the work of one effect (ForgetPatient and CheckPaymentIn are none: the app forgets and keeps
+    // the payment timer itself). Call on the UI thread.
     void run(const ui::Effect& effect);
 
     // How many kicks the sync had been given after the newest stored record (0: none, or no HIS). A sync
@@ -81,6 +97,8 @@ private:
     void issue_ticket(const ui::fx::IssueTicket& fx);
     void lookup_patient(const ui::fx::LookupPatient& fx);
     void register_patient(const ui::fx::RegisterPatient& fx);
+    void load_bills(const ui::fx::LoadBills& fx);
+    void fetch_payment_status(const ui::fx::FetchPaymentStatus& fx);
     void kick_sync();
 
     Ports ports_;

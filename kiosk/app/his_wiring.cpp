@@ -49,6 +49,8 @@ std::optional<HisWiring> HisWiring::from(const SiteConfig& config, const std::at
     w.sync_.backoff_base = std::chrono::seconds(config.sync.retry_first_seconds);
     w.sync_.backoff_max = std::chrono::seconds(config.sync.retry_max_seconds);
     w.download_every_ = std::chrono::minutes(config.sync.reference_download_minutes);
+    w.invoices_ =
+        his::InvoiceReading{config.payment.bill_number_system, config.identity.kiosk.utc_offset_minutes};
     if (!config.his.token_url.empty())
         w.oauth2_ = his::OAuth2Settings{config.his.token_url, config.his.client_id,
                                         read_client_secret(config.his.client_secret_file), std::nullopt};
@@ -81,13 +83,15 @@ sync::HisConnection HisWiring::sync_connection() const {
 std::unique_ptr<LookupHis> HisWiring::make_lookup(store::Database& db, const core::Clock& clock,
                                                   std::function<void(his::Exchange)> observer) const {
     return std::make_unique<LookupHis>(transport(Purpose::Lookup), oauth2_, std::move(observer), base_url_,
-                                       db, clock, lookup_deadline_);
+                                       db, clock, lookup_deadline_, invoices_);
 }
 
 LookupHis::LookupHis(const his::TransportOptions& transport, const std::optional<his::OAuth2Settings>& oauth2,
                      std::function<void(his::Exchange)> observer, const std::string& base_url,
-                     store::Database& db, const core::Clock& clock, std::chrono::milliseconds deadline)
+                     store::Database& db, const core::Clock& clock, std::chrono::milliseconds deadline,
+                     his::InvoiceReading invoices)
     : channel_(std::make_unique<his::CurlTransport>(transport), std::move(observer), oauth2, clock),
-      lookup_(channel_.transport(), base_url, db, clock, deadline) {}
+      lookup_(channel_.transport(), base_url, db, clock, deadline),
+      invoices_(channel_.transport(), base_url, deadline, std::move(invoices)) {}
 
 } // namespace kiosk::app

@@ -7,6 +7,7 @@
 #include "kiosk/his/curl_transport.hpp"
 #include "kiosk/his/his_channel.hpp"
 #include "kiosk/his/http.hpp"
+#include "kiosk/his/invoice_search.hpp"
 #include "kiosk/his/oauth2.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/patient_registry.hpp"
@@ -38,14 +39,17 @@ class LookupHis {
 public:
     LookupHis(const his::TransportOptions& transport, const std::optional<his::OAuth2Settings>& oauth2,
               std::function<void(his::Exchange)> observer, const std::string& base_url, store::Database& db,
-              const core::Clock& clock, std::chrono::milliseconds deadline);
+              const core::Clock& clock, std::chrono::milliseconds deadline, his::InvoiceReading invoices);
     LookupHis(const LookupHis&) = delete;
     LookupHis& operator=(const LookupHis&) = delete;
     [[nodiscard]] sync::PatientLookup& lookup() { return lookup_; }
+    // The patient's bills, on the same connection (the lookup thread asks one thing at a time).
+    [[nodiscard]] his::InvoiceSearch& invoices() { return invoices_; }
 
 private:
     his::HisChannel channel_; // curl, observed for the sync status, with a token when the HIS wants one
     sync::PatientLookup lookup_;
+    his::InvoiceSearch invoices_;
 };
 
 class HisWiring {
@@ -81,6 +85,7 @@ private:
     std::chrono::milliseconds lookup_deadline_{3000};
     sync::SyncSettings sync_;                // [sync]: batch size, retry backoff
     std::chrono::minutes download_every_{5}; // [sync] reference_download_minutes
+    his::InvoiceReading invoices_;           // [payment] bill_number_system, [identity] utc_offset
 };
 
 } // namespace kiosk::app

@@ -34,9 +34,10 @@ ui::Connectivity::Link link_view(sync::HisLink l) {
 
 KioskApp::KioskApp(Setup setup, ui::Catalogs catalogs, Clocks clocks, EffectRunner::Ports ports,
                    EffectRunner::Executors executors, std::vector<core::Service> services)
-    : setup_(std::move(setup)), catalogs_(std::move(catalogs)), wall_(clocks.wall), flow_(setup_.language),
-      idle_(clocks.monotonic), runner_(ports, executors, clocks.wall, std::move(services),
-                                       [this](const ui::Event& e) { dispatch(e); }) {
+    : setup_(std::move(setup)), catalogs_(std::move(catalogs)), wall_(clocks.wall),
+      monotonic_(clocks.monotonic), flow_(setup_.language, setup_.payment), idle_(clocks.monotonic),
+      runner_(ports, executors, clocks.wall, std::move(services),
+              [this](const ui::Event& e) { dispatch(e); }) {
     connectivity_.configured = setup_.his_configured;
 }
 
@@ -44,6 +45,9 @@ void KioskApp::dispatch(const ui::Event& event) {
     const ui::Screen before = flow_.screen();
     const std::vector<ui::Effect> effects = flow_.handle(event);
     if (flow_.screen() != before) {
+        // A new screen gets its whole idle time, also when the HIS or a timer brought it (the expired
+        // payment code's message after ten minutes at the phone).
+        idle_.note_input();
         spdlog::info("screen {} -> {}", ui::screen_name(before), ui::screen_name(flow_.screen()));
         if (flow_.screen() == ui::Screen::ChooseService) memory_.service_scroll = {};
     }
@@ -55,6 +59,8 @@ void KioskApp::dispatch(const ui::Event& event) {
             memory_ = ui::ScreenMemory{};
             patient_gone();
         }
+        if (const auto* t = std::get_if<ui::fx::CheckPaymentIn>(&effect))
+            payment_timer_ = PaymentTimer{t->request, monotonic_.now() + t->delay.count()};
         runner_.run(effect);
     }
 }
@@ -100,6 +106,15 @@ void KioskApp::on_unreadable_scan() {
 }
 
 void KioskApp::tick(bool pointer_down) {
+    if (payment_timer_ && monotonic_.now() >= payment_timer_->due) {
+        const std::uint64_t request = payment_timer_->request;
+        payment_timer_.reset();
+        dispatch(ui::ev::PaymentCheckDue{request, wall_.now()}); // may set the next one
+    }
+    if (flow_.screen() == ui::Screen::PayByQr && wall_.now() / 1000 != countdown_second_) {
+        countdown_second_ = wall_.now() / 1000;
+        redraw(1);
+    }
     // A finger resting on the screen is someone there, however long since it last moved.
     const auto limit = idle_limit();
     if (!limit || pointer_down || !idle_.expired(*limit)) return;
@@ -115,6 +130,11 @@ long long KioskApp::wake_in_ms() const {
     long long next = 60'000 - wall_.now() % 60'000 + 20;
     if (const auto limit = idle_limit())
         next = std::min<long long>(next, std::max<long long>(idle_.ms_left(*limit) + 5, 1));
+    if (payment_timer_)
+        next = std::min<long long>(next, std::max<long long>(payment_timer_->due - monotonic_.now() + 1, 1));
+    // The payment code's countdown shows seconds.
+    if (flow_.screen() == ui::Screen::PayByQr)
+        next = std::min<long long>(next, 1000 - wall_.now() % 1000 + 5);
     return std::clamp<long long>(next, 1, 60'000);
 }
 

@@ -32,6 +32,7 @@ public:
         int utc_offset_minutes = 0;
         std::chrono::seconds idle_limit{60};
         bool his_configured = false;
+        std::optional<ui::PaymentSettings> payment; // [payment]; nullopt: Pay is not offered
     };
     struct Clocks {
         const core::Clock& wall;      // dates on screen, the year of a scan, what the stores record
@@ -77,9 +78,18 @@ private:
         if (hooks_.patient_gone) hooks_.patient_gone();
     }
 
+    // The payment journey's one timer (fx::CheckPaymentIn), on the monotonic clock.
+    struct PaymentTimer {
+        std::uint64_t request = 0;
+        core::UnixMillis due = 0;
+    };
+
     Setup setup_;
     ui::Catalogs catalogs_;
     const core::Clock& wall_;
+    const core::Clock& monotonic_;
+    std::optional<PaymentTimer> payment_timer_;
+    core::UnixMillis countdown_second_ = 0; // the payment code's countdown was last drawn in this second
     ui::Flow flow_;
     IdleTimer idle_;
     EffectRunner runner_;

@@ -47,6 +47,12 @@ KioskApp::Setup app_setup(const SiteConfig& c) {
     s.site = site_view(c);
     s.utc_offset_minutes = c.identity.kiosk.utc_offset_minutes;
     s.idle_limit = std::chrono::seconds(c.display.idle_timeout_seconds);
+    if (c.payment.enabled()) {
+        ui::PaymentSettings p;
+        p.account = c.payment.account;
+        p.code_valid = std::chrono::minutes(c.payment.code_valid_minutes);
+        s.payment = p;
+    }
     return s;
 }
 
@@ -83,7 +89,7 @@ int run(const SiteConfig& config, const Options& options) {
     });
 
     KioskApp app(setup, std::move(catalogs), KioskApp::Clocks{wall, monotonic},
-                 EffectRunner::Ports{backend, backend, backend, backend.sync_kicker()},
+                 EffectRunner::Ports{backend, backend, backend, backend.sync_kicker(), backend.bills()},
                  EffectRunner::Executors{backend.store_worker(), backend.lookup_worker(), main_queue},
                  config.services);
     app_ptr = &app;

@@ -86,9 +86,10 @@ ScriptParse parse_script(std::string_view text, const std::string& source) {
                 st.arg = w[1];
             } else if (verb == "fits" && w.size() == 1) {
                 st.kind = ScriptStep::Kind::Fits;
-            } else if (verb == "wait" && w.size() == 2) {
+            } else if (verb == "wait" && (w.size() == 2 || (w.size() == 3 && to_int(w[2], a) && a > 0))) {
                 st.kind = ScriptStep::Kind::Wait;
                 st.arg = w[1];
+                st.count = w.size() == 3 ? a : 10;
             } else if (verb == "wait-sync" && w.size() == 1) {
                 st.kind = ScriptStep::Kind::WaitSync;
             } else if (verb == "wait-file" && w.size() == 2) {

@@ -8,7 +8,8 @@
 //   visible <target>        the target is on this screen and wholly inside the display (else exit 4)
 //   fits                    every tap target on this screen is inside the display (a list item: its
 //                           list) and no button's label is larger than the button (else exit 4)
-//   wait <screen>           until the flow shows that screen (welcome, choose_service, ticket, ...)
+//   wait <screen> [<s>]     until the flow shows that screen (welcome, choose_service, ticket, ...);
+//                           fails after <s> seconds (default 10)
 //   wait-sync               until the HIS acknowledged every record (online, nothing waiting)
 //   wait-file <path>        until <path> exists (a test hands over: it has done its part outside)
 //   sleep <ms>              let time pass (the loop keeps sleeping in SDL_WaitEventTimeout)
@@ -47,7 +48,8 @@ struct ScriptStep {
     Kind kind = Kind::Quit;
     std::string arg; // target, screen or file
     float x = 0, y = 0;
-    int count = 0; // ms for sleep and slow-frames, frames for measure, dy for drag, gap ms for keys
+    int count = 0; // ms for sleep and slow-frames, frames for measure, dy for drag, gap ms for keys,
+                   // seconds for wait
     int line = 0;
     bool enter = true; // keys/scan: Enter after the text
 };

@@ -50,7 +50,7 @@ void ScriptDriver::tick() {
     case ScriptStep::Kind::Wait:
         if (st.arg == view_.screen_name() && !host_.frames_pending())
             next();
-        else if (since > std::chrono::seconds(10))
+        else if (since > std::chrono::seconds(st.count))
             fail("still on screen " + view_.screen_name() + ", expected " + st.arg);
         return;
     case ScriptStep::Kind::WaitSync: {

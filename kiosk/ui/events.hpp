@@ -3,15 +3,18 @@
 // effects (work) it asks of the app. Pure C++ (no ImGui, no SQL).
 #include "kiosk/core/identity.hpp"
 #include "kiosk/core/known_patient.hpp"
+#include "kiosk/core/payment.hpp"
 #include "kiosk/core/text.hpp"
 #include "kiosk/core/ticket.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace kiosk::ui {
 
@@ -46,6 +49,15 @@ enum class Screen {
     EditField,      // one field with the on-screen keyboard (Telex) or keypad
     Registering,    // being stored
     RegisterFailed, // could not be stored
+    // Payment of the patient's bills by VietQR (journeys/payment).
+    LoadingBills,     // asking the HIS for the patient's unpaid bills
+    Bills,            // the unpaid bills: pay one, or all together
+    NoBills,          // nothing to pay
+    BillsUnavailable, // the HIS could not be asked, or it has no record of the patient yet
+    PayByQr,          // the VietQR code, the amount, the receiving account and a countdown
+    PaymentReceived,  // the HIS says every bill of the payment is paid: the receipt
+    PaymentExpired,   // the code's time ran out before the payment arrived
+    PaymentStopped,   // a bill was cancelled or changed in the HIS meanwhile: see the cashier
 };
 enum class Language { Vi, En };
 // How the screens present themselves to this patient. Only Standard exists on screen today; the session
@@ -146,6 +158,31 @@ struct Registered {
 struct RegistrationFailed {
     std::uint64_t request;
 };
+// The HIS's answer to fx::LoadBills.
+struct BillsLoaded {
+    std::uint64_t request = 0;
+    bool answered = false;         // false: the HIS could not be asked, or refused the question
+    std::vector<core::Bill> bills; // the payable ones
+    std::size_t unusable = 0;      // bills the kiosk cannot take payment for (the cashier can)
+};
+// "Pay this bill" (index into the bills shown) or "pay all" (nullopt). now: the wall clock, for the code's
+// countdown.
+struct PayBills {
+    std::optional<std::size_t> index;
+    core::UnixMillis now = 0;
+};
+// Time to ask the HIS again whether the payment arrived (the app's timer for fx::CheckPaymentIn).
+struct PaymentCheckDue {
+    std::uint64_t request = 0;
+    core::UnixMillis now = 0;
+};
+// The HIS's answer to fx::FetchPaymentStatus: the payment's bills as it has them now.
+struct PaymentChecked {
+    std::uint64_t request = 0;
+    bool answered = false;
+    std::vector<core::Bill> bills; // a bill the HIS no longer has is absent
+    core::UnixMillis at = 0;       // when the answer came (the receipt's time)
+};
 } // namespace ev
 
 // One variant at the flow's boundary; each journey handles its own subset of it.
@@ -154,7 +191,8 @@ using Event =
                  ev::Retry, ev::AskStaff, ev::IdleTimeout, ev::SetLanguage, ev::SetAccessMode, ev::Scanned,
                  ev::ScanUnreadable, ev::ChooseIdKind, ev::Key, ev::Erase, ev::Clear, ev::Shift,
                  ev::SubmitNumber, ev::LookupDone, ev::StartRegistration, ev::EditField, ev::FieldOk,
-                 ev::SetSex, ev::SubmitRegistration, ev::Registered, ev::RegistrationFailed>;
+                 ev::SetSex, ev::SubmitRegistration, ev::Registered, ev::RegistrationFailed, ev::BillsLoaded,
+                 ev::PayBills, ev::PaymentCheckDue, ev::PaymentChecked>;
 
 namespace fx {
 struct IssueTicket {
@@ -176,8 +214,24 @@ struct RegisterPatient {
 // The flow forgot the patient in front of the kiosk (their session ended, or another card was scanned):
 // the app forgets what it holds of them too (the scanner's buffers, the screens' memory).
 struct ForgetPatient {};
+// Ask the HIS for the unpaid bills of the patient it knows as `patient_his_id` (FHIR Patient id).
+struct LoadBills {
+    std::uint64_t request = 0;
+    std::string patient_his_id;
+};
+// Deliver ev::PaymentCheckDue{request} after `delay` (one timer: a newer request replaces it).
+struct CheckPaymentIn {
+    std::uint64_t request = 0;
+    std::chrono::milliseconds delay{0};
+};
+// Ask the HIS how these bills stand now (ev::PaymentChecked).
+struct FetchPaymentStatus {
+    std::uint64_t request = 0;
+    std::vector<std::string> bill_ids;
+};
 } // namespace fx
 
-using Effect = std::variant<fx::IssueTicket, fx::LookupPatient, fx::RegisterPatient, fx::ForgetPatient>;
+using Effect = std::variant<fx::IssueTicket, fx::LookupPatient, fx::RegisterPatient, fx::ForgetPatient,
+                            fx::LoadBills, fx::CheckPaymentIn, fx::FetchPaymentStatus>;
 
 } // namespace kiosk::ui

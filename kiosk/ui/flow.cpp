@@ -14,6 +14,7 @@ constexpr std::span<const ScreenSpec> kScreenTables[] = {
     IdentifyJourney::kScreens,
     RegisterJourney::kScreens,
     QueueTicketJourney::kScreens,
+    PaymentJourney::kScreens,
 };
 
 } // namespace
@@ -32,15 +33,26 @@ const char* screen_name(Screen s) {
     return "?";
 }
 
-bool feature_available(Feature f) {
-    return f == Feature::QueueTicket || f == Feature::Identify;
-}
-
-Flow::Flow(Language default_language) : session_(default_language) {}
+Flow::Flow(Language default_language, std::optional<PaymentSettings> payment)
+    : session_(default_language), payment_(std::move(payment)) {}
 
 // The journeys are values; the list of pointers must point at this flow's own.
 Flow::Flow(const Flow& other)
-    : session_(other.session_), identify_(other.identify_), register_(other.register_), queue_(other.queue_) {
+    : session_(other.session_), identify_(other.identify_), register_(other.register_), queue_(other.queue_),
+      payment_(other.payment_) {}
+
+bool Flow::offers(Feature f) const {
+    switch (f) {
+    case Feature::Identify:
+    case Feature::QueueTicket:
+        return true;
+    case Feature::Pay:
+        return payment_.offered();
+    case Feature::BookAppointment:
+    case Feature::CheckIn:
+        return false;
+    }
+    return false;
 }
 
 bool Flow::in_session() const {
@@ -90,7 +102,7 @@ bool Flow::handle_session_event(const Event& event, Step& step) {
         if (step.at.done_ends_session) end_session(step);
         return true;
     }
-    if (const auto* e = std::get_if<ev::TapFeature>(&event)) return !feature_available(e->feature);
+    if (const auto* e = std::get_if<ev::TapFeature>(&event)) return !offers(e->feature);
     return false;
 }
 

@@ -5,6 +5,7 @@
 #include "kiosk/ui/events.hpp"
 #include "kiosk/ui/journey.hpp"
 #include "kiosk/ui/journeys/identify.hpp"
+#include "kiosk/ui/journeys/payment.hpp"
 #include "kiosk/ui/journeys/queue_ticket.hpp"
 #include "kiosk/ui/journeys/register.hpp"
 #include "kiosk/ui/session.hpp"
@@ -18,11 +19,11 @@ namespace kiosk::ui {
 
 [[nodiscard]] const char* screen_name(Screen s);       // "welcome", "choose_service", ...
 [[nodiscard]] const ScreenSpec& screen_spec(Screen s); // from the journey that owns s
-[[nodiscard]] bool feature_available(Feature f);       // false: shown as "coming soon"
 
 class Flow {
 public:
-    explicit Flow(Language default_language);
+    // payment: how the kiosk takes payments; nullopt: Pay is not offered.
+    explicit Flow(Language default_language, std::optional<PaymentSettings> payment = std::nullopt);
     Flow(const Flow& other);
     Flow& operator=(const Flow&) = delete;
 
@@ -36,6 +37,13 @@ public:
     [[nodiscard]] const IdentifyState& identify() const { return identify_.state(); }
     [[nodiscard]] const RegisterState& registration() const { return register_.state(); }
     [[nodiscard]] const QueueTicketState& queue() const { return queue_.state(); }
+    [[nodiscard]] const PaymentJourneyState& payment() const { return payment_.state(); }
+    [[nodiscard]] const std::optional<PaymentSettings>& payment_settings() const {
+        return payment_.settings();
+    }
+
+    // Whether this kiosk offers the feature (false: its button says "coming soon").
+    [[nodiscard]] bool offers(Feature f) const;
 
     // True while a patient is mid-journey or has chosen anything (language, mode).
     [[nodiscard]] bool in_session() const;
@@ -55,8 +63,9 @@ private:
     IdentifyJourney identify_;
     RegisterJourney register_;
     QueueTicketJourney queue_;
+    PaymentJourney payment_;
     // Every journey, in the order they are offered an event that the current screen's journey left.
-    std::array<Journey*, 3> journeys_{&identify_, &register_, &queue_};
+    std::array<Journey*, 4> journeys_{&identify_, &register_, &queue_, &payment_};
 };
 
 } // namespace kiosk::ui

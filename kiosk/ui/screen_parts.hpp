@@ -57,5 +57,6 @@ struct ScreenDraw {
 [[nodiscard]] std::span<const ScreenDraw> identify_screens();     // screens_identify.cpp
 [[nodiscard]] std::span<const ScreenDraw> register_screens();     // screens_register.cpp
 [[nodiscard]] std::span<const ScreenDraw> queue_ticket_screens(); // screens_queue_ticket.cpp
+[[nodiscard]] std::span<const ScreenDraw> payment_screens();      // screens_payment.cpp
 
 } // namespace kiosk::ui

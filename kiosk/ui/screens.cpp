@@ -104,7 +104,7 @@ void welcome(UiContext& ctx, Box area, std::optional<Event>& out) {
                                                     static_cast<float>(rows));
     for (int i = 0; i < 4; ++i) {
         const Item& it = items[i];
-        const bool available = feature_available(it.feature);
+        const bool available = ctx.flow.offers(it.feature);
         const ImVec2 pos(area.min.x + static_cast<float>(i % cols) * (cell_w + gap),
                          y + static_cast<float>(i / cols) * (cell_h + gap));
         if (button_at(ctx, pos, it.id, ctx.tr(it.key), available ? nullptr : ctx.tr("common.coming_soon"),
@@ -163,7 +163,8 @@ std::optional<Event> draw_screen(UiContext& ctx, ImVec2 display_size) {
     Box area{pad, ImVec2(display_size.x - pad.x, display_size.y - pad.y)};
     area = header(ctx, area, out);
     const Screen screen = ctx.flow.screen();
-    for (const auto table : {home_screens(), identify_screens(), register_screens(), queue_ticket_screens()})
+    for (const auto table :
+         {home_screens(), identify_screens(), register_screens(), queue_ticket_screens(), payment_screens()})
         for (const ScreenDraw& d : table)
             if (d.screen == screen) d.draw(ctx, area, out);
     ImGui::End();

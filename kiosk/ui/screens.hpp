@@ -54,6 +54,7 @@ struct ConnectivityText {
 // State the screens keep between frames that is not patient data (scroll position, QR cache).
 struct ScreenMemory {
     DragScroll service_scroll;
+    DragScroll bills_scroll;
     std::string qr_text;
     std::optional<QrCode> qr;
 };

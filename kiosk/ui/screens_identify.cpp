@@ -112,6 +112,12 @@ void greeting(UiContext& ctx, Box area, std::optional<Event>& out) {
                   ctx.fonts.title))
         out = ev::TapFeature{Feature::QueueTicket};
     y += size.y + ctx.em(0.8f);
+    if (ctx.flow.offers(Feature::Pay)) {
+        if (button_at(ctx, ImVec2(x, y), "feature.pay", ctx.tr("feature.pay"), nullptr, size, Tone::Primary,
+                      ctx.fonts.title))
+            out = ev::TapFeature{Feature::Pay};
+        y += size.y + ctx.em(0.8f);
+    }
     if (button_at(ctx, ImVec2(x, y), "done", ctx.tr("common.done"), nullptr, ImVec2(size.x, ctx.em(3.0f)),
                   Tone::Secondary, ctx.fonts.button))
         out = ev::Done{};

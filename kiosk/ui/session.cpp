@@ -17,7 +17,7 @@ void Session::end() {
 
 std::optional<std::chrono::milliseconds> idle_limit(const ScreenSpec& spec, bool in_session,
                                                     std::chrono::seconds idle_timeout) {
-    if (!in_session) return std::nullopt;
+    if (!in_session || spec.idle == Idle::Countdown) return std::nullopt;
     const std::chrono::milliseconds standard = idle_timeout;
     return spec.idle == Idle::Long ? standard * 2 : standard;
 }

@@ -12,8 +12,9 @@ namespace kiosk::ui {
 
 // How long a screen may sit untouched before the session ends.
 enum class Idle {
-    Standard, // the configured idle timeout
-    Long,     // twice that: forms typed on the on-screen keyboard, where starting over costs most
+    Standard,  // the configured idle timeout
+    Long,      // twice that: forms typed on the on-screen keyboard, where starting over costs most
+    Countdown, // none: the screen has its own time limit (a payment code's countdown)
 };
 
 // What the flow knows about one screen; each journey lists its own (ScreenSpec tables in journeys/).

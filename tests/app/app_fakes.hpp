@@ -82,6 +82,24 @@ struct FakeKicker final : SyncKicker {
     std::uint64_t kick() override { return ++kicks; }
 };
 
+// The HIS's bills, as the test sets them; throw: the kiosk cannot ask at all.
+struct FakeBills final : BillsPort {
+    std::vector<std::string> asked_patients;
+    std::vector<std::vector<std::string>> asked_ids;
+    Answer answer;
+    bool throws = false;
+    Answer payable_bills(const std::string& patient_his_id) override {
+        asked_patients.push_back(patient_his_id);
+        if (throws) throw std::runtime_error("lookup thread has no HIS channel");
+        return answer;
+    }
+    Answer bills_by_id(const std::vector<std::string>& ids) override {
+        asked_ids.push_back(ids);
+        if (throws) throw std::runtime_error("lookup thread has no HIS channel");
+        return answer;
+    }
+};
+
 // A found patient, as PatientFinder would answer.
 inline ui::LookupOutcome found(std::string masked_name, std::string his_id) {
     ui::LookupOutcome o;

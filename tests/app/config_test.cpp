@@ -600,7 +600,7 @@ const std::vector<BadCase> kBadCases{
      "did you mean 'ui_scale'?"},
     {"UnknownSyncKeyTypo", kBase + "[sync]\nbatch = 10\n", "sync.batch", 18, 1, "did you mean 'batch_size'?"},
     {"UnknownTopLevelKey", replace_line(kBase, 1, "printer = 1"), "printer", 1, 1,
-     "(allowed in the top level: identity, display, storage, his, sync, services)"},
+     "(allowed in the top level: identity, display, storage, his, sync, payment, services)"},
     {"UnknownServiceKey", replace_line(kBase, 11, "name_english = \"x\"\nname_en = \"y\""),
      "services[1].name_english", 11, 1, "did you mean 'name_en'?"},
     {"DisplayKeyBelowAnotherTable", kBase + "idle_timeout_seconds = 30\n", "services[2].idle_timeout_seconds",
@@ -910,3 +910,118 @@ TEST(ConfigDataDir, DefaultFollowsUserAndEnvironment) {
 }
 
 } // namespace
+
+// ---- [payment] -----------------------------------------------------------------------------------------
+
+namespace {
+
+const std::string kHis = "[his]\nbase_url = \"https://his.bvdk-test.vn/fhir/R4\"\n"
+                         "identifier_base = \"https://bvdk-test.vn/fhir/sid/\"\n"; // lines 17-19
+// [payment] starts on line 20; its keys from line 21.
+std::string with_payment(const std::string& keys) {
+    return kBase + kHis + "[payment]\n" + keys;
+}
+const std::string kGoodPayment = "bin = \"970436\"\n"                           // 21
+                                 "account = \"0071000123456\"\n"                // 22
+                                 "account_name = \"BENH VIEN DA KHOA TEST\"\n"; // 23
+
+} // namespace
+
+TEST(ConfigPayment, NoTableOrAnEmptyBinIsPaymentOff) {
+    const ConfigResult none = parse_config(kBase, "site.toml");
+    ASSERT_TRUE(none.ok()) << all_problems(none);
+    EXPECT_FALSE(none.config->payment.enabled());
+    const ConfigResult empty = parse_config(kBase + "[payment]\nbin = \"\"\n", "site.toml");
+    ASSERT_TRUE(empty.ok()) << all_problems(empty);
+    EXPECT_FALSE(empty.config->payment.enabled());
+}
+
+TEST(ConfigPayment, AGoodAccountIsReadWithTheBanksNameFromTheNapasList) {
+    const ConfigResult r =
+        parse_config(with_payment(kGoodPayment + "code_valid_minutes = 5\n"
+                                                 "bill_number_system = \"urn:oid:1.2.3\"\n"),
+                     "site.toml");
+    ASSERT_TRUE(r.ok()) << all_problems(r);
+    const auto& p = r.config->payment;
+    EXPECT_TRUE(p.enabled());
+    EXPECT_EQ(p.account.bin, "970436");
+    EXPECT_EQ(p.account.account, "0071000123456");
+    EXPECT_EQ(p.account.account_name, "BENH VIEN DA KHOA TEST");
+    EXPECT_EQ(p.account.bank_name, "Vietcombank");
+    EXPECT_EQ(p.account.service, kiosk::core::vietqr::Service::ToAccount);
+    EXPECT_EQ(p.code_valid_minutes, 5);
+    EXPECT_EQ(p.bill_number_system, "urn:oid:1.2.3");
+}
+
+TEST(ConfigPayment, ABinTheNapasListDoesNotHaveIsRefusedWithWhereTheListIs) {
+    const ConfigResult r = parse_config(
+        with_payment("bin = \"970499\"\naccount = \"123\"\naccount_name = \"BENH VIEN\"\n"), "site.toml");
+    ASSERT_FALSE(r.ok());
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_EQ(r.problems[0].key, "payment.bin");
+    EXPECT_EQ(r.problems[0].line, 21);
+    EXPECT_NE(r.problems[0].message.find("not in the NAPAS member list (assets/payment/napas-banks.tsv)"),
+              std::string::npos)
+        << r.problems[0].to_string();
+}
+
+TEST(ConfigPayment, EveryBadKeyIsReportedAndPaymentStaysOff) {
+    const ConfigResult r = parse_config(with_payment("bin = \"97043\"\n"            // 21
+                                                     "account = \"0071 000 123\"\n" // 22
+                                                     "to = \"wallet\"\n"            // 23
+                                                     "code_valid_minutes = 90\n"),  // 24
+                                        "site.toml");
+    ASSERT_FALSE(r.ok());
+    const std::string all = all_problems(r);
+    EXPECT_NE(all.find("site.toml:21:7: payment.bin: must be the 6-digit NAPAS BIN"), std::string::npos)
+        << all;
+    EXPECT_NE(all.find("site.toml:22:11: payment.account: must be the account number"), std::string::npos)
+        << all;
+    EXPECT_NE(all.find("site.toml:23:6: payment.to: must be \"account\" or \"card\", got 'wallet'"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("payment.account_name: is required with bin"), std::string::npos) << all;
+    EXPECT_NE(all.find("site.toml:24:22: payment.code_valid_minutes"), std::string::npos) << all;
+}
+
+TEST(ConfigPayment, ACardNumberIsSixteenToNineteenDigits) {
+    const std::string card = "bin = \"970436\"\nto = \"card\"\naccount_name = \"BENH VIEN DA KHOA TEST\"\n";
+    const ConfigResult good =
+        parse_config(with_payment(card + "account = \"9704360012345678\"\n"), "site.toml");
+    ASSERT_TRUE(good.ok()) << all_problems(good);
+    EXPECT_EQ(good.config->payment.account.service, kiosk::core::vietqr::Service::ToCard);
+    EXPECT_EQ(good.config->payment.account.account, "9704360012345678");
+    const ConfigResult short_card =
+        parse_config(with_payment(card + "account = \"0071000123456\"\n"), "site.toml");
+    ASSERT_FALSE(short_card.ok());
+    EXPECT_NE(all_problems(short_card).find("payment.account: must be the card number, 16 to 19 digits"),
+              std::string::npos)
+        << all_problems(short_card);
+}
+
+TEST(ConfigPayment, PaymentWithoutAHisIsRefused) {
+    const ConfigResult r = parse_config(kBase + "[payment]\n" + kGoodPayment, "site.toml");
+    ASSERT_FALSE(r.ok());
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_EQ(r.problems[0].key, "payment.bin");
+    EXPECT_NE(r.problems[0].message.find("payment needs the HIS"), std::string::npos)
+        << r.problems[0].to_string();
+}
+
+TEST(ConfigPayment, KeysSetWhilePaymentIsOffAreReported) {
+    const ConfigResult r = parse_config(kBase + "[payment]\naccount = \"123\"\n", "site.toml");
+    ASSERT_FALSE(r.ok());
+    ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+    EXPECT_EQ(r.problems[0].key, "payment.account");
+    EXPECT_NE(r.problems[0].message.find("payment is off: set bin"), std::string::npos)
+        << r.problems[0].to_string();
+}
+
+TEST(NapasBanks, TheEmbeddedListParsesWithoutProblemsAndKnowsTheBigBanks) {
+    const auto& banks = kiosk::app::napas_banks();
+    EXPECT_TRUE(banks.problems.empty())
+        << banks.problems.front().line << ": " << banks.problems.front().message;
+    EXPECT_GE(banks.banks.size(), 40u);
+    for (const char* bin : {"970436", "970415", "970418", "970422", "970407", "546034"})
+        EXPECT_NE(banks.find(bin), nullptr) << bin;
+}

@@ -24,13 +24,15 @@ struct Rig {
     FakeFinder finder;
     FakeRegistrar registrar;
     FakeKicker kicker;
+    FakeBills bills;
     ManualExecutor store, lookup, main;
     core::ManualClock clock{kNow};
     std::vector<ui::Event> delivered;
     EffectRunner runner;
 
     explicit Rig(bool with_his = true)
-        : runner(EffectRunner::Ports{tickets, finder, registrar, with_his ? &kicker : nullptr},
+        : runner(EffectRunner::Ports{tickets, finder, registrar, with_his ? &kicker : nullptr,
+                                     with_his ? &bills : nullptr},
                  EffectRunner::Executors{store, lookup, main}, clock,
                  {core::Service{"KBH", "A", "Khám bảo hiểm", "Insured consultation"}},
                  [this](const ui::Event& e) { delivered.push_back(e); }) {}
@@ -204,6 +206,80 @@ TEST(EffectRunner, WithTheKiosksWorkerAndMainQueueTheResultComesBackOnTheDrainin
 TEST(EffectRunner, ForgettingThePatientStartsNoWork) {
     Rig r;
     r.runner.run(ui::fx::ForgetPatient{});
+    EXPECT_EQ(r.store.pending() + r.lookup.pending() + r.main.pending(), 0u);
+    EXPECT_TRUE(r.delivered.empty());
+}
+
+core::Bill bill(std::string id, core::Bill::Status status) {
+    core::Bill b;
+    b.his_id = std::move(id);
+    b.number = "HD-" + b.his_id;
+    b.amount_vnd = 150000;
+    b.status = status;
+    return b;
+}
+
+TEST(EffectRunner, BillsAreAskedForOnTheLookupWorkerAndPostedBack) {
+    Rig r;
+    r.bills.answer = {true, {bill("inv-1", core::Bill::Status::Payable)}, 2};
+    r.runner.run(ui::fx::LoadBills{21, "his-7"});
+    EXPECT_EQ(r.store.pending(), 0u);
+    ASSERT_EQ(r.lookup.run_all(), 1u);
+    EXPECT_EQ(r.bills.asked_patients, std::vector<std::string>{"his-7"});
+    EXPECT_TRUE(r.delivered.empty());
+    r.main.run_all();
+    ASSERT_EQ(r.delivered.size(), 1u);
+    const auto* loaded = std::get_if<ui::ev::BillsLoaded>(&r.delivered[0]);
+    ASSERT_NE(loaded, nullptr);
+    EXPECT_EQ(loaded->request, 21u);
+    EXPECT_TRUE(loaded->answered);
+    ASSERT_EQ(loaded->bills.size(), 1u);
+    EXPECT_EQ(loaded->bills[0].his_id, "inv-1");
+    EXPECT_EQ(loaded->unusable, 2u);
+}
+
+TEST(EffectRunner, APaymentsBillsAreAskedForByIdAndTheAnswerCarriesItsTime) {
+    Rig r;
+    r.bills.answer = {true, {bill("inv-1", core::Bill::Status::Paid)}, 0};
+    r.runner.run(ui::fx::FetchPaymentStatus{22, {"inv-1", "inv-2"}});
+    r.clock.advance(700);
+    r.lookup.run_all();
+    ASSERT_EQ(r.bills.asked_ids.size(), 1u);
+    EXPECT_EQ(r.bills.asked_ids[0], (std::vector<std::string>{"inv-1", "inv-2"}));
+    r.main.run_all();
+    ASSERT_EQ(r.delivered.size(), 1u);
+    const auto* checked = std::get_if<ui::ev::PaymentChecked>(&r.delivered[0]);
+    ASSERT_NE(checked, nullptr);
+    EXPECT_EQ(checked->request, 22u);
+    EXPECT_TRUE(checked->answered);
+    EXPECT_EQ(checked->at, kNow + 700);
+    ASSERT_EQ(checked->bills.size(), 1u);
+    EXPECT_EQ(checked->bills[0].status, core::Bill::Status::Paid);
+}
+
+TEST(EffectRunner, BillsThatCannotBeAskedForAreUnansweredNeverLost) {
+    Rig r;
+    r.bills.throws = true;
+    r.runner.run(ui::fx::LoadBills{23, "his-7"});
+    r.runner.run(ui::fx::FetchPaymentStatus{24, {"inv-1"}});
+    r.lookup.run_all();
+    r.main.run_all();
+    ASSERT_EQ(r.delivered.size(), 2u);
+    EXPECT_FALSE(std::get<ui::ev::BillsLoaded>(r.delivered[0]).answered);
+    EXPECT_FALSE(std::get<ui::ev::PaymentChecked>(r.delivered[1]).answered);
+
+    Rig no_his(false);
+    no_his.runner.run(ui::fx::LoadBills{25, "his-7"});
+    no_his.runner.run(ui::fx::FetchPaymentStatus{26, {"inv-1"}});
+    EXPECT_EQ(no_his.lookup.pending(), 0u);
+    ASSERT_EQ(no_his.delivered.size(), 2u);
+    EXPECT_FALSE(std::get<ui::ev::BillsLoaded>(no_his.delivered[0]).answered);
+    EXPECT_EQ(std::get<ui::ev::PaymentChecked>(no_his.delivered[1]).request, 26u);
+}
+
+TEST(EffectRunner, ThePaymentTimerIsTheAppsNotWork) {
+    Rig r;
+    r.runner.run(ui::fx::CheckPaymentIn{27, std::chrono::milliseconds(2000)});
     EXPECT_EQ(r.store.pending() + r.lookup.pending() + r.main.pending(), 0u);
     EXPECT_TRUE(r.delivered.empty());
 }

@@ -26,23 +26,25 @@ struct Rig {
     FakeFinder finder;
     FakeRegistrar registrar;
     FakeKicker kicker;
+    FakeBills bills;
     ManualExecutor store, lookup, main;
     core::ManualClock wall{kNow};
     core::ManualClock monotonic{5'000};
     int patient_gone = 0;
     KioskApp app;
 
-    Rig()
-        : app(setup(), ui::Catalogs{}, KioskApp::Clocks{wall, monotonic},
-              EffectRunner::Ports{tickets, finder, registrar, &kicker},
+    explicit Rig(std::optional<ui::PaymentSettings> payment = std::nullopt)
+        : app(setup(std::move(payment)), ui::Catalogs{}, KioskApp::Clocks{wall, monotonic},
+              EffectRunner::Ports{tickets, finder, registrar, &kicker, &bills},
               EffectRunner::Executors{store, lookup, main}, {service()}) {
         app.set_shell(ShellHooks{[](int) {}, [this] { ++patient_gone; }});
     }
     static core::Service service() {
         return core::Service{"KBH", "A", "Khám bảo hiểm", "Insured consultation"};
     }
-    static KioskApp::Setup setup() {
+    static KioskApp::Setup setup(std::optional<ui::PaymentSettings> payment) {
         KioskApp::Setup s;
+        s.payment = std::move(payment);
         s.site.services = {service()};
         s.utc_offset_minutes = 7 * 60;
         s.idle_limit = seconds(60);
@@ -61,6 +63,89 @@ struct Rig {
         app.dispatch(ui::ev::TapFeature{ui::Feature::QueueTicket});
     }
 };
+
+// --- the payment timer ---------------------------------------------------------------------------------
+
+ui::PaymentSettings payment_settings() {
+    ui::PaymentSettings p;
+    p.account = core::PaymentAccount{"970436", "0071000123456", core::vietqr::Service::ToAccount,
+                                     "BENH VIEN DA KHOA TEST", "Vietcombank"};
+    p.code_valid = std::chrono::minutes(10);
+    p.poll_first = std::chrono::seconds(2);
+    p.poll_longest = std::chrono::seconds(15);
+    return p;
+}
+
+core::Bill payable(core::Bill::Status status = core::Bill::Status::Payable) {
+    core::Bill b;
+    b.his_id = "inv-1";
+    b.number = "HD001";
+    b.amount_vnd = 150000;
+    b.status = status;
+    return b;
+}
+
+// Bình greeted, her one bill's code on screen.
+void code_on_screen(Rig& r) {
+    r.finder.answer = found("Trần T** B**", "his-binh");
+    std::string scan = kBinhQr;
+    r.app.on_scan(scan);
+    r.lookup.run_all();
+    r.main.run_all();
+    ASSERT_EQ(r.screen(), ui::Screen::Greeting);
+    r.bills.answer = {true, {payable()}, 0};
+    r.app.dispatch(ui::ev::TapFeature{ui::Feature::Pay});
+    r.lookup.run_all();
+    r.main.run_all();
+    ASSERT_EQ(r.screen(), ui::Screen::Bills);
+    EXPECT_EQ(r.bills.asked_patients, std::vector<std::string>{"his-binh"});
+    r.app.dispatch(ui::ev::PayBills{0, r.wall.now()});
+    ASSERT_EQ(r.screen(), ui::Screen::PayByQr);
+}
+
+TEST(KioskAppPayment, TheTimerAsksTheHisUntilItSaysPaidAndTheIdleTimerWaits) {
+    Rig r(payment_settings());
+    code_on_screen(r);
+    EXPECT_LE(r.app.wake_in_ms(), 1005) << "the countdown shows seconds";
+    r.pass(1999);
+    r.app.tick(false);
+    EXPECT_EQ(r.lookup.pending(), 0u) << "not yet: the first question comes 2 s after the code";
+    r.pass(1);
+    r.app.tick(false);
+    ASSERT_EQ(r.lookup.run_all(), 1u);
+    EXPECT_EQ(r.bills.asked_ids.back(), std::vector<std::string>{"inv-1"});
+    r.main.run_all();
+    EXPECT_EQ(r.screen(), ui::Screen::PayByQr) << "still payable";
+    // Two minutes without a touch: the patient is at their phone, the idle timer does not end it.
+    r.bills.answer = {true, {payable(core::Bill::Status::Paid)}, 0};
+    for (int i = 0; i < 120 && r.screen() == ui::Screen::PayByQr; ++i) {
+        r.pass(kSecond);
+        r.app.tick(false);
+        r.lookup.run_all();
+        r.main.run_all();
+    }
+    EXPECT_EQ(r.screen(), ui::Screen::PaymentReceived);
+    EXPECT_GE(r.bills.asked_ids.size(), 2u);
+}
+
+TEST(KioskAppPayment, AHisThatNeverAnswersCannotHoldTheCodeOnScreenPastItsTime) {
+    Rig r(payment_settings());
+    code_on_screen(r);
+    // The lookup worker never runs: no answer ever comes back.
+    int seconds_on_screen = 0;
+    while (r.screen() == ui::Screen::PayByQr && seconds_on_screen < 3600) {
+        r.pass(kSecond);
+        r.app.tick(false);
+        ++seconds_on_screen;
+    }
+    EXPECT_EQ(r.screen(), ui::Screen::PaymentExpired);
+    EXPECT_EQ(seconds_on_screen, 10 * 60) << "the code's 10 minutes, to the second";
+    // Then the ordinary idle timer ends the session.
+    r.app.on_input();
+    r.pass(60 * kSecond);
+    r.app.tick(false);
+    EXPECT_EQ(r.screen(), ui::Screen::Welcome);
+}
 
 TEST(KioskAppIdle, AfterTheIdleLimitWithoutInputTheSessionEndsOnWelcome) {
     Rig r;

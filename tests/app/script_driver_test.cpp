@@ -126,6 +126,16 @@ TEST(ScriptDriver, WaitForAScreenThatNeverComesFailsAfterTenSeconds) {
     EXPECT_EQ(r.host.stopped, 4);
 }
 
+TEST(ScriptDriver, AWaitWithItsOwnTimeWaitsThatLong) {
+    Rig r("wait payment_received 40");
+    r.pass(milliseconds(39'000));
+    r.driver.tick();
+    EXPECT_FALSE(r.host.stopped) << "39 s of its 40";
+    r.pass(milliseconds(1'001));
+    r.driver.tick();
+    EXPECT_EQ(r.host.stopped, 4);
+}
+
 TEST(ScriptDriver, WaitSyncTakesOnlyAStatusThatHadSeenTheNewestRecordsKick) {
     Rig r("wait-sync; quit");
     r.host.sync_view = {true, true, 0, false}; // "0 waiting" from before the newest ticket was kicked

@@ -27,6 +27,15 @@ TEST(Script, ParsesStepsFromLinesAndSemicolons) {
     EXPECT_EQ(p.steps[8].kind, Kind::Quit);
 }
 
+TEST(Script, WaitTakesAScreenAndOptionallyItsSeconds) {
+    const auto p = parse_script("wait bills; wait pay_by_qr 60; wait x 0; wait x y; wait", "s.txt");
+    ASSERT_EQ(p.steps.size(), 2u);
+    EXPECT_EQ(p.steps[0].count, 10) << "the default";
+    EXPECT_EQ(p.steps[1].arg, "pay_by_qr");
+    EXPECT_EQ(p.steps[1].count, 60);
+    EXPECT_EQ(p.errors.size(), 3u);
+}
+
 TEST(Script, WaitFileTakesOnePath) {
     const auto p = parse_script("wait-file /tmp/go; wait-file\nwait-file a b", "s.txt");
     ASSERT_EQ(p.steps.size(), 1u);

@@ -173,7 +173,7 @@ TEST(FlowIdentify, FieldNamesAndKeyboards) {
     EXPECT_FALSE(field_is_numeric(Field::Address));
     for (const Field f : {Field::BirthDate, Field::Phone, Field::Cccd, Field::Bhyt})
         EXPECT_TRUE(field_is_numeric(f)) << field_name(f);
-    EXPECT_TRUE(feature_available(Feature::Identify));
+    EXPECT_TRUE(Flow(Language::Vi).offers(Feature::Identify));
 }
 
 TEST(FlowIdentify, FieldValueFormatsTheBirthDate) {
@@ -560,6 +560,44 @@ Flow at_screen(Screen target) {
         if (target == Screen::RegisterFailed) f.handle(ev::RegistrationFailed{r.request});
         return f;
     }
+    case Screen::LoadingBills:
+    case Screen::Bills:
+    case Screen::NoBills:
+    case Screen::BillsUnavailable:
+    case Screen::PayByQr:
+    case Screen::PaymentReceived:
+    case Screen::PaymentExpired:
+    case Screen::PaymentStopped: {
+        PaymentSettings pay;
+        pay.account = kiosk::core::PaymentAccount{
+            "970436", "0071000123456", kiosk::core::vietqr::Service::ToAccount, "BENH VIEN", "Vietcombank"};
+        Flow f(Language::Vi, pay);
+        f.handle(ev::Scanned{kBinhQr, kYear});
+        f.handle(ev::LookupDone{f.identify().request, found(known("Trần T*** B", "his-b"))});
+        f.handle(ev::TapFeature{Feature::Pay});
+        if (target == Screen::LoadingBills) return f;
+        kiosk::core::Bill bill;
+        bill.his_id = "inv-1";
+        bill.number = "HD1";
+        bill.amount_vnd = 1000;
+        const bool answered = target != Screen::BillsUnavailable;
+        std::vector<kiosk::core::Bill> bills;
+        if (target != Screen::NoBills && answered) bills.push_back(bill);
+        f.handle(ev::BillsLoaded{f.payment().request, answered, bills, 0});
+        if (target == Screen::Bills || target == Screen::NoBills || target == Screen::BillsUnavailable)
+            return f;
+        constexpr kiosk::core::UnixMillis kAt = 1'796'000'000'000;
+        f.handle(ev::PayBills{0, kAt});
+        const std::uint64_t r = f.payment().request;
+        if (target == Screen::PaymentExpired) f.handle(ev::PaymentCheckDue{r, kAt + 3'600'000});
+        if (target == Screen::PaymentReceived || target == Screen::PaymentStopped) {
+            f.handle(ev::PaymentCheckDue{r, kAt + 2000});
+            bill.status = target == Screen::PaymentReceived ? kiosk::core::Bill::Status::Paid
+                                                            : kiosk::core::Bill::Status::Cancelled;
+            f.handle(ev::PaymentChecked{r, true, {bill}, kAt + 2500});
+        }
+        return f;
+    }
     }
     return Flow(Language::Vi);
 }
@@ -567,10 +605,13 @@ Flow at_screen(Screen target) {
 } // namespace
 
 TEST(FlowIdentify, ScanOnAnyIdleScreenStartsOverForTheNewPatient) {
-    for (const Screen s : {Screen::Welcome, Screen::ChooseService, Screen::TicketIssued, Screen::TicketFailed,
-                           Screen::Identify, Screen::EnterNumber, Screen::Greeting, Screen::NotFound,
-                           Screen::SeeStaff, Screen::IdRejected, Screen::HisUnavailable, Screen::Register,
-                           Screen::EditField, Screen::RegisterFailed}) {
+    for (const Screen s :
+         {Screen::Welcome,          Screen::ChooseService,  Screen::TicketIssued,    Screen::TicketFailed,
+          Screen::Identify,         Screen::EnterNumber,    Screen::Greeting,        Screen::NotFound,
+          Screen::SeeStaff,         Screen::IdRejected,     Screen::HisUnavailable,  Screen::Register,
+          Screen::EditField,        Screen::RegisterFailed, Screen::Bills,           Screen::NoBills,
+          Screen::BillsUnavailable, Screen::PayByQr,        Screen::PaymentReceived, Screen::PaymentExpired,
+          Screen::PaymentStopped}) {
         SCOPED_TRACE(screen_name(s));
         Flow f = at_screen(s);
         ASSERT_EQ(f.screen(), s);
@@ -594,7 +635,8 @@ TEST(FlowIdentify, ScanOnAnyIdleScreenStartsOverForTheNewPatient) {
 }
 
 TEST(FlowIdentify, ScanWhileBusyIsIgnored) {
-    for (const Screen s : {Screen::LookingUp, Screen::IssuingTicket, Screen::Registering}) {
+    for (const Screen s :
+         {Screen::LookingUp, Screen::IssuingTicket, Screen::Registering, Screen::LoadingBills}) {
         SCOPED_TRACE(screen_name(s));
         Flow f = at_screen(s);
         ASSERT_EQ(f.screen(), s);
@@ -1126,11 +1168,12 @@ TEST(FlowIdentify, BackOnTheFormForgetsItAndGoesToIdentify) {
 
 TEST(FlowIdentify, DoneAndIdleTimeoutWipeEverything) {
     // IdleTimeout from every screen; Done from the screens that offer it.
-    const std::vector<Screen> screens{Screen::Identify,     Screen::EnterNumber,    Screen::LookingUp,
-                                      Screen::Greeting,     Screen::NotFound,       Screen::SeeStaff,
-                                      Screen::IdRejected,   Screen::Register,       Screen::EditField,
-                                      Screen::Registering,  Screen::RegisterFailed, Screen::TicketIssued,
-                                      Screen::TicketFailed, Screen::ChooseService,  Screen::HisUnavailable};
+    const std::vector<Screen> screens{
+        Screen::Identify,     Screen::EnterNumber,   Screen::LookingUp,       Screen::Greeting,
+        Screen::NotFound,     Screen::SeeStaff,      Screen::IdRejected,      Screen::Register,
+        Screen::EditField,    Screen::Registering,   Screen::RegisterFailed,  Screen::TicketIssued,
+        Screen::TicketFailed, Screen::ChooseService, Screen::HisUnavailable,  Screen::LoadingBills,
+        Screen::Bills,        Screen::PayByQr,       Screen::PaymentReceived, Screen::PaymentExpired};
     for (const Screen s : screens) {
         SCOPED_TRACE(screen_name(s));
         Flow f = at_screen(s);
@@ -1142,23 +1185,29 @@ TEST(FlowIdentify, DoneAndIdleTimeoutWipeEverything) {
         EXPECT_FALSE(f.in_session());
         EXPECT_FALSE(f.queue().ticket);
         EXPECT_TRUE(f.queue().service_code.empty());
+        EXPECT_TRUE(f.payment().bills.empty());
+        EXPECT_FALSE(f.payment().paying);
+        EXPECT_TRUE(f.payment().code.empty());
         expect_no_patient_data(f);
     }
     for (const Screen s : {Screen::Greeting, Screen::SeeStaff, Screen::IdRejected, Screen::RegisterFailed,
-                           Screen::TicketIssued, Screen::TicketFailed}) {
+                           Screen::TicketIssued, Screen::TicketFailed, Screen::Bills, Screen::NoBills,
+                           Screen::BillsUnavailable, Screen::PaymentReceived, Screen::PaymentExpired,
+                           Screen::PaymentStopped}) {
         SCOPED_TRACE(std::string("Done on ") + screen_name(s));
         Flow f = at_screen(s);
         f.handle(ev::SetLanguage{Language::En});
         f.handle(ev::Done{});
         EXPECT_EQ(f.screen(), Screen::Welcome);
         EXPECT_EQ(f.session().language, Language::Vi);
+        EXPECT_TRUE(f.payment().bills.empty());
         expect_no_patient_data(f);
     }
 }
 
 TEST(FlowIdentify, DoneIsIgnoredMidForm) {
-    for (const Screen s :
-         {Screen::EnterNumber, Screen::Register, Screen::EditField, Screen::LookingUp, Screen::Registering}) {
+    for (const Screen s : {Screen::EnterNumber, Screen::Register, Screen::EditField, Screen::LookingUp,
+                           Screen::Registering, Screen::LoadingBills, Screen::PayByQr}) {
         SCOPED_TRACE(screen_name(s));
         Flow f = at_screen(s);
         f.handle(ev::Done{});
