@@ -106,20 +106,25 @@ void greeting(UiContext& ctx, Box area, std::optional<Event>& out) {
     y += text_line(ctx.fonts.body, area.min.x + ctx.em(1), y, area.width() - ctx.em(2),
                    ctx.tr("greeting.not_you"), kMuted);
     y += ctx.em(1.5f);
+    // What the patient can do now: in one column, or side by side on a landscape screen.
+    const bool pay = ctx.flow.offers(Feature::Pay);
+    const float gap = ctx.em(0.8f);
     const ImVec2 size(std::min(area.width(), ctx.em(22.0f)), ctx.em(4.0f));
-    const float x = area.min.x + (area.width() - size.x) * 0.5f;
+    const bool side_by_side = pay && area.width() > area.height() * 1.2f && area.width() >= size.x * 2 + gap;
+    const float x = area.min.x + (area.width() - (side_by_side ? size.x * 2 + gap : size.x)) * 0.5f;
     if (button_at(ctx, ImVec2(x, y), "feature.queue", ctx.tr("feature.queue"), nullptr, size, Tone::Primary,
                   ctx.fonts.title))
         out = ev::TapFeature{Feature::QueueTicket};
-    y += size.y + ctx.em(0.8f);
-    if (ctx.flow.offers(Feature::Pay)) {
-        if (button_at(ctx, ImVec2(x, y), "feature.pay", ctx.tr("feature.pay"), nullptr, size, Tone::Primary,
+    if (pay) {
+        const ImVec2 at = side_by_side ? ImVec2(x + size.x + gap, y) : ImVec2(x, y + size.y + gap);
+        if (button_at(ctx, at, "feature.pay", ctx.tr("feature.pay"), nullptr, size, Tone::Primary,
                       ctx.fonts.title))
             out = ev::TapFeature{Feature::Pay};
-        y += size.y + ctx.em(0.8f);
+        if (!side_by_side) y += size.y + gap;
     }
-    if (button_at(ctx, ImVec2(x, y), "done", ctx.tr("common.done"), nullptr, ImVec2(size.x, ctx.em(3.0f)),
-                  Tone::Secondary, ctx.fonts.button))
+    y += size.y + gap;
+    if (button_at(ctx, ImVec2(area.min.x + (area.width() - size.x) * 0.5f, y), "done", ctx.tr("common.done"),
+                  nullptr, ImVec2(size.x, ctx.em(3.0f)), Tone::Secondary, ctx.fonts.button))
         out = ev::Done{};
 }
 

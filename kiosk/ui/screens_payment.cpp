@@ -62,7 +62,7 @@ void bills(UiContext& ctx, Box area, std::optional<Event>& out) {
         std::int64_t total = 0;
         for (const core::Bill& b : p.bills)
             total += b.amount_vnd;
-        const ImVec2 size(area.width(), ctx.em(3.6f));
+        const ImVec2 size(area.width(), ctx.em(4.6f));
         bottom -= size.y + ctx.em(0.6f);
         const std::string label = ctx.tr("pay.all", {{"amount", amount_text(ctx, total)}});
         if (button_at(ctx, ImVec2(area.min.x, bottom), "pay.all", label.c_str(),
@@ -144,30 +144,35 @@ void pay_by_qr(UiContext& ctx, Box area, std::optional<Event>& out) {
     y += text_line(ctx.fonts.body, area.min.x, y, col_w, purpose.c_str(), kMuted);
     y += ctx.em(0.4f);
 
-    // The code: as large as the space allows (a phone held at arm's length reads it).
-    float qx = area.min.x, qy = y, qw = area.width();
-    float qh = bottom - y - ctx.em(4.5f);
-    if (landscape) {
-        qx = area.min.x + col_w;
-        qy = area.min.y;
-        qw = area.width() - col_w;
-        qh = bottom - area.min.y - ctx.em(4.5f);
-    }
-    const float side = std::max(ctx.em(6.0f), std::min(qw, qh));
-    if (ctx.memory.qr) {
-        // White behind the code and its quiet zone, whatever the theme's background.
-        const ImVec2 at(qx + (qw - side) * 0.5f, qy);
+    // The code: as large as the space allows (a phone held at arm's length reads it). White behind it and
+    // its quiet zone, whatever the theme's background.
+    const auto code = [&](ImVec2 at, float side) {
+        if (!ctx.memory.qr) return;
         dl->AddRectFilled(at, ImVec2(at.x + side, at.y + side), IM_COL32_WHITE);
         draw_qr(dl, *ctx.memory.qr, at, side);
-    }
-    float cy = qy + side + ctx.em(0.2f);
-    cy += text_line(ctx.fonts.body, qx, cy, qw, ctx.tr("pay.qr_hint"), kMuted);
+    };
+    // Under it (portrait) or under the facts (landscape): how to scan, the time left, what happens next.
     const std::string left = ctx.tr("pay.countdown", {{"time", minutes_seconds(p.expires_at - ctx.now)}});
-    cy += text_line(ctx.fonts.button, qx, cy, qw, left.c_str(), kInk);
-    text_line(ctx.fonts.body, qx, cy, qw, ctx.tr("pay.waiting"), kMuted);
-
-    if (button_at(ctx, ImVec2(area.min.x + (area.width() - cancel_size.x) * 0.5f, bottom), "pay.cancel",
-                  ctx.tr("pay.cancel"), nullptr, cancel_size, Tone::Secondary, ctx.fonts.button))
+    const auto notes = [&](float x, float top, float w) {
+        top += text_line(ctx.fonts.body, x, top, w, ctx.tr("pay.qr_hint"), kMuted);
+        top += text_line(ctx.fonts.button, x, top, w, left.c_str(), kInk);
+        text_line(ctx.fonts.body, x, top, w, ctx.tr("pay.waiting"), kMuted);
+    };
+    float cancel_x = area.min.x + (area.width() - cancel_size.x) * 0.5f;
+    if (landscape) {
+        notes(area.min.x, y + ctx.em(0.4f), col_w);
+        cancel_x = area.min.x + (col_w - cancel_size.x) * 0.5f;
+        const float qw = area.width() - col_w;
+        const float side = std::max(ctx.em(6.0f), std::min(qw - ctx.em(1.0f), area.height()));
+        code(ImVec2(area.min.x + col_w + (qw - side) * 0.5f, area.min.y + (area.height() - side) * 0.5f),
+             side);
+    } else {
+        const float side = std::max(ctx.em(6.0f), std::min(area.width(), bottom - y - ctx.em(4.5f)));
+        code(ImVec2(area.min.x + (area.width() - side) * 0.5f, y), side);
+        notes(area.min.x, y + side + ctx.em(0.2f), area.width());
+    }
+    if (button_at(ctx, ImVec2(cancel_x, bottom), "pay.cancel", ctx.tr("pay.cancel"), nullptr, cancel_size,
+                  Tone::Secondary, ctx.fonts.button))
         out = ev::Back{};
 }
 
@@ -181,9 +186,10 @@ void received(UiContext& ctx, Box area, std::optional<Event>& out) {
     ImFont* f = ctx.fonts.title;
     y += centered_text(ImGui::GetWindowDrawList(), f, f->FontSize * 1.5f, ImVec2(area.min.x, y), area.width(),
                        amount_text(ctx, p.paying->amount_vnd).c_str(), kAccent);
-    const std::string text =
-        ctx.tr("pay.received_text", {{"amount", amount_words(ctx, p.paying->amount_vnd)}});
-    y += text_line(ctx.fonts.button, area.min.x + inset, y, w, text.c_str(), kInk);
+    y += text_line(ctx.fonts.body, area.min.x + inset, y, w, amount_words(ctx, p.paying->amount_vnd).c_str(),
+                   kInk);
+    y += ctx.em(0.3f);
+    y += text_line(ctx.fonts.button, area.min.x + inset, y, w, ctx.tr("pay.received_text"), kInk);
     y += ctx.em(0.4f);
     for (const std::string& number : p.paying->bill_numbers)
         y += text_line(ctx.fonts.body, area.min.x + inset, y, w,
