@@ -170,6 +170,23 @@ constexpr const char* kMigrations[] = {
         CREATE INDEX outbox_delivered_aggregate ON outbox_delivered (aggregate_type, aggregate_id);
         CREATE INDEX outbox_dead_outbox_id ON outbox_dead (outbox_id);
     )sql",
+    // 8: payments by VietQR code (PaymentLedger): each code shown, what it paid for, and how it ended. A
+    // payment still waiting when the patient left is asked about in the background until watch_until.
+    R"sql(
+        CREATE TABLE payments (
+            key            TEXT    NOT NULL PRIMARY KEY,  -- the flow's id of the code shown
+            patient_his_id TEXT    NOT NULL,              -- FHIR Patient id
+            bill_ids       TEXT    NOT NULL,              -- JSON array of FHIR Invoice ids
+            bill_numbers   TEXT    NOT NULL,              -- JSON array of the bills' numbers
+            reference      TEXT    NOT NULL,              -- VietQR 62-01
+            amount_vnd     INTEGER NOT NULL,
+            shown_at       INTEGER NOT NULL,              -- unix ms
+            watch_until    INTEGER NOT NULL,              -- unix ms
+            state          TEXT    NOT NULL CHECK (state IN ('waiting', 'paid', 'stopped', 'unconfirmed')),
+            settled_at     INTEGER                        -- unix ms, when state left 'waiting'
+        );
+        CREATE INDEX payments_waiting ON payments (state, watch_until);
+    )sql",
 };
 
 static_assert(detail::kApplicationId == 1263095635, "migration 1 writes the application id literally");
