@@ -5,11 +5,16 @@
 #include "kiosk/app/startup_error.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/patient_registry.hpp"
+#include "kiosk/store/payment_ledger.hpp"
 #include "kiosk/store/ticket_store.hpp"
+#include "kiosk/sync/payment_watch.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace kiosk::app {
 
@@ -18,7 +23,31 @@ struct Backend::Store {
     store::Database db;
     store::TicketStore tickets;
     store::PatientRegistry patients;
-    explicit Store(store::Database&& d) : db(std::move(d)), tickets(db), patients(db) {}
+    store::PaymentLedger payments;
+    explicit Store(store::Database&& d) : db(std::move(d)), tickets(db), patients(db), payments(db) {}
+};
+
+// The payment watch: its own thread, SQLite connection and HIS connection; asks about the payments patients
+// left waiting every kPaymentWatchEvery, and forgets settled payments with the patient retention.
+struct Backend::Watch {
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool stop = false;
+    std::thread thread;
+
+    ~Watch() {
+        {
+            const std::lock_guard lock(mutex);
+            stop = true;
+        }
+        wake.notify_all();
+        if (thread.joinable()) thread.join();
+    }
+    // Waits `d` or until stopped; false once stopped.
+    bool wait(std::chrono::milliseconds d) {
+        std::unique_lock lock(mutex);
+        return !wake.wait_for(lock, d, [this] { return stop; });
+    }
 };
 
 // Patient lookups, owned by the lookup worker thread: its own SQLite connection and, with a HIS, its own
@@ -61,6 +90,7 @@ Backend::Backend(const SiteConfig& config) : config_(config), worker_(std::make_
 
 Backend::~Backend() {
     his_stop_.store(true);  // aborts the HIS requests in flight: the workers below then end at once
+    watch_.reset();         // after the pass in flight
     lookup_worker_.reset(); // after the lookup in flight (aborted by his_stop_)
     lookup_.reset();
     sync_.reset();   // stops after the request in flight
@@ -87,6 +117,8 @@ void Backend::start(const std::optional<HisWiring>& his, sync::SyncWorker::Statu
         sync_ = std::make_unique<sync::SyncWorker>(db_file(), his->sync_connection(), std::move(on_status));
     else
         spdlog::info("no HIS configured ([his] base_url): records stay in the outbox");
+
+    if (his && config_.payment.enabled()) start_payment_watch(*his);
 
     lookup_worker_ = std::make_unique<Worker>();
     lookup_worker_->post([this, his] {
@@ -149,6 +181,55 @@ BillsPort::Answer Backend::payable_bills(const std::string& patient_his_id) {
 BillsPort::Answer Backend::bills_by_id(const std::vector<std::string>& bill_ids) {
     if (!lookup_ || !lookup_->his) throw std::runtime_error("the HIS connection for bills is not available");
     return bills_answer(lookup_->his->invoices().bills_by_id(bill_ids), "payment status");
+}
+
+void Backend::start_payment_watch(const HisWiring& his) {
+    watch_ = std::make_unique<Watch>();
+    watch_->thread = std::thread([this, his, w = watch_.get()] {
+        constexpr core::UnixMillis kDay = 24LL * 60 * 60 * 1000;
+        core::SystemClock clock;
+        std::optional<store::Database> db;
+        std::unique_ptr<LookupHis> channel;
+        std::optional<sync::PaymentWatch> watch;
+        core::UnixMillis retention_done_at = 0;
+        while (w->wait(kPaymentWatchEvery)) {
+            try {
+                if (!watch) { // opened here, so a database that could not be opened is tried again
+                    db.emplace(store::Database::open(db_file()));
+                    channel = his.make_lookup(*db, clock, [this](his::Exchange e) {
+                        if (sync_) sync_->report(e);
+                    });
+                    watch.emplace(*db, channel->invoices());
+                }
+                const core::UnixMillis now = clock.now();
+                const sync::PaymentWatchPass p = watch->pass(now);
+                if (p.asked > 0 || p.unconfirmed > 0)
+                    spdlog::info("payment watch: {} asked about, {} paid, {} stopped, {} unconfirmed{}",
+                                 p.asked, p.paid, p.stopped, p.unconfirmed,
+                                 p.his_answered ? "" : " (the HIS did not answer)");
+                if (now - retention_done_at >= kDay) {
+                    retention_done_at = now;
+                    const int days = config_.storage.patient_cache_days;
+                    if (const int n = store::PaymentLedger(*db).forget_older_than(now - days * kDay))
+                        spdlog::info("forgot {} settled payment(s) older than {} days", n, days);
+                }
+            } catch (const std::exception& e) {
+                spdlog::error("payment watch: {}", e.what());
+                watch.reset();
+                channel.reset();
+                db.reset();
+            }
+        }
+    });
+}
+
+void Backend::record_payment(const ui::fx::RecordPayment& p) {
+    store_->payments.record(p.key, p.patient_his_id, p.request, p.shown_at, p.watch_until);
+}
+
+void Backend::settle_payment(const ui::fx::SettlePayment& s) {
+    store_->payments.settle(
+        s.key, s.paid ? store::PaymentRecord::State::Paid : store::PaymentRecord::State::Stopped, s.at);
 }
 
 std::uint64_t Backend::kick() {

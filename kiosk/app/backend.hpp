@@ -9,6 +9,7 @@
 #include "kiosk/sync/sync_worker.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -23,7 +24,8 @@ class Backend final : public TicketPort,
                       public RegistrarPort,
                       public PatientFinderPort,
                       public SyncKicker,
-                      public BillsPort {
+                      public BillsPort,
+                      public PaymentLedgerPort {
 public:
     // Starts opening the database on the store worker (the window comes up meanwhile).
     explicit Backend(const SiteConfig& config);
@@ -54,12 +56,19 @@ public:
     std::uint64_t kick() override;
     Answer payable_bills(const std::string& patient_his_id) override;
     Answer bills_by_id(const std::vector<std::string>& bill_ids) override;
+    void record_payment(const ui::fx::RecordPayment& payment) override;
+    void settle_payment(const ui::fx::SettlePayment& outcome) override;
+
+    // How often the payments patients left waiting are asked about (sync::PaymentWatch).
+    static constexpr std::chrono::seconds kPaymentWatchEvery{60};
 
 private:
     struct Store;
     struct Lookup;
+    struct Watch;
 
     [[nodiscard]] std::filesystem::path db_file() const; // <[storage] data_dir>/kiosk.db
+    void start_payment_watch(const HisWiring& his);
 
     const SiteConfig& config_;
     // Set when the kiosk stops (SIGTERM, quit): every HIS transfer in flight is aborted at once
@@ -67,6 +76,7 @@ private:
     std::atomic<bool> his_stop_{false};
     std::future<void> opened_;
 
+    std::unique_ptr<Watch> watch_;   // the payment watch's thread; null without a HIS and [payment]
     std::unique_ptr<Lookup> lookup_; // touched only on the lookup worker thread
     std::unique_ptr<Worker> lookup_worker_;
 

@@ -31,6 +31,9 @@ void EffectRunner::run(const ui::Effect& effect) {
                 load_bills(fx);
             else if constexpr (std::is_same_v<T, ui::fx::FetchPaymentStatus>)
                 fetch_payment_status(fx);
+            else if constexpr (std::is_same_v<T, ui::fx::RecordPayment> ||
+                               std::is_same_v<T, ui::fx::SettlePayment>)
+                keep_payment(fx);
         },
         effect);
 }
@@ -158,6 +161,27 @@ void EffectRunner::fetch_payment_status(const ui::fx::FetchPaymentStatus& fx) {
         main->post([this, request, a = std::move(a), at = clock->now()] {
             deliver_(ui::ev::PaymentChecked{request, a.answered, a.bills, at});
         });
+    });
+}
+
+// The ledger is the kiosk's own memory of a payment; the HIS stays the truth, so a write that fails is
+// logged for staff and the patient's screen goes on.
+void EffectRunner::keep_payment(const ui::Effect& fx) {
+    if (!ports_.payments) return;
+    exec_.store.post([ledger = ports_.payments, fx] {
+        try {
+            if (const auto* r = std::get_if<ui::fx::RecordPayment>(&fx)) {
+                ledger->record_payment(*r);
+                spdlog::info("payment {} shown: {} bill(s), {} VND", r->key, r->request.bill_ids.size(),
+                             r->request.amount_vnd);
+            } else if (const auto* s = std::get_if<ui::fx::SettlePayment>(&fx)) {
+                ledger->settle_payment(*s);
+                spdlog::info("payment {} {}", s->key,
+                             s->paid ? "paid" : "stopped: a bill changed in the HIS");
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("the payment ledger could not be written: {}", e.what());
+        }
     });
 }
 

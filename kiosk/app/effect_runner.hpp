@@ -60,6 +60,15 @@ public:
     virtual Answer bills_by_id(const std::vector<std::string>& bill_ids) = 0;
 };
 
+// The kiosk's payment ledger (store::PaymentLedger): the codes shown and how they ended. Called on the
+// store worker; throws when the database cannot be written.
+class PaymentLedgerPort {
+public:
+    virtual ~PaymentLedgerPort() = default;
+    virtual void record_payment(const ui::fx::RecordPayment& payment) = 0;
+    virtual void settle_payment(const ui::fx::SettlePayment& outcome) = 0;
+};
+
 // Tells the HIS sync that a new record waits. Returns SyncWorker::kick()'s count. Called on the UI thread.
 class SyncKicker {
 public:
@@ -73,8 +82,9 @@ public:
         TicketPort& tickets;
         PatientFinderPort& finder;
         RegistrarPort& registrar;
-        SyncKicker* sync = nullptr; // null when no HIS is configured
-        BillsPort* bills = nullptr; // null without a HIS: every question about bills is unanswered
+        SyncKicker* sync = nullptr;            // null when no HIS is configured
+        BillsPort* bills = nullptr;            // null without a HIS: every question about bills is unanswered
+        PaymentLedgerPort* payments = nullptr; // null: payments are not kept (tests that do not look)
     };
     struct Executors {
         Executor& store;  // SQLite writes, in order
@@ -99,6 +109,7 @@ private:
     void register_patient(const ui::fx::RegisterPatient& fx);
     void load_bills(const ui::fx::LoadBills& fx);
     void fetch_payment_status(const ui::fx::FetchPaymentStatus& fx);
+    void keep_payment(const ui::Effect& fx);
     void kick_sync();
 
     Ports ports_;

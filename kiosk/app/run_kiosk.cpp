@@ -88,10 +88,11 @@ int run(const SiteConfig& config, const Options& options) {
         });
     });
 
-    KioskApp app(setup, std::move(catalogs), KioskApp::Clocks{wall, monotonic},
-                 EffectRunner::Ports{backend, backend, backend, backend.sync_kicker(), backend.bills()},
-                 EffectRunner::Executors{backend.store_worker(), backend.lookup_worker(), main_queue},
-                 config.services);
+    KioskApp app(
+        setup, std::move(catalogs), KioskApp::Clocks{wall, monotonic},
+        EffectRunner::Ports{backend, backend, backend, backend.sync_kicker(), backend.bills(), &backend},
+        EffectRunner::Executors{backend.store_worker(), backend.lookup_worker(), main_queue},
+        config.services);
     app_ptr = &app;
     spdlog::debug(
         "start-up: before run {:.1f} ms, catalogs {:.1f} ms, window {:.1f} ms, then fonts {:.1f} ms, "

@@ -229,9 +229,25 @@ struct FetchPaymentStatus {
     std::uint64_t request = 0;
     std::vector<std::string> bill_ids;
 };
+// Keep the code just shown in the kiosk's payment ledger: if the patient leaves before the HIS says paid,
+// the kiosk goes on asking in the background until watch_until.
+struct RecordPayment {
+    std::string key; // unique per code shown
+    std::string patient_his_id;
+    core::PaymentRequest request;
+    core::UnixMillis shown_at = 0;
+    core::UnixMillis watch_until = 0;
+};
+// How the code's payment ended, as the HIS said it.
+struct SettlePayment {
+    std::string key;
+    bool paid = false; // false: stopped (a bill cancelled or gone)
+    core::UnixMillis at = 0;
+};
 } // namespace fx
 
-using Effect = std::variant<fx::IssueTicket, fx::LookupPatient, fx::RegisterPatient, fx::ForgetPatient,
-                            fx::LoadBills, fx::CheckPaymentIn, fx::FetchPaymentStatus>;
+using Effect =
+    std::variant<fx::IssueTicket, fx::LookupPatient, fx::RegisterPatient, fx::ForgetPatient, fx::LoadBills,
+                 fx::CheckPaymentIn, fx::FetchPaymentStatus, fx::RecordPayment, fx::SettlePayment>;
 
 } // namespace kiosk::ui

@@ -100,6 +100,20 @@ struct FakeBills final : BillsPort {
     }
 };
 
+struct FakeLedger final : PaymentLedgerPort {
+    std::vector<ui::fx::RecordPayment> recorded;
+    std::vector<ui::fx::SettlePayment> settled;
+    bool fail = false;
+    void record_payment(const ui::fx::RecordPayment& p) override {
+        if (fail) throw std::runtime_error("disk full");
+        recorded.push_back(p);
+    }
+    void settle_payment(const ui::fx::SettlePayment& s) override {
+        if (fail) throw std::runtime_error("disk full");
+        settled.push_back(s);
+    }
+};
+
 // A found patient, as PatientFinder would answer.
 inline ui::LookupOutcome found(std::string masked_name, std::string his_id) {
     ui::LookupOutcome o;

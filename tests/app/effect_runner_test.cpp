@@ -25,6 +25,7 @@ struct Rig {
     FakeRegistrar registrar;
     FakeKicker kicker;
     FakeBills bills;
+    FakeLedger ledger;
     ManualExecutor store, lookup, main;
     core::ManualClock clock{kNow};
     std::vector<ui::Event> delivered;
@@ -32,7 +33,7 @@ struct Rig {
 
     explicit Rig(bool with_his = true)
         : runner(EffectRunner::Ports{tickets, finder, registrar, with_his ? &kicker : nullptr,
-                                     with_his ? &bills : nullptr},
+                                     with_his ? &bills : nullptr, &ledger},
                  EffectRunner::Executors{store, lookup, main}, clock,
                  {core::Service{"KBH", "A", "Khám bảo hiểm", "Insured consultation"}},
                  [this](const ui::Event& e) { delivered.push_back(e); }) {}
@@ -275,6 +276,31 @@ TEST(EffectRunner, BillsThatCannotBeAskedForAreUnansweredNeverLost) {
     ASSERT_EQ(no_his.delivered.size(), 2u);
     EXPECT_FALSE(std::get<ui::ev::BillsLoaded>(no_his.delivered[0]).answered);
     EXPECT_EQ(std::get<ui::ev::PaymentChecked>(no_his.delivered[1]).request, 26u);
+}
+
+TEST(EffectRunner, PaymentsAreKeptInTheLedgerOnTheStoreWorkerInOrder) {
+    Rig r;
+    core::PaymentRequest req;
+    req.bill_ids = {"inv-1"};
+    req.amount_vnd = 150000;
+    r.runner.run(ui::fx::RecordPayment{"k1", "his-7", req, kNow, kNow + 1000});
+    r.runner.run(ui::fx::SettlePayment{"k1", true, kNow + 500});
+    EXPECT_TRUE(r.ledger.recorded.empty()) << "not on the UI thread";
+    EXPECT_EQ(r.lookup.pending(), 0u);
+    EXPECT_EQ(r.store.run_all(), 2u);
+    ASSERT_EQ(r.ledger.recorded.size(), 1u);
+    EXPECT_EQ(r.ledger.recorded[0].key, "k1");
+    ASSERT_EQ(r.ledger.settled.size(), 1u);
+    EXPECT_TRUE(r.ledger.settled[0].paid);
+    EXPECT_EQ(r.main.pending(), 0u) << "nothing comes back to the flow";
+}
+
+TEST(EffectRunner, ALedgerThatCannotBeWrittenLosesNoScreen) {
+    Rig r;
+    r.ledger.fail = true;
+    r.runner.run(ui::fx::RecordPayment{"k1", "his-7", {}, kNow, kNow + 1000});
+    EXPECT_NO_THROW(r.store.run_all());
+    EXPECT_TRUE(r.delivered.empty());
 }
 
 TEST(EffectRunner, ThePaymentTimerIsTheAppsNotWork) {

@@ -27,6 +27,7 @@ struct Rig {
     FakeRegistrar registrar;
     FakeKicker kicker;
     FakeBills bills;
+    FakeLedger ledger;
     ManualExecutor store, lookup, main;
     core::ManualClock wall{kNow};
     core::ManualClock monotonic{5'000};
@@ -35,7 +36,7 @@ struct Rig {
 
     explicit Rig(std::optional<ui::PaymentSettings> payment = std::nullopt)
         : app(setup(std::move(payment)), ui::Catalogs{}, KioskApp::Clocks{wall, monotonic},
-              EffectRunner::Ports{tickets, finder, registrar, &kicker, &bills},
+              EffectRunner::Ports{tickets, finder, registrar, &kicker, &bills, &ledger},
               EffectRunner::Executors{store, lookup, main}, {service()}) {
         app.set_shell(ShellHooks{[](int) {}, [this] { ++patient_gone; }});
     }
@@ -126,6 +127,12 @@ TEST(KioskAppPayment, TheTimerAsksTheHisUntilItSaysPaidAndTheIdleTimerWaits) {
     }
     EXPECT_EQ(r.screen(), ui::Screen::PaymentReceived);
     EXPECT_GE(r.bills.asked_ids.size(), 2u);
+    // The ledger has the code and its end.
+    r.store.run_all();
+    ASSERT_EQ(r.ledger.recorded.size(), 1u);
+    ASSERT_EQ(r.ledger.settled.size(), 1u);
+    EXPECT_EQ(r.ledger.settled[0].key, r.ledger.recorded[0].key);
+    EXPECT_TRUE(r.ledger.settled[0].paid);
 }
 
 TEST(KioskAppPayment, AHisThatNeverAnswersCannotHoldTheCodeOnScreenPastItsTime) {

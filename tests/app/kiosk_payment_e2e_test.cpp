@@ -3,6 +3,7 @@
 // account, amount and bill number); the HIS then marks the Invoice balanced and the kiosk shows the receipt.
 #include "kiosk/core/vietqr.hpp"
 #include "kiosk/his/curl_transport.hpp"
+#include "kiosk/store/payment_ledger.hpp"
 
 #include "his/fhir_server.hpp"
 #include "kiosk_process.hpp"
@@ -139,4 +140,14 @@ TEST(KioskPayment, AnInvoiceIsPaidByAQrCodeZbarReadsAndTheReceiptFollowsTheHis) 
     EXPECT_NE(log.find("screen pay_by_qr -> payment_received"), std::string::npos) << log;
     EXPECT_EQ(log.find("Nguyễn Văn An"), std::string::npos) << "no name in the log";
     EXPECT_EQ(log.find("079090001234"), std::string::npos) << "no CCCD number in the log";
+
+    // The kiosk's ledger has the payment, paid, for the receipt later.
+    auto db = kiosk::store::Database::open(dir / "data" / "kiosk.db");
+    kiosk::store::PaymentLedger ledger(db);
+    EXPECT_EQ(ledger.count(), 1);
+    const auto kept = ledger.paid_for_bill("HD-2026-0001");
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(kept->patient_his_id, an_id);
+    EXPECT_EQ(kept->request.amount_vnd, 150000);
+    EXPECT_EQ(kept->request.bill_ids, std::vector<std::string>{std::string(bill["id"])});
 }

@@ -122,7 +122,17 @@ TEST(FlowPayment, AStaleBillsAnswerChangesNothing) {
 TEST(FlowPayment, OneBillsCodeIsForExactlyItsAmountToTheHospitalsAccount) {
     Flow f = bills_on_screen();
     const Effects e = f.handle(ev::PayBills{1, kNow});
-    const auto timer = work_of<fx::CheckPaymentIn>(e);
+    ASSERT_EQ(e.size(), 2u);
+    // Kept in the ledger first (the patient may leave before the HIS says paid), then the first question.
+    const auto record = std::get<fx::RecordPayment>(e[0]);
+    EXPECT_EQ(record.key, f.payment().payment_key);
+    EXPECT_FALSE(record.key.empty());
+    EXPECT_EQ(record.patient_his_id, "his-an");
+    EXPECT_EQ(record.request.bill_ids, std::vector<std::string>{"inv-2"});
+    EXPECT_EQ(record.request.amount_vnd, 50000);
+    EXPECT_EQ(record.shown_at, kNow);
+    EXPECT_EQ(record.watch_until, kNow + 24 * 60 * 60 * 1000);
+    const auto timer = std::get<fx::CheckPaymentIn>(e[1]);
     EXPECT_EQ(timer.delay, milliseconds(2000));
     EXPECT_EQ(f.screen(), Screen::PayByQr);
     EXPECT_EQ(timer.request, f.payment().request);
@@ -164,8 +174,12 @@ TEST(FlowPayment, TheHisIsAskedOnEachTimerUntilItSaysPaidThenTheReceipt) {
     // Next timer, while that question is answered: the HIS says balanced.
     e = f.handle(ev::PaymentCheckDue{r, kNow + 6000});
     ASSERT_TRUE(std::holds_alternative<fx::FetchPaymentStatus>(e[0]));
-    f.handle(ev::PaymentChecked{r, true, {bill("inv-1", "HD001", 150000, Bill::Status::Paid)}, kNow + 6400});
+    const auto settle = work_of<fx::SettlePayment>(f.handle(
+        ev::PaymentChecked{r, true, {bill("inv-1", "HD001", 150000, Bill::Status::Paid)}, kNow + 6400}));
     EXPECT_EQ(f.screen(), Screen::PaymentReceived);
+    EXPECT_EQ(settle.key, f.payment().payment_key);
+    EXPECT_TRUE(settle.paid);
+    EXPECT_EQ(settle.at, kNow + 6400);
     EXPECT_EQ(f.payment().paid_at, kNow + 6400);
     // A late timer after the receipt does nothing; Done ends the session.
     EXPECT_TRUE(no_effect(f.handle(ev::PaymentCheckDue{r, kNow + 9000})));
@@ -221,8 +235,10 @@ TEST(FlowPayment, ABillCancelledOrGoneMeanwhileStopsThePayment) {
         f.handle(ev::PaymentCheckDue{r, kNow + 2000});
         std::vector<Bill> now{bill("inv-1", "HD001", 150000, Bill::Status::Paid)};
         if (!gone) now.push_back(bill("inv-2", "HD002", 50000, Bill::Status::Cancelled));
-        f.handle(ev::PaymentChecked{r, true, now, kNow + 2500});
+        const auto settle =
+            work_of<fx::SettlePayment>(f.handle(ev::PaymentChecked{r, true, now, kNow + 2500}));
         EXPECT_EQ(f.screen(), Screen::PaymentStopped) << (gone ? "gone" : "cancelled");
+        EXPECT_FALSE(settle.paid);
     }
 }
 
@@ -263,6 +279,16 @@ TEST(FlowPayment, BackFromTheBillsGoesToTheGreeting) {
     EXPECT_TRUE(no_effect(f.handle(ev::Back{})));
     EXPECT_EQ(f.screen(), Screen::Greeting);
     EXPECT_TRUE(f.payment().bills.empty());
+}
+
+TEST(FlowPayment, EachCodeShownHasItsOwnLedgerKey) {
+    Flow f = bills_on_screen();
+    f.handle(ev::PayBills{0, kNow});
+    const std::string first = f.payment().payment_key;
+    const auto load = work_of<fx::LoadBills>(f.handle(ev::Back{}));
+    f.handle(ev::BillsLoaded{load.request, true, {bill("inv-1", "HD001", 150000)}, 0});
+    f.handle(ev::PayBills{0, kNow}); // the same bill again, in the same millisecond
+    EXPECT_NE(f.payment().payment_key, first);
 }
 
 TEST(FlowPayment, TheLastTimerFallsOnTheCodesEndNotOnTheNextPoll) {

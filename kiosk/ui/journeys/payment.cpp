@@ -51,7 +51,12 @@ void PaymentJourney::pay(const ev::PayBills& e, Step& step) {
     state_.checks = 0;
     state_.fetch_in_flight = false;
     state_.request = step.session.new_request();
+    // Unique per code: the request number is unique in this run, the time across runs.
+    state_.payment_key = std::to_string(e.now) + "-" + std::to_string(state_.request);
     step.go(Screen::PayByQr);
+    step.effect(fx::RecordPayment{state_.payment_key,
+                                  step.session.patient ? step.session.patient->his_id : "", *state_.paying,
+                                  e.now, e.now + settings_->watch_for.count()});
     next_check(e.now, step);
 }
 
@@ -99,9 +104,11 @@ void PaymentJourney::checked(const ev::PaymentChecked& e, Step& step) {
     case core::PaymentState::Paid:
         state_.paid_at = e.at;
         step.go(Screen::PaymentReceived);
+        step.effect(fx::SettlePayment{state_.payment_key, true, e.at});
         break;
     case core::PaymentState::Cancelled:
         step.go(Screen::PaymentStopped);
+        step.effect(fx::SettlePayment{state_.payment_key, false, e.at});
         break;
     case core::PaymentState::Waiting:
         break;

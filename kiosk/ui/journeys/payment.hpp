@@ -19,6 +19,8 @@ struct PaymentSettings {
     std::chrono::milliseconds code_valid = std::chrono::minutes(10);
     std::chrono::milliseconds poll_first = std::chrono::seconds(2);    // the first question to the HIS ...
     std::chrono::milliseconds poll_longest = std::chrono::seconds(15); // ... then less often, up to this
+    // After the patient left, the kiosk asks about a waiting payment in the background this long.
+    std::chrono::milliseconds watch_for = std::chrono::hours(24);
 };
 
 struct PaymentJourneyState {
@@ -26,6 +28,7 @@ struct PaymentJourneyState {
     std::size_t unusable = 0;      // bills only the cashier can take payment for
     bool no_his_record = false;    // BillsUnavailable because the HIS does not know the patient yet
     std::optional<core::PaymentRequest> paying; // what the code on screen pays
+    std::string payment_key;                    // its key in the payment ledger (fx::RecordPayment)
     std::string code;                           // its VietQR text
     core::UnixMillis expires_at = 0;            // wall clock: the countdown's end
     core::UnixMillis paid_at = 0;               // when the HIS was seen to have the payment
