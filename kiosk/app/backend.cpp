@@ -232,6 +232,12 @@ void Backend::settle_payment(const ui::fx::SettlePayment& s) {
         s.key, s.paid ? store::PaymentRecord::State::Paid : store::PaymentRecord::State::Stopped, s.at);
 }
 
+std::optional<PaymentLedgerPort::Receipt> Backend::receipt_for(const std::string& bill_number) {
+    const auto r = store_->payments.paid_for_bill(bill_number);
+    if (!r) return std::nullopt;
+    return Receipt{r->request, r->settled_at};
+}
+
 std::uint64_t Backend::kick() {
     return sync_ ? sync_->kick() : 0;
 }

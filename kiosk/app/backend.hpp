@@ -58,6 +58,7 @@ public:
     Answer bills_by_id(const std::vector<std::string>& bill_ids) override;
     void record_payment(const ui::fx::RecordPayment& payment) override;
     void settle_payment(const ui::fx::SettlePayment& outcome) override;
+    std::optional<Receipt> receipt_for(const std::string& bill_number) override;
 
     // How often the payments patients left waiting are asked about (sync::PaymentWatch).
     static constexpr std::chrono::seconds kPaymentWatchEvery{60};

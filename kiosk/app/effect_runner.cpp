@@ -34,6 +34,8 @@ void EffectRunner::run(const ui::Effect& effect) {
             else if constexpr (std::is_same_v<T, ui::fx::RecordPayment> ||
                                std::is_same_v<T, ui::fx::SettlePayment>)
                 keep_payment(fx);
+            else if constexpr (std::is_same_v<T, ui::fx::FindReceipt>)
+                find_receipt(fx);
         },
         effect);
 }
@@ -183,6 +185,32 @@ void EffectRunner::keep_payment(const ui::Effect& fx) {
             spdlog::error("the payment ledger could not be written: {}", e.what());
         }
     });
+}
+
+void EffectRunner::find_receipt(const ui::fx::FindReceipt& fx) {
+    if (!ports_.payments) {
+        deliver_(ui::ev::ReceiptFound{fx.request, std::nullopt, 0});
+        return;
+    }
+    exec_.store.post(
+        [this, ledger = ports_.payments, main = &exec_.main, request = fx.request, number = fx.bill_number] {
+            std::optional<PaymentLedgerPort::Receipt> receipt;
+            try {
+                receipt = ledger->receipt_for(number);
+                spdlog::info("receipt asked for by scanning a bill: {}",
+                             receipt ? "found" : "no payment recorded");
+            } catch (const std::exception& e) {
+                spdlog::error("the payment ledger could not be read: {}", e.what());
+            }
+            main->post([this, request, receipt = std::move(receipt)] {
+                ui::ev::ReceiptFound found{request, std::nullopt, 0};
+                if (receipt) {
+                    found.paid = receipt->paid;
+                    found.paid_at = receipt->paid_at;
+                }
+                deliver_(found);
+            });
+        });
 }
 
 } // namespace kiosk::app

@@ -64,9 +64,15 @@ public:
 // store worker; throws when the database cannot be written.
 class PaymentLedgerPort {
 public:
+    struct Receipt {
+        core::PaymentRequest paid;
+        core::UnixMillis paid_at = 0;
+    };
     virtual ~PaymentLedgerPort() = default;
     virtual void record_payment(const ui::fx::RecordPayment& payment) = 0;
     virtual void settle_payment(const ui::fx::SettlePayment& outcome) = 0;
+    // The newest paid payment of the bill with this number.
+    virtual std::optional<Receipt> receipt_for(const std::string& bill_number) = 0;
 };
 
 // Tells the HIS sync that a new record waits. Returns SyncWorker::kick()'s count. Called on the UI thread.
@@ -110,6 +116,7 @@ private:
     void load_bills(const ui::fx::LoadBills& fx);
     void fetch_payment_status(const ui::fx::FetchPaymentStatus& fx);
     void keep_payment(const ui::Effect& fx);
+    void find_receipt(const ui::fx::FindReceipt& fx);
     void kick_sync();
 
     Ports ports_;

@@ -1,12 +1,17 @@
 #include "kiosk/core/payment.hpp"
 
+#include "kiosk/core/bhyt.hpp"
+#include "kiosk/core/cccd.hpp"
+
 #include <algorithm>
 
 namespace kiosk::core {
 namespace {
 
-// Bill numbers go into the code's bill-number field and the transfer's message as they are: printable
-// ASCII a bank statement keeps, without spaces.
+constexpr std::int64_t kMaxAmount = 9'999'999'999'999; // 13 digits (ID 54)
+
+} // namespace
+
 bool is_bill_number(std::string_view s) {
     if (s.empty() || s.size() > kMaxPaymentReference) return false;
     return std::all_of(s.begin(), s.end(), [](char c) {
@@ -14,10 +19,6 @@ bool is_bill_number(std::string_view s) {
                c == '.' || c == '/' || c == '_';
     });
 }
-
-constexpr std::int64_t kMaxAmount = 9'999'999'999'999; // 13 digits (ID 54)
-
-} // namespace
 
 std::string_view bill_status_name(Bill::Status s) {
     switch (s) {
@@ -31,6 +32,12 @@ std::string_view bill_status_name(Bill::Status s) {
         return "draft";
     }
     return "?";
+}
+
+bool is_bill_scan(std::string_view text, int current_year) {
+    if (!is_bill_number(text)) return false;
+    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+    return !parse_bhyt_number(text, current_year) && !parse_cccd_number(text, current_year);
 }
 
 std::optional<PaymentRequest> payment_for(const std::vector<Bill>& bills) {

@@ -55,6 +55,14 @@ struct PaymentRequest {
 // The bill-number field's limit in a VietQR code (EMVCo: 25 characters).
 inline constexpr std::size_t kMaxPaymentReference = 25;
 
+// A bill number as a VietQR code and a bank statement carry it: 1-25 of A-Z a-z 0-9 - . / _ (no spaces).
+[[nodiscard]] bool is_bill_number(std::string_view s);
+
+// A scan that is a bill's number (for its receipt), not a patient's card: a bill number with at least one
+// character other than a digit (a number of digits alone is taken for an ID number, even a mistyped one)
+// that no CCCD or BHYT parser takes.
+[[nodiscard]] bool is_bill_scan(std::string_view text, int current_year);
+
 // The payment for `bills` (all Payable, at least one, each with a number of A-Z 0-9 - . / _ only):
 // the amount is their sum; the reference is the bill's number, or several joined by '+' ("HD1+HD2").
 // nullopt when that cannot be one code: no bill, a bill not payable, a bad number, an amount over

@@ -17,16 +17,6 @@
 namespace kiosk::his {
 namespace {
 
-bool usable_number(const std::string& n) {
-    if (n.empty() || n.size() > core::kMaxPaymentReference) return false;
-    for (const char c : n) {
-        const bool ok =
-            (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '/' || c == '_';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 std::optional<core::Bill::Status> status_of(const std::string& s) {
     using S = core::Bill::Status;
     if (s == "issued") return S::Payable;
@@ -80,7 +70,7 @@ std::string number_of(const nlohmann::json& invoice, const std::string& system, 
         if (!system.empty() && json_text(ident, "system") != system) continue;
         const std::string value = json_text(ident, "value");
         if (value.empty()) continue;
-        if (usable_number(value)) return value;
+        if (core::is_bill_number(value)) return value;
         had_wrong = true;
     }
     return "";
@@ -116,7 +106,7 @@ ReadInvoice read_invoice(const std::string& resource_json, const InvoiceReading&
     bill.number = number_of(invoice, reading.bill_number_system, had_wrong);
     if (bill.number.empty())
         return {std::nullopt,
-                had_wrong ? "its bill number is not usable in a VietQR code (A-Z 0-9 - . / _, at most 25)"
+                had_wrong ? "its bill number is not usable in a VietQR code (A-Z a-z 0-9 - . / _, at most 25)"
                           : (reading.bill_number_system.empty()
                                  ? std::string("it has no identifier (the bill number)")
                                  : "it has no identifier of system " + reading.bill_number_system)};

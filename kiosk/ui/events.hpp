@@ -58,6 +58,8 @@ enum class Screen {
     PaymentReceived,  // the HIS says every bill of the payment is paid: the receipt
     PaymentExpired,   // the code's time ran out before the payment arrived
     PaymentStopped,   // a bill was cancelled or changed in the HIS meanwhile: see the cashier
+    FindingReceipt,   // a bill was scanned: looking for its payment in the kiosk's ledger
+    NoReceipt,        // no payment of that bill is recorded at this kiosk
 };
 enum class Language { Vi, En };
 // How the screens present themselves to this patient. Only Standard exists on screen today; the session
@@ -183,6 +185,12 @@ struct PaymentChecked {
     std::vector<core::Bill> bills; // a bill the HIS no longer has is absent
     core::UnixMillis at = 0;       // when the answer came (the receipt's time)
 };
+// The kiosk's ledger's answer to fx::FindReceipt: the payment that paid the bill, if any.
+struct ReceiptFound {
+    std::uint64_t request = 0;
+    std::optional<core::PaymentRequest> paid;
+    core::UnixMillis paid_at = 0;
+};
 } // namespace ev
 
 // One variant at the flow's boundary; each journey handles its own subset of it.
@@ -192,7 +200,7 @@ using Event =
                  ev::ScanUnreadable, ev::ChooseIdKind, ev::Key, ev::Erase, ev::Clear, ev::Shift,
                  ev::SubmitNumber, ev::LookupDone, ev::StartRegistration, ev::EditField, ev::FieldOk,
                  ev::SetSex, ev::SubmitRegistration, ev::Registered, ev::RegistrationFailed, ev::BillsLoaded,
-                 ev::PayBills, ev::PaymentCheckDue, ev::PaymentChecked>;
+                 ev::PayBills, ev::PaymentCheckDue, ev::PaymentChecked, ev::ReceiptFound>;
 
 namespace fx {
 struct IssueTicket {
@@ -244,10 +252,15 @@ struct SettlePayment {
     bool paid = false; // false: stopped (a bill cancelled or gone)
     core::UnixMillis at = 0;
 };
+// Look up the payment of the bill with this number in the kiosk's ledger (ev::ReceiptFound).
+struct FindReceipt {
+    std::uint64_t request = 0;
+    std::string bill_number;
+};
 } // namespace fx
 
-using Effect =
-    std::variant<fx::IssueTicket, fx::LookupPatient, fx::RegisterPatient, fx::ForgetPatient, fx::LoadBills,
-                 fx::CheckPaymentIn, fx::FetchPaymentStatus, fx::RecordPayment, fx::SettlePayment>;
+using Effect = std::variant<fx::IssueTicket, fx::LookupPatient, fx::RegisterPatient, fx::ForgetPatient,
+                            fx::LoadBills, fx::CheckPaymentIn, fx::FetchPaymentStatus, fx::RecordPayment,
+                            fx::SettlePayment, fx::FindReceipt>;
 
 } // namespace kiosk::ui

@@ -34,7 +34,7 @@ const char* screen_name(Screen s) {
 }
 
 Flow::Flow(Language default_language, std::optional<PaymentSettings> payment)
-    : session_(default_language), payment_(std::move(payment)) {}
+    : session_(default_language), identify_(payment.has_value()), payment_(std::move(payment)) {}
 
 // The journeys are values; the list of pointers must point at this flow's own.
 Flow::Flow(const Flow& other)

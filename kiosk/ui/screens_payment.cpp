@@ -212,11 +212,27 @@ void stopped(UiContext& ctx, Box area, std::optional<Event>& out) {
                    false, out);
 }
 
+void finding_receipt(UiContext& ctx, Box area, std::optional<Event>&) {
+    text_line(ctx.fonts.title, area.min.x, area.min.y + area.height() * 0.4f, area.width(),
+              ctx.tr("pay.finding_receipt"), kInk);
+}
+
+void no_receipt(UiContext& ctx, Box area, std::optional<Event>& out) {
+    const std::string text = ctx.tr("pay.no_receipt", {{"number", ctx.flow.payment().receipt_for}});
+    message_screen(ctx, area, nullptr, text.c_str(), "done", ctx.tr("common.done"), ev::Done{}, false, out);
+}
+
 constexpr ScreenDraw kScreens[] = {
-    {Screen::LoadingBills, loading},   {Screen::Bills, bills},
-    {Screen::NoBills, no_bills},       {Screen::BillsUnavailable, unavailable},
-    {Screen::PayByQr, pay_by_qr},      {Screen::PaymentReceived, received},
-    {Screen::PaymentExpired, expired}, {Screen::PaymentStopped, stopped},
+    {Screen::LoadingBills, loading},
+    {Screen::Bills, bills},
+    {Screen::NoBills, no_bills},
+    {Screen::BillsUnavailable, unavailable},
+    {Screen::PayByQr, pay_by_qr},
+    {Screen::PaymentReceived, received},
+    {Screen::PaymentExpired, expired},
+    {Screen::PaymentStopped, stopped},
+    {Screen::FindingReceipt, finding_receipt},
+    {Screen::NoReceipt, no_receipt},
 };
 
 } // namespace

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -111,6 +112,13 @@ struct FakeLedger final : PaymentLedgerPort {
     void settle_payment(const ui::fx::SettlePayment& s) override {
         if (fail) throw std::runtime_error("disk full");
         settled.push_back(s);
+    }
+    std::map<std::string, Receipt> receipts; // by bill number
+    std::optional<Receipt> receipt_for(const std::string& bill_number) override {
+        if (fail) throw std::runtime_error("database disk image is malformed");
+        const auto it = receipts.find(bill_number);
+        if (it == receipts.end()) return std::nullopt;
+        return it->second;
     }
 };
 

@@ -303,6 +303,32 @@ TEST(EffectRunner, ALedgerThatCannotBeWrittenLosesNoScreen) {
     EXPECT_TRUE(r.delivered.empty());
 }
 
+TEST(EffectRunner, AScannedBillsReceiptComesFromTheLedgerOnTheStoreWorker) {
+    Rig r;
+    core::PaymentRequest paid;
+    paid.bill_numbers = {"HD1"};
+    paid.amount_vnd = 150000;
+    r.ledger.receipts["HD1"] = {paid, kNow - 5000};
+    r.runner.run(ui::fx::FindReceipt{31, "HD1"});
+    r.runner.run(ui::fx::FindReceipt{32, "HD2"});
+    EXPECT_EQ(r.store.run_all(), 2u);
+    r.main.run_all();
+    ASSERT_EQ(r.delivered.size(), 2u);
+    const auto& found = std::get<ui::ev::ReceiptFound>(r.delivered[0]);
+    EXPECT_EQ(found.request, 31u);
+    ASSERT_TRUE(found.paid);
+    EXPECT_EQ(found.paid->amount_vnd, 150000);
+    EXPECT_EQ(found.paid_at, kNow - 5000);
+    EXPECT_FALSE(std::get<ui::ev::ReceiptFound>(r.delivered[1]).paid);
+    // A ledger that cannot be read answers "none recorded", never nothing.
+    r.ledger.fail = true;
+    r.runner.run(ui::fx::FindReceipt{33, "HD1"});
+    r.store.run_all();
+    r.main.run_all();
+    ASSERT_EQ(r.delivered.size(), 3u);
+    EXPECT_FALSE(std::get<ui::ev::ReceiptFound>(r.delivered[2]).paid);
+}
+
 TEST(EffectRunner, ThePaymentTimerIsTheAppsNotWork) {
     Rig r;
     r.runner.run(ui::fx::CheckPaymentIn{27, std::chrono::milliseconds(2000)});

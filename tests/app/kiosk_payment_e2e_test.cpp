@@ -105,6 +105,14 @@ TEST(KioskPayment, AnInvoiceIsPaidByAQrCodeZbarReadsAndTheReceiptFollowsTheHis) 
                                        "screenshot " +
                                        receipt_shot.string() +
                                        "\n"
+                                       // Later, anyone scans the printed bill: its receipt again.
+                                       "tap done\n"
+                                       "wait welcome\n"
+                                       "scan HD-2026-0001\n"
+                                       "wait payment_received 30\n"
+                                       "tap done\n"
+                                       "scan HD-2026-0002\n" // another patient's bill: nothing paid here
+                                       "wait no_receipt 30\n"
                                        "quit\n");
     KioskProcess kiosk({"--headless", "--windowed", "1080x1920", "--config", config.string(), "--script",
                         (dir / "pay.script").string()},
@@ -138,6 +146,8 @@ TEST(KioskPayment, AnInvoiceIsPaidByAQrCodeZbarReadsAndTheReceiptFollowsTheHis) 
     const std::string log = kiosk.err();
     EXPECT_NE(log.find("bills: 1 payable, 0 only at the cashier"), std::string::npos) << log;
     EXPECT_NE(log.find("screen pay_by_qr -> payment_received"), std::string::npos) << log;
+    EXPECT_NE(log.find("screen finding_receipt -> payment_received"), std::string::npos) << log;
+    EXPECT_NE(log.find("screen finding_receipt -> no_receipt"), std::string::npos) << log;
     EXPECT_EQ(log.find("Nguyễn Văn An"), std::string::npos) << "no name in the log";
     EXPECT_EQ(log.find("079090001234"), std::string::npos) << "no CCCD number in the log";
 

@@ -567,11 +567,18 @@ Flow at_screen(Screen target) {
     case Screen::PayByQr:
     case Screen::PaymentReceived:
     case Screen::PaymentExpired:
-    case Screen::PaymentStopped: {
+    case Screen::PaymentStopped:
+    case Screen::FindingReceipt:
+    case Screen::NoReceipt: {
         PaymentSettings pay;
         pay.account = kiosk::core::PaymentAccount{
             "970436", "0071000123456", kiosk::core::vietqr::Service::ToAccount, "BENH VIEN", "Vietcombank"};
         Flow f(Language::Vi, pay);
+        if (target == Screen::FindingReceipt || target == Screen::NoReceipt) {
+            f.handle(ev::Scanned{"HD-2026-0001", kYear});
+            if (target == Screen::NoReceipt) f.handle(ev::ReceiptFound{f.payment().request, std::nullopt, 0});
+            return f;
+        }
         f.handle(ev::Scanned{kBinhQr, kYear});
         f.handle(ev::LookupDone{f.identify().request, found(known("Trần T*** B", "his-b"))});
         f.handle(ev::TapFeature{Feature::Pay});

@@ -58,13 +58,13 @@ Flow editing_the_form() {
 }
 
 const Screen kAllScreens[] = {
-    Screen::Welcome,          Screen::ChooseService, Screen::IssuingTicket,   Screen::TicketIssued,
-    Screen::TicketFailed,     Screen::Identify,      Screen::EnterNumber,     Screen::LookingUp,
-    Screen::Greeting,         Screen::NotFound,      Screen::SeeStaff,        Screen::HisUnavailable,
-    Screen::IdRejected,       Screen::Register,      Screen::EditField,       Screen::Registering,
-    Screen::RegisterFailed,   Screen::LoadingBills,  Screen::Bills,           Screen::NoBills,
-    Screen::BillsUnavailable, Screen::PayByQr,       Screen::PaymentReceived, Screen::PaymentExpired,
-    Screen::PaymentStopped};
+    Screen::Welcome,          Screen::ChooseService,  Screen::IssuingTicket,   Screen::TicketIssued,
+    Screen::TicketFailed,     Screen::Identify,       Screen::EnterNumber,     Screen::LookingUp,
+    Screen::Greeting,         Screen::NotFound,       Screen::SeeStaff,        Screen::HisUnavailable,
+    Screen::IdRejected,       Screen::Register,       Screen::EditField,       Screen::Registering,
+    Screen::RegisterFailed,   Screen::LoadingBills,   Screen::Bills,           Screen::NoBills,
+    Screen::BillsUnavailable, Screen::PayByQr,        Screen::PaymentReceived, Screen::PaymentExpired,
+    Screen::PaymentStopped,   Screen::FindingReceipt, Screen::NoReceipt};
 
 } // namespace
 
@@ -189,12 +189,12 @@ TEST(FlowJourneys, EveryScreenIsInExactlyOneJourneysTableWithItsOwnName) {
         if (screen_spec(s).done_ends_session) done.insert(s);
     }
     EXPECT_EQ(busy, (std::set<Screen>{Screen::IssuingTicket, Screen::LookingUp, Screen::Registering,
-                                      Screen::LoadingBills}));
+                                      Screen::LoadingBills, Screen::FindingReceipt}));
     EXPECT_EQ(done,
               (std::set<Screen>{Screen::TicketIssued, Screen::TicketFailed, Screen::Greeting,
                                 Screen::SeeStaff, Screen::IdRejected, Screen::RegisterFailed, Screen::Bills,
                                 Screen::NoBills, Screen::BillsUnavailable, Screen::PaymentReceived,
-                                Screen::PaymentExpired, Screen::PaymentStopped}));
+                                Screen::PaymentExpired, Screen::PaymentStopped, Screen::NoReceipt}));
 }
 
 // --- the idle policy ---------------------------------------------------------------------------------------

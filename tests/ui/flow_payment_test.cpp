@@ -300,3 +300,51 @@ TEST(FlowPayment, TheLastTimerFallsOnTheCodesEndNotOnTheNextPoll) {
     EXPECT_EQ(std::get<fx::CheckPaymentIn>(e[1]).delay, milliseconds(3000))
         << "3 s left, though polls are 15 s";
 }
+
+TEST(FlowPayment, AScannedBillShowsItsReceiptFromTheLedgerOnAnyScreenThatTakesScans) {
+    for (const bool from_bills : {false, true}) {
+        Flow f = from_bills ? bills_on_screen() : Flow(Language::Vi, settings());
+        const Effects e = f.handle(ev::Scanned{"HD-2026-0001", kYear});
+        const auto find = work_of<fx::FindReceipt>(e);
+        EXPECT_EQ(find.bill_number, "HD-2026-0001");
+        EXPECT_EQ(f.screen(), Screen::FindingReceipt);
+        EXPECT_FALSE(f.session().patient) << "whoever was here is forgotten";
+        kiosk::core::PaymentRequest paid;
+        paid.bill_ids = {"inv-1"};
+        paid.bill_numbers = {"HD-2026-0001"};
+        paid.amount_vnd = 150000;
+        f.handle(ev::ReceiptFound{find.request, paid, kNow});
+        EXPECT_EQ(f.screen(), Screen::PaymentReceived);
+        ASSERT_TRUE(f.payment().paying);
+        EXPECT_EQ(f.payment().paying->amount_vnd, 150000);
+        EXPECT_EQ(f.payment().paid_at, kNow);
+        f.handle(ev::Done{});
+        EXPECT_EQ(f.screen(), Screen::Welcome);
+    }
+}
+
+TEST(FlowPayment, ABillWithoutARecordedPaymentSaysSoWithItsNumber) {
+    Flow f(Language::Vi, settings());
+    const auto find = work_of<fx::FindReceipt>(f.handle(ev::Scanned{"HD-2026-0009", kYear}));
+    f.handle(ev::ReceiptFound{find.request, std::nullopt, 0});
+    EXPECT_EQ(f.screen(), Screen::NoReceipt);
+    EXPECT_EQ(f.payment().receipt_for, "HD-2026-0009");
+}
+
+TEST(FlowPayment, CardsStayIdentificationsAndWithoutPaymentABillScanIsRefused) {
+    // A CCCD QR, a CCCD number and a BHYT code are patients, whatever screen takes them.
+    Flow f = bills_on_screen();
+    EXPECT_TRUE(std::holds_alternative<fx::LookupPatient>(f.handle(ev::Scanned{kAnQr, kYear}).back()));
+    Flow g(Language::Vi, settings());
+    work_of<fx::LookupPatient>(g.handle(ev::Scanned{"079090001234", kYear}));
+    Flow h(Language::Vi, settings());
+    work_of<fx::LookupPatient>(h.handle(ev::Scanned{"DN4797915000001", kYear}));
+    // A mistyped number of digits alone is an ID problem, not a bill.
+    Flow i(Language::Vi, settings());
+    EXPECT_TRUE(no_effect(i.handle(ev::Scanned{"999090001234", kYear})));
+    EXPECT_EQ(i.screen(), Screen::IdRejected);
+    // A kiosk that takes no payments refuses a bill scan as it refuses anything that is not a card.
+    Flow none(Language::Vi);
+    EXPECT_TRUE(no_effect(none.handle(ev::Scanned{"HD-2026-0001", kYear})));
+    EXPECT_EQ(none.screen(), Screen::IdRejected);
+}

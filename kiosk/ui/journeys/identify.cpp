@@ -2,6 +2,7 @@
 
 #include "kiosk/core/bhyt.hpp"
 #include "kiosk/core/cccd.hpp"
+#include "kiosk/core/payment.hpp"
 
 #include <string_view>
 #include <utility>
@@ -23,8 +24,9 @@ void IdentifyJourney::lookup(IdKind kind, std::string value, core::PatientDetail
     step.effect(fx::LookupPatient{state_.request, kind, std::move(value)});
 }
 
-void IdentifyJourney::on_scan(const ev::Scanned& e, Step& step) {
-    if (step.at.busy) return;
+bool IdentifyJourney::on_scan(const ev::Scanned& e, Step& step) {
+    if (step.at.busy) return true;
+    if (bills_scannable_ && core::is_bill_scan(e.text, e.year)) return false; // the payment journey's
     // A scan is a card held up on purpose: whatever was on screen, this (maybe other) patient starts over,
     // and nothing of the previous patient (their ticket included) stays behind.
     step.forget_patient(Step::Who::NextPatient);
@@ -32,25 +34,29 @@ void IdentifyJourney::on_scan(const ev::Scanned& e, Step& step) {
     if (qr) {
         core::PatientDetails d = core::details_from_qr(qr.value());
         std::string cccd = d.cccd;
-        return lookup(IdKind::Cccd, std::move(cccd), std::move(d), step);
+        lookup(IdKind::Cccd, std::move(cccd), std::move(d), step);
+        return true;
     }
     if (qr.problem() == core::IdProblem::NotCccdQr) {
         // Some scanners read the number barcode, or a BHYT card code: take those too.
         if (const auto n = core::parse_cccd_number(e.text, e.year)) {
             core::PatientDetails d;
             d.cccd = n->digits;
-            return lookup(IdKind::Cccd, n->digits, std::move(d), step);
+            lookup(IdKind::Cccd, n->digits, std::move(d), step);
+            return true;
         }
         // A BHYT card code alone, or the QR of a BHYT card (VssID), whose first '|' field is the card code.
         const std::string_view first = std::string_view(e.text).substr(0, e.text.find('|'));
         if (const auto b = core::parse_bhyt_number(first, e.year)) {
             core::PatientDetails d;
             d.bhyt = b->code;
-            return lookup(IdKind::Bhyt, b->code, std::move(d), step);
+            lookup(IdKind::Bhyt, b->code, std::move(d), step);
+            return true;
         }
     }
     state_.id_problem = qr.problem();
     step.go(Screen::IdRejected);
+    return true;
 }
 
 void IdentifyJourney::on_unreadable_scan(Step& step) {
@@ -143,10 +149,7 @@ bool IdentifyJourney::handle(const Event& event, Step& step) {
                               if (at == Screen::Welcome) step.go(Screen::Identify);
                               return true;
                           },
-                          [&](const ev::Scanned& e) {
-                              on_scan(e, step);
-                              return true;
-                          },
+                          [&](const ev::Scanned& e) { return on_scan(e, step); },
                           [&](const ev::ScanUnreadable&) {
                               on_unreadable_scan(step);
                               return true;

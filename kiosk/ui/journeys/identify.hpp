@@ -30,6 +30,9 @@ public:
         {.screen = Screen::IdRejected, .name = "id_rejected", .done_ends_session = true},
     }};
 
+    // bills_scannable: a scanned bill number is the payment journey's (core::is_bill_scan), not refused here.
+    explicit IdentifyJourney(bool bills_scannable = false) : bills_scannable_(bills_scannable) {}
+
     [[nodiscard]] std::span<const ScreenSpec> screens() const override { return kScreens; }
     bool handle(const Event& event, Step& step) override;
     void reset() override;
@@ -38,12 +41,13 @@ public:
 
 private:
     void lookup(IdKind kind, std::string value, core::PatientDetails identity, Step& step);
-    void on_scan(const ev::Scanned& e, Step& step);
+    bool on_scan(const ev::Scanned& e, Step& step);
     void on_unreadable_scan(Step& step);
     void on_submit_number(int year, Step& step);
     void on_lookup_done(const ev::LookupDone& e, Step& step);
     bool on_keypad(Screen at, const Event& event);
 
+    bool bills_scannable_ = false;
     IdentifyState state_;
 };
 

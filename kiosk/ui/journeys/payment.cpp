@@ -115,6 +115,18 @@ void PaymentJourney::checked(const ev::PaymentChecked& e, Step& step) {
     }
 }
 
+// A bill scanned (its printed number code) on any screen that takes scans: its receipt, when this kiosk
+// recorded its payment. A patient's card is identification's.
+bool PaymentJourney::on_scan(const ev::Scanned& e, Step& step) {
+    if (!settings_ || step.at.busy || !core::is_bill_scan(e.text, e.year)) return false;
+    step.forget_patient(Step::Who::NextPatient);
+    state_.receipt_for = e.text;
+    state_.request = step.session.new_request();
+    step.go(Screen::FindingReceipt);
+    step.effect(fx::FindReceipt{state_.request, e.text});
+    return true;
+}
+
 bool PaymentJourney::handle(const Event& event, Step& step) {
     const Screen at = step.at.screen;
     return std::visit(Overloaded{
@@ -151,12 +163,25 @@ bool PaymentJourney::handle(const Event& event, Step& step) {
                               checked(e, step);
                               return true;
                           },
+                          [&](const ev::Scanned& e) { return on_scan(e, step); },
+                          [&](const ev::ReceiptFound& e) {
+                              if (at != Screen::FindingReceipt || e.request != state_.request) return true;
+                              if (e.paid) {
+                                  state_.paying = e.paid;
+                                  state_.paid_at = e.paid_at;
+                                  step.go(Screen::PaymentReceived);
+                              } else {
+                                  step.go(Screen::NoReceipt);
+                              }
+                              return true;
+                          },
                           [&](const ev::Back&) {
                               if (!owns(at)) return false;
                               if (at == Screen::PayByQr || at == Screen::PaymentExpired) {
                                   load(step); // the bills as the HIS has them now: a paid one is gone
                               } else if (at == Screen::Bills || at == Screen::NoBills ||
-                                         at == Screen::BillsUnavailable || at == Screen::PaymentStopped) {
+                                         at == Screen::BillsUnavailable || at == Screen::PaymentStopped ||
+                                         at == Screen::NoReceipt) {
                                   state_ = {};
                                   step.go(step.session.patient ? Screen::Greeting : Screen::Welcome);
                               }

@@ -34,7 +34,8 @@ struct PaymentJourneyState {
     core::UnixMillis paid_at = 0;               // when the HIS was seen to have the payment
     int checks = 0;                             // questions asked about this code so far
     bool fetch_in_flight = false;
-    std::uint64_t request = 0; // the outstanding LoadBills, or the code on screen (its checks)
+    std::string receipt_for;   // the bill number scanned for its receipt
+    std::uint64_t request = 0; // the outstanding LoadBills or FindReceipt, or the code on screen (its checks)
 
     // True when "pay all" can be one code (more than one bill, and together they fit one).
     [[nodiscard]] bool can_pay_all() const;
@@ -42,7 +43,7 @@ struct PaymentJourneyState {
 
 class PaymentJourney final : public Journey {
 public:
-    static constexpr std::array<ScreenSpec, 8> kScreens{{
+    static constexpr std::array<ScreenSpec, 10> kScreens{{
         {.screen = Screen::LoadingBills, .name = "loading_bills", .busy = true},
         {.screen = Screen::Bills, .name = "bills", .done_ends_session = true},
         {.screen = Screen::NoBills, .name = "no_bills", .done_ends_session = true},
@@ -52,6 +53,8 @@ public:
         {.screen = Screen::PaymentReceived, .name = "payment_received", .done_ends_session = true},
         {.screen = Screen::PaymentExpired, .name = "payment_expired", .done_ends_session = true},
         {.screen = Screen::PaymentStopped, .name = "payment_stopped", .done_ends_session = true},
+        {.screen = Screen::FindingReceipt, .name = "finding_receipt", .busy = true},
+        {.screen = Screen::NoReceipt, .name = "no_receipt", .done_ends_session = true},
     }};
 
     explicit PaymentJourney(std::optional<PaymentSettings> settings) : settings_(std::move(settings)) {}
@@ -70,6 +73,7 @@ private:
     void check_due(const ev::PaymentCheckDue& e, Step& step);
     void checked(const ev::PaymentChecked& e, Step& step);
     void fetch(Step& step);
+    bool on_scan(const ev::Scanned& e, Step& step);
     void next_check(core::UnixMillis now, Step& step);
 
     std::optional<PaymentSettings> settings_;
