@@ -95,9 +95,16 @@ int main(int argc, char** argv) {
     if (!check_file.empty()) {
         const auto result = load_config_file(check_file);
         if (!result.ok()) return report_config_problems(result);
+        const SiteConfig& c = *result.config;
         std::printf("%s: OK (site %s, kiosk %s, %zu services)\n", check_file.c_str(),
-                    result.config->identity.kiosk.site_id.c_str(),
-                    result.config->identity.kiosk.kiosk_id.c_str(), result.config->services.size());
+                    c.identity.kiosk.site_id.c_str(), c.identity.kiosk.kiosk_id.c_str(), c.services.size());
+        // What a patient's banking app will show as the receiver: worth a second look before deploying.
+        if (c.payment.enabled())
+            std::printf("payments go to %s (BIN %s), %s %s, %s\n", c.payment.account.bank_name.c_str(),
+                        c.payment.account.bin.c_str(),
+                        c.payment.account.service == kiosk::core::vietqr::Service::ToCard ? "card"
+                                                                                          : "account",
+                        c.payment.account.account.c_str(), c.payment.account.account_name.c_str());
         return 0;
     }
 

@@ -156,6 +156,36 @@ TEST(KioskStartup, CheckConfigAcceptsTheExample) {
     EXPECT_NE(r.out.find("OK"), std::string::npos);
 }
 
+TEST(KioskStartup, CheckConfigNamesThePaymentsReceiverAndRefusesABinNapasDoesNotList) {
+    TempDir dir;
+    const std::string his =
+        "\nidentifier_base = \"https://bvdk-demo.vn/fhir/sid/\"\nbase_url = \"https://his.test/fhir\"";
+    const auto good = write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", his},
+         {"\nbin = \"\"",
+          "\nbin = \"970415\"\naccount = \"112000123456\"\naccount_name = \"BENH VIEN TEST\""}});
+    const auto ok = run_kiosk("--check-config " + shell_quote(good.string()), dir.path());
+    EXPECT_EQ(ok.status, 0) << ok.err;
+    EXPECT_NE(ok.out.find("payments go to VietinBank (BIN 970415), account 112000123456, BENH VIEN TEST"),
+              std::string::npos)
+        << ok.out;
+
+    const auto bad = write_site_config(
+        dir, (dir / "data").string(),
+        {{"\nbase_url = \"\"", his},
+         {"\nbin = \"\"",
+          "\nbin = \"970499\"\naccount = \"112000123456\"\naccount_name = \"BENH VIEN TEST\""}});
+    const auto refused = run_kiosk("--check-config " + shell_quote(bad.string()), dir.path());
+    EXPECT_EQ(refused.status, 2);
+    EXPECT_NE(refused.err.find("payment.bin: '970499' is not in the NAPAS member list"), std::string::npos)
+        << refused.err;
+    // The kiosk refuses to start on it with the same message.
+    const auto start = run_kiosk("--headless --config " + shell_quote(bad.string()), dir.path());
+    EXPECT_EQ(start.status, 2);
+    EXPECT_NE(start.err.find("970499"), std::string::npos) << start.err;
+}
+
 TEST(KioskStartup, MissingConfigFileIsNamed) {
     TempDir dir;
     const auto r = run_kiosk("--headless --config " + shell_quote((dir / "nope.toml").string()), dir.path());
