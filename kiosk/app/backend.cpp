@@ -3,6 +3,7 @@
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/patient_finder.hpp"
 #include "kiosk/app/startup_error.hpp"
+#include "kiosk/store/bill_cache.hpp"
 #include "kiosk/store/database.hpp"
 #include "kiosk/store/patient_registry.hpp"
 #include "kiosk/store/payment_ledger.hpp"
@@ -53,8 +54,9 @@ struct Backend::Watch {
 // Patient lookups, owned by the lookup worker thread: its own SQLite connection and, with a HIS, its own
 // HTTP connection (HisWiring::make_lookup).
 struct Backend::Lookup {
-    explicit Lookup(store::Database&& d) : db(std::move(d)) {}
+    explicit Lookup(store::Database&& d) : db(std::move(d)), bills(db) {}
     store::Database db;
+    store::BillCache bills;
     core::SystemClock clock;
     std::unique_ptr<LookupHis> his;
     std::optional<PatientFinder> finder;
@@ -68,6 +70,8 @@ struct Backend::Lookup {
         retention_done_at = now;
         if (const auto n = finder->forget_older_than(now - days * kDay))
             spdlog::info("forgot {} patient record(s) older than {} days", n, days);
+        if (const int n = bills.forget_older_than(now - days * kDay))
+            spdlog::info("forgot the bills of {} patient(s) listed more than {} days ago", n, days);
     }
 };
 
@@ -175,7 +179,18 @@ BillsPort::Answer bills_answer(his::BillsAnswer&& a, const char* what) {
 
 BillsPort::Answer Backend::payable_bills(const std::string& patient_his_id) {
     if (!lookup_ || !lookup_->his) throw std::runtime_error("the HIS connection for bills is not available");
-    return bills_answer(lookup_->his->invoices().payable_bills(patient_his_id), "bills");
+    Answer a = bills_answer(lookup_->his->invoices().payable_bills(patient_his_id), "bills");
+    try {
+        if (a.answered) {
+            lookup_->bills.put(patient_his_id, a.bills, lookup_->clock.now());
+        } else if (auto kept = lookup_->bills.get(patient_his_id)) {
+            a.bills = std::move(kept->bills);
+            a.cached_at = kept->fetched_at;
+        }
+    } catch (const std::exception& e) { // the HIS's answer still counts
+        spdlog::error("the bill cache could not be used: {}", e.what());
+    }
+    return a;
 }
 
 BillsPort::Answer Backend::bills_by_id(const std::vector<std::string>& bill_ids) {

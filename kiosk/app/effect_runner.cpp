@@ -127,23 +127,30 @@ void EffectRunner::load_bills(const ui::fx::LoadBills& fx) {
         deliver_(ui::ev::BillsLoaded{fx.request, false, {}, 0});
         return;
     }
-    exec_.lookup.post(
-        [this, bills = ports_.bills, main = &exec_.main, request = fx.request, patient = fx.patient_his_id] {
-            BillsPort::Answer a;
-            const auto t0 = std::chrono::steady_clock::now();
-            try {
-                a = bills->payable_bills(patient);
-                spdlog::info("bills: {} payable, {} only at the cashier{} in {:.0f} ms", a.bills.size(),
-                             a.unusable, a.answered ? "" : " (the HIS did not answer)",
-                             ms_between(t0, std::chrono::steady_clock::now()));
-            } catch (const std::exception& e) {
-                spdlog::error("bills could not be asked for: {}", e.what());
-                a = {};
-            }
-            main->post([this, request, a = std::move(a)] {
-                deliver_(ui::ev::BillsLoaded{request, a.answered, a.bills, a.unusable});
-            });
+    exec_.lookup.post([this, bills = ports_.bills, main = &exec_.main, request = fx.request,
+                       patient = fx.patient_his_id] {
+        BillsPort::Answer a;
+        const auto t0 = std::chrono::steady_clock::now();
+        try {
+            a = bills->payable_bills(patient);
+            const double ms = ms_between(t0, std::chrono::steady_clock::now());
+            if (a.answered)
+                spdlog::info("bills: {} payable, {} only at the cashier in {:.0f} ms", a.bills.size(),
+                             a.unusable, ms);
+            else if (a.cached_at != 0)
+                spdlog::info("bills: the HIS did not answer in {:.0f} ms; showing the {} bill(s) it listed "
+                             "last (not payable)",
+                             ms, a.bills.size());
+            else
+                spdlog::info("bills: the HIS did not answer in {:.0f} ms", ms);
+        } catch (const std::exception& e) {
+            spdlog::error("bills could not be asked for: {}", e.what());
+            a = {};
+        }
+        main->post([this, request, a = std::move(a)] {
+            deliver_(ui::ev::BillsLoaded{request, a.answered, a.bills, a.unusable, a.cached_at});
         });
+    });
 }
 
 void EffectRunner::fetch_payment_status(const ui::fx::FetchPaymentStatus& fx) {

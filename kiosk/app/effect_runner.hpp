@@ -54,6 +54,8 @@ public:
         bool answered = false;         // false: no answer in time, a refusal, or a reply the kiosk distrusts
         std::vector<core::Bill> bills; // payable_bills: the payable ones; bills_by_id: as the HIS has them
         std::size_t unusable = 0;      // Invoices the kiosk cannot take payment for
+        // Not answered, and the bills are the ones the HIS listed at this time (not payable now); 0: none.
+        core::UnixMillis cached_at = 0;
     };
     virtual ~BillsPort() = default;
     virtual Answer payable_bills(const std::string& patient_his_id) = 0;

@@ -187,6 +187,15 @@ constexpr const char* kMigrations[] = {
         );
         CREATE INDEX payments_waiting ON payments (state, watch_until);
     )sql",
+    // 9: the last bills the HIS listed for each patient (BillCache), shown (not payable) while it cannot be
+    // asked. Personal data: forgotten with the patient retention.
+    R"sql(
+        CREATE TABLE bill_cache (
+            patient_his_id TEXT    NOT NULL PRIMARY KEY,  -- FHIR Patient id
+            bills          TEXT    NOT NULL,              -- JSON array of the payable bills
+            fetched_at     INTEGER NOT NULL               -- unix ms
+        );
+    )sql",
 };
 
 static_assert(detail::kApplicationId == 1263095635, "migration 1 writes the application id literally");

@@ -166,6 +166,8 @@ struct BillsLoaded {
     bool answered = false;         // false: the HIS could not be asked, or refused the question
     std::vector<core::Bill> bills; // the payable ones
     std::size_t unusable = 0;      // bills the kiosk cannot take payment for (the cashier can)
+    // Not answered: the bills the HIS listed at this time, to show, not to pay; 0: none known.
+    core::UnixMillis cached_at = 0;
 };
 // "Pay this bill" (index into the bills shown) or "pay all" (nullopt). now: the wall clock, for the code's
 // countdown.

@@ -96,8 +96,32 @@ void no_bills(UiContext& ctx, Box area, std::optional<Event>& out) {
     message_screen(ctx, area, nullptr, text.c_str(), "done", ctx.tr("common.done"), ev::Done{}, true, out);
 }
 
+// The bills the HIS listed last, to see (not to pay) while it cannot be asked.
+void kept_bills(UiContext& ctx, Box area, std::optional<Event>& out) {
+    const PaymentJourneyState& p = ctx.flow.payment();
+    float y = area.min.y + area.height() * 0.08f;
+    const float inset = ctx.em(1.5f);
+    const float w = area.width() - 2 * inset;
+    y += text_line(ctx.fonts.button, area.min.x + inset, y, w, ctx.tr("pay.unavailable_kept"), kInk) +
+         ctx.em(0.6f);
+    const std::string as_of =
+        ctx.tr("pay.kept", {{"time", core::local_time_hhmm(p.cached_at, ctx.site.utc_offset_minutes)},
+                            {"date", date_text(core::local_date(p.cached_at, ctx.site.utc_offset_minutes))}});
+    y += text_line(ctx.fonts.body, area.min.x + inset, y, w, as_of.c_str(), kMuted) + ctx.em(0.3f);
+    for (const core::Bill& b : p.bills) {
+        if (y > area.max.y - ctx.em(8.0f)) break; // the rest waits for the HIS
+        const std::string line = (b.description.empty() ? b.number : b.description + " · " + b.number) +
+                                 " · " + amount_text(ctx, b.amount_vnd);
+        y += text_line(ctx.fonts.body, area.min.x + inset, y, w, line.c_str(), kInk);
+    }
+    button_pair(ctx, y + ctx.em(1.2f), area, "back", ctx.tr("common.back"), ev::Back{}, "retry",
+                ctx.tr("error.try_again"), ev::Retry{}, out);
+}
+
 void unavailable(UiContext& ctx, Box area, std::optional<Event>& out) {
-    if (ctx.flow.payment().no_his_record)
+    if (!ctx.flow.payment().bills.empty() && ctx.flow.payment().cached_at != 0)
+        kept_bills(ctx, area, out);
+    else if (ctx.flow.payment().no_his_record)
         message_screen(ctx, area, nullptr, ctx.tr("pay.no_his_record"), "done", ctx.tr("common.done"),
                        ev::Done{}, true, out);
     else

@@ -161,3 +161,47 @@ TEST(KioskPayment, AnInvoiceIsPaidByAQrCodeZbarReadsAndTheReceiptFollowsTheHis) 
     EXPECT_EQ(kept->request.amount_vnd, 150000);
     EXPECT_EQ(kept->request.bill_ids, std::vector<std::string>{std::string(bill["id"])});
 }
+
+TEST(KioskPayment, WithTheHisAwayThePatientSeesTheBillsLastListedAndNoCode) {
+    FhirServer server;
+    const std::string base = server.base();
+    const json an =
+        fhir("POST", base + "/Patient",
+             {{"resourceType", "Patient"},
+              {"identifier", json::array({{{"system", "http://fhir.ehealth.gov.vn/core/sid/national_id"},
+                                           {"value", "079090001234"}}})},
+              {"name", json::array({{{"text", "Nguyễn Văn An"}}})}});
+    fhir("POST", base + "/Invoice", invoice(an["id"], "HD-2026-0007", 320000, "issued"));
+    TempDir dir;
+    const auto config_at = [&](const std::string& his_base) {
+        return write_site_config(
+            dir, (dir / "data").string(),
+            {{"\nbase_url = \"\"",
+              "\nidentifier_base = \"https://bvdk-demo.vn/fhir/sid/\"\nbase_url = \"" + his_base + "\""},
+             {"\nbin = \"\"",
+              "\nbin = \"970436\"\naccount = \"0071000123456\"\naccount_name = \"BENH VIEN\"\n"
+              "bill_number_system = \"" +
+                  kBillSystem + "\""}});
+    };
+    const std::string to_bills = "wait welcome\nscan " + kQr + "\nwait greeting 30\ntap feature.pay\n";
+    // The HIS answers: the bill is listed (and kept).
+    write_text(dir / "up.script", to_bills + "wait bills 30\nquit\n");
+    const auto up =
+        run_kiosk("--headless --windowed 1080x1920 --config " + shell_quote(config_at(base).string()) +
+                      " --script " + shell_quote((dir / "up.script").string()),
+                  dir.path());
+    ASSERT_EQ(up.status, 0) << up.err;
+    // The HIS is gone: the patient is still recognised, sees the bill as listed, and gets no code for it.
+    const auto shot = dir / "kept.png";
+    write_text(dir / "down.script", to_bills + "wait bills_unavailable 30\nfits\nvisible retry\nscreenshot " +
+                                        shot.string() + "\nquit\n");
+    const auto down = run_kiosk("--headless --windowed 1080x1920 --config " +
+                                    shell_quote(config_at("http://127.0.0.1:9/fhir/R4").string()) +
+                                    " --script " + shell_quote((dir / "down.script").string()),
+                                dir.path());
+    ASSERT_EQ(down.status, 0) << down.err;
+    EXPECT_NE(down.err.find("showing the 1 bill(s) it listed last (not payable)"), std::string::npos)
+        << down.err;
+    EXPECT_TRUE(std::filesystem::exists(shot));
+    EXPECT_TRUE(zbar_decode(shot, dir).empty()) << "no payment code on screen";
+}

@@ -348,3 +348,19 @@ TEST(FlowPayment, CardsStayIdentificationsAndWithoutPaymentABillScanIsRefused) {
     EXPECT_TRUE(no_effect(none.handle(ev::Scanned{"HD-2026-0001", kYear})));
     EXPECT_EQ(none.screen(), Screen::IdRejected);
 }
+
+TEST(FlowPayment, WithTheHisAwayTheLastListedBillsAreShownAndNotPayable) {
+    Flow f = greeted();
+    const auto load = work_of<fx::LoadBills>(f.handle(ev::TapFeature{Feature::Pay}));
+    f.handle(ev::BillsLoaded{load.request, false, {bill("inv-1", "HD001", 150000)}, 0, kNow - 600'000});
+    EXPECT_EQ(f.screen(), Screen::BillsUnavailable);
+    ASSERT_EQ(f.payment().bills.size(), 1u);
+    EXPECT_EQ(f.payment().cached_at, kNow - 600'000);
+    EXPECT_TRUE(no_effect(f.handle(ev::PayBills{0, kNow}))) << "no code for a bill the HIS could not confirm";
+    EXPECT_EQ(f.screen(), Screen::BillsUnavailable);
+    // Asking again, and the HIS answers: the bills are payable.
+    const auto again = work_of<fx::LoadBills>(f.handle(ev::Retry{}));
+    f.handle(ev::BillsLoaded{again.request, true, {bill("inv-1", "HD001", 150000)}, 0});
+    EXPECT_EQ(f.screen(), Screen::Bills);
+    EXPECT_EQ(f.payment().cached_at, 0);
+}

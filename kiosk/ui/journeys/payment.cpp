@@ -142,6 +142,10 @@ bool PaymentJourney::handle(const Event& event, Step& step) {
                               if (at != Screen::LoadingBills || e.request != state_.request) return true;
                               state_.unusable = e.unusable;
                               if (!e.answered) {
+                                  // What the HIS listed last, to see and not to pay: one paid at the
+                                  // cashier since would be paid twice.
+                                  state_.bills = e.cached_at != 0 ? e.bills : std::vector<core::Bill>{};
+                                  state_.cached_at = e.cached_at;
                                   step.go(Screen::BillsUnavailable);
                               } else if (e.bills.empty()) {
                                   step.go(Screen::NoBills);

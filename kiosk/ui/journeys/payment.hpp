@@ -24,9 +24,10 @@ struct PaymentSettings {
 };
 
 struct PaymentJourneyState {
-    std::vector<core::Bill> bills; // the payable bills shown, as the HIS listed them
-    std::size_t unusable = 0;      // bills only the cashier can take payment for
-    bool no_his_record = false;    // BillsUnavailable because the HIS does not know the patient yet
+    std::vector<core::Bill> bills;  // the payable bills shown, as the HIS listed them
+    std::size_t unusable = 0;       // bills only the cashier can take payment for
+    core::UnixMillis cached_at = 0; // BillsUnavailable: `bills` are what the HIS listed then (not payable)
+    bool no_his_record = false;     // BillsUnavailable because the HIS does not know the patient yet
     std::optional<core::PaymentRequest> paying; // what the code on screen pays
     std::string payment_key;                    // its key in the payment ledger (fx::RecordPayment)
     std::string code;                           // its VietQR text
