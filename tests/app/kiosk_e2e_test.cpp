@@ -19,15 +19,6 @@ std::string script_with_shot(const std::filesystem::path& shot) {
     return s;
 }
 
-// Decodes a QR code in a PNG with zbar (an independent decoder).
-std::string zbar_decode(const std::filesystem::path& png, const TempDir& dir) {
-    const auto r = run_command("zbarimg --quiet --raw " + shell_quote(png.string()), dir.path());
-    std::string text = r.out;
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-        text.pop_back();
-    return text;
-}
-
 struct Rows {
     std::vector<kiosk::store::OutboxEntry> outbox;
     std::int64_t tickets = 0;

@@ -46,12 +46,13 @@ json invoice(const std::string& patient_id, const std::string& number, std::int6
                 {"totalGross", {{"value", amount}, {"currency", "VND"}}}};
 }
 
-std::string zbar_decode(const std::filesystem::path& png, const TempDir& dir) {
-    const auto r = run_command("zbarimg --quiet --raw " + shell_quote(png.string()), dir.path());
-    std::string text = r.out;
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-        text.pop_back();
-    return text;
+// Nguyễn Văn An, whose CCCD QR is kQr, as the HIS keeps him.
+json post_patient_an(const std::string& base) {
+    return fhir("POST", base + "/Patient",
+                {{"resourceType", "Patient"},
+                 {"identifier", json::array({{{"system", "http://fhir.ehealth.gov.vn/core/sid/national_id"},
+                                              {"value", "079090001234"}}})},
+                 {"name", json::array({{{"text", "Nguyễn Văn An"}}})}});
 }
 
 } // namespace
@@ -59,12 +60,7 @@ std::string zbar_decode(const std::filesystem::path& png, const TempDir& dir) {
 TEST(KioskPayment, AnInvoiceIsPaidByAQrCodeZbarReadsAndTheReceiptFollowsTheHis) {
     FhirServer server;
     const std::string base = server.base();
-    const json an =
-        fhir("POST", base + "/Patient",
-             {{"resourceType", "Patient"},
-              {"identifier", json::array({{{"system", "http://fhir.ehealth.gov.vn/core/sid/national_id"},
-                                           {"value", "079090001234"}}})},
-              {"name", json::array({{{"text", "Nguyễn Văn An"}}})}});
+    const json an = post_patient_an(base);
     const json other = fhir("POST", base + "/Patient",
                             {{"resourceType", "Patient"}, {"name", json::array({{{"text", "Lê Thị Cúc"}}})}});
     const std::string an_id = an["id"];
@@ -165,12 +161,7 @@ TEST(KioskPayment, AnInvoiceIsPaidByAQrCodeZbarReadsAndTheReceiptFollowsTheHis) 
 TEST(KioskPayment, WithTheHisAwayThePatientSeesTheBillsLastListedAndNoCode) {
     FhirServer server;
     const std::string base = server.base();
-    const json an =
-        fhir("POST", base + "/Patient",
-             {{"resourceType", "Patient"},
-              {"identifier", json::array({{{"system", "http://fhir.ehealth.gov.vn/core/sid/national_id"},
-                                           {"value", "079090001234"}}})},
-              {"name", json::array({{{"text", "Nguyễn Văn An"}}})}});
+    const json an = post_patient_an(base);
     fhir("POST", base + "/Invoice", invoice(an["id"], "HD-2026-0007", 320000, "issued"));
     TempDir dir;
     const auto config_at = [&](const std::string& his_base) {

@@ -103,6 +103,15 @@ write_site_config(const TempDir& dir, const std::string& data_dir,
     return path;
 }
 
+// Decodes the QR code in a PNG with zbar (an independent decoder); "" when it finds none.
+inline std::string zbar_decode(const std::filesystem::path& png, const TempDir& dir) {
+    const auto r = run_command("zbarimg --quiet --raw " + shell_quote(png.string()), dir.path());
+    std::string text = r.out;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.pop_back();
+    return text;
+}
+
 // Polls `condition` until it holds or `limit` has passed (generous: a loaded machine is slow, never wrong).
 inline bool eventually(const std::function<bool()>& condition,
                        std::chrono::seconds limit = std::chrono::seconds(90)) {
